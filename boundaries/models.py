@@ -1,0 +1,106 @@
+"""Layers, their generations and features.
+
+A *layer* is a named set of features of one kind (``districts``, ``roads``,
+``parks``...). Every import of a layer creates a new *generation*: one
+immutable version with its source file, checksum and source CRS. Exactly one
+generation of a layer is active at a time, and routing only ever reads the
+active one. Example: the ``districts`` layer gets generation 1 from the OSM
+export of 2025-04-19; a planner later imports a corrected file as generation
+2 and activates it; generation 1 stays stored, so a decision made on it can
+still be explained and a rollback is one step.
+
+Each feature is also stored subdivided (``FeaturePart``, at most
+``SUBDIVIDE_MAX_VERTICES`` vertices a part) because point-in-polygon and
+distance queries against a detailed coastline are much faster on small parts.
+"""
+
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from geopool.spatial import STORAGE_SRID
+
+TURKISH = "tr-x-icu"
+
+
+class GeometryKind(models.TextChoices):
+    POLYGON = "polygon", "Alan"
+    LINE = "line", "Çizgi"
+    POINT = "point", "Nokta"
+
+
+class Layer(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    title = models.CharField(max_length=200, db_collation=TURKISH)
+    geometry_kind = models.CharField(max_length=10, choices=GeometryKind.choices)
+    # The planner's field mapping from the last import: {"name": F, "code": F,
+    # "attributes": {attr: F}}.
+    field_mapping = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.code
+
+    @property
+    def active_generation(self):
+        return self.generations.filter(is_active=True).first()
+
+
+class Generation(models.Model):
+    layer = models.ForeignKey(
+        Layer, on_delete=models.PROTECT, related_name="generations"
+    )
+    number = models.PositiveIntegerField()
+    is_active = models.BooleanField(default=False)
+    source_file = models.CharField(max_length=500)
+    source_checksum = models.CharField(max_length=64, help_text="SHA-256, hex")
+    source_crs = models.CharField(max_length=200, help_text="e.g. EPSG:4326")
+    feature_count = models.PositiveIntegerField(default=0)
+    imported_at = models.DateTimeField(auto_now_add=True)
+    activated_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["layer", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["layer", "number"], name="generation_number_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["layer"],
+                condition=Q(is_active=True),
+                name="one_active_generation_per_layer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.layer.code}#{self.number}"
+
+
+class Feature(models.Model):
+    generation = models.ForeignKey(
+        Generation, on_delete=models.CASCADE, related_name="features"
+    )
+    name = models.CharField(max_length=300, db_collation=TURKISH)
+    # Official codes are text in one normal form ("1131", never "1131.0").
+    code = models.CharField(max_length=100, blank=True, db_index=True)
+    attributes = models.JSONField(default=dict, blank=True)
+    # Any geometry kind, as the layer says; polygons are stored as
+    # MultiPolygons. Indexes: see geopool.spatial.
+    geometry = models.GeometryField(srid=STORAGE_SRID)
+
+    class Meta:
+        ordering = ["generation", "name"]
+
+    def __str__(self):
+        return f"{self.name} ({self.code})" if self.code else self.name
+
+
+class FeaturePart(models.Model):
+    """One piece of a feature after ``ST_Subdivide``; used for lookups."""
+
+    feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="parts")
+    generation = models.ForeignKey(Generation, on_delete=models.CASCADE)
+    geometry = models.GeometryField(srid=STORAGE_SRID)

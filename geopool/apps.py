@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class GeopoolConfig(AppConfig):
+    name = "geopool"
+    verbose_name = "Havuz"

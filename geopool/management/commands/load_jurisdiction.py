@@ -1,0 +1,34 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from geopool.errors import GeopoolError
+from geopool.packs import load_jurisdiction, read_pack
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a jurisdiction pack (bodies, departments, categories, rules): "
+        "upsert by code, deactivate what the pack dropped."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("pack", help="pack folder, e.g. packs/hatay")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count, write nothing"
+        )
+
+    def handle(self, pack, dry_run, **options):
+        try:
+            summary = load_jurisdiction(read_pack(pack), dry_run=dry_run)
+        except GeopoolError as exc:
+            raise CommandError(str(exc)) from exc
+        for kind in ("bodies", "departments", "categories"):
+            counts = summary[kind]
+            self.stdout.write(
+                f"{kind}: {counts['created']} created, {counts['updated']} updated, "
+                f"{counts['unchanged']} unchanged, {counts['deactivated']} deactivated"
+            )
+        rs = summary["rule_set"]
+        state = "stored and activated" if rs["created"] else "already stored"
+        self.stdout.write(f"rule set v{rs['version']}: {rs['rules']} rules, {state}")
+        verb = "would be loaded (dry run, nothing written)" if dry_run else "loaded"
+        self.stdout.write(self.style.SUCCESS(f"pack {pack}: {verb}"))

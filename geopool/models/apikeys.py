@@ -1,0 +1,76 @@
+"""API keys for other agencies' systems talking to the Open311 API.
+
+A key belongs to a body and a channel. Only a SHA-256 hash of the secret is
+stored (the secret is 32 random bytes, so a slow hash adds nothing); the
+prefix finds the row and is safe to show. A revoked key stops working at once.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from geopool.models.bodies import Body
+
+KEY_PREFIX_LENGTH = 8
+
+
+def hash_secret(secret):
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    name = models.CharField(max_length=200)
+    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="api_keys")
+    channel = models.CharField(max_length=20, default="api")
+    prefix = models.CharField(max_length=KEY_PREFIX_LENGTH, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self):
+        return self.revoked_at is not None
+
+    @classmethod
+    def issue(cls, name, body, channel="api"):
+        """Create a key; return ``(api_key, plaintext)``, shown only once."""
+        prefix = secrets.token_hex(KEY_PREFIX_LENGTH // 2)
+        secret = secrets.token_urlsafe(32)
+        key = cls.objects.create(
+            name=name,
+            body=body,
+            channel=channel,
+            prefix=prefix,
+            secret_hash=hash_secret(secret),
+        )
+        return key, f"gp_{prefix}_{secret}"
+
+    @classmethod
+    def authenticate(cls, plaintext):
+        """Return the active key for ``plaintext``, or None."""
+        try:
+            marker, prefix, secret = plaintext.split("_", 2)
+        except (AttributeError, ValueError):
+            return None
+        if marker != "gp":
+            return None
+        key = cls.objects.select_related("body").filter(prefix=prefix).first()
+        if key is None or key.is_revoked:
+            return None
+        if not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+            return None
+        return key
+
+    def revoke(self):
+        self.revoked_at = timezone.now()
+        self.save(update_fields=["revoked_at"])

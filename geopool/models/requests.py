@@ -1,0 +1,130 @@
+"""Requests in the pool and the caller's contact data.
+
+A request carries a short tracking code that is safe to read out on the
+phone (never the database id). Its status is one of geopool's internal
+states; ``Status.open311`` maps each to Open311's ``open`` / ``closed``.
+
+The caller's contact data lives in ``Contact``, a separate table that no
+public response reads.
+"""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.db.models import Q
+
+from geopool.models.apikeys import ApiKey
+from geopool.models.bodies import Body, Department
+from geopool.models.catalogue import Category
+from geopool.spatial import STORAGE_SRID
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", "Telefon (ALO 153)"
+    WEB = "web", "Web"
+    MOBILE = "mobile", "Mobil"
+    API = "api", "API"
+    CIMER = "cimer", "CİMER"
+    EMAIL = "email", "E-posta"
+    WALK_IN = "walk_in", "Şahsen"
+    AGENCY = "agency", "Kurum"
+
+
+class LocationSource(models.TextChoices):
+    GIVEN = "given", "Verilen nokta"
+    GEOCODED = "geocoded", "Adresten bulunan"
+    OPERATOR_PIN = "operator_pin", "Operatör işareti"
+
+
+class Status(models.TextChoices):
+    NEW = "new", "Yeni"
+    ASSIGNED = "assigned", "Atandı"
+    ACCEPTED = "accepted", "Kabul edildi"
+    IN_PROGRESS = "in_progress", "İşlemde"
+    WAITING_INFO = "waiting_info", "Bilgi bekleniyor"
+    REOPENED = "reopened", "Yeniden açıldı"
+    RESOLVED = "resolved", "Çözüldü"
+    CLOSED = "closed", "Kapatıldı"
+    REFUSED = "refused", "Reddedildi"
+    DUPLICATE = "duplicate", "Mükerrer"
+
+    @classmethod
+    def closed_values(cls):
+        return {cls.RESOLVED, cls.CLOSED, cls.REFUSED, cls.DUPLICATE}
+
+    @classmethod
+    def open311(cls, value):
+        """Open311 has two states; everything not finished is ``open``."""
+        return "closed" if value in cls.closed_values() else "open"
+
+
+class ServiceRequest(models.Model):
+    tracking_code = models.CharField(max_length=12, unique=True)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT)
+    description = models.TextField(blank=True)
+    # Only staff-approved text is public (Open311 ``description``).
+    public_description = models.TextField(blank=True)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    # Indexes: see geopool.spatial (GiST on geometry and on geography).
+    location = models.PointField(srid=STORAGE_SRID, null=True, blank=True)
+    location_source = models.CharField(
+        max_length=20, choices=LocationSource.choices, blank=True
+    )
+    address_string = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    is_urgent = models.BooleanField(default=False)
+    # The current owner, copied from the current decision (or a transfer) so
+    # inboxes and counts need no join through decisions.
+    owner_body = models.ForeignKey(
+        Body, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    owner_department = models.ForeignKey(
+        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    needs_triage = models.BooleanField(default=False)
+    api_key = models.ForeignKey(
+        ApiKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    external_id = models.CharField(max_length=100, blank=True)
+    is_sample = models.BooleanField(default=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    requested_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["api_key", "external_id"],
+                condition=~Q(external_id=""),
+                name="external_id_unique_per_api_client",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "requested_at"])]
+
+    def __str__(self):
+        return self.tracking_code
+
+    @property
+    def open311_status(self):
+        return Status.open311(self.status)
+
+
+class Contact(models.Model):
+    """Personal data of the caller: never in a public response."""
+
+    request = models.OneToOneField(
+        ServiceRequest, on_delete=models.CASCADE, related_name="contact"
+    )
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    email = models.EmailField(blank=True)
+    tc_kimlik_no = models.CharField(max_length=11, blank=True)
+    device_id = models.CharField(max_length=200, blank=True)
+    account_id = models.CharField(max_length=200, blank=True)

@@ -1,0 +1,206 @@
+"""Jurisdiction packs: a municipality's bodies, categories and rules as data.
+
+A pack is a folder (``packs/hatay/``) with ``pack.yaml`` (validated against
+``packs/schema.json``) and CSV files it names. ``read_pack`` validates the
+whole pack and reports every problem with its file and line;
+``load_jurisdiction`` upserts by code and deactivates (never deletes) what the
+pack no longer lists. Data files named in the pack are paths relative to
+``settings.GEOPOOL_DATA_DIR``.
+"""
+
+import csv
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jsonschema
+import yaml
+from django.conf import settings
+from django.db import transaction
+
+from geopool.errors import PackError
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "packs" / "schema.json"
+
+
+@dataclass
+class Pack:
+    path: Path
+    meta: dict
+    bodies: list = field(default_factory=list)
+    departments: list = field(default_factory=list)
+    categories: list = field(default_factory=list)
+    rules: list = field(default_factory=list)
+
+    @property
+    def code(self):
+        return self.meta["code"]
+
+    @property
+    def settings(self):
+        return self.meta["settings"]
+
+    def data_path(self, relative):
+        """Resolve a data file named in the pack against GEOPOOL_DATA_DIR."""
+        return Path(settings.GEOPOOL_DATA_DIR) / relative
+
+
+def _schema():
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _read_csv(path, row_schema, problems):
+    if not path.is_file():
+        problems.append(f"{path.name}: file not found at {path}")
+        return []
+    rows = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        for line, row in enumerate(csv.DictReader(handle), start=2):
+            row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
+            validator = jsonschema.Draft202012Validator(row_schema)
+            for error in validator.iter_errors(row):
+                where = ".".join(str(p) for p in error.path) or "row"
+                problems.append(f"{path.name} line {line}: {where}: {error.message}")
+            row["_line"] = line
+            rows.append(row)
+    return rows
+
+
+def _split_codes(text):
+    return [c for c in text.replace(",", " ").split() if c]
+
+
+def _check_references(pack, problems):
+    """Cross-file checks: every code a row refers to must exist, once."""
+
+    def unique(rows, name):
+        seen = {}
+        for row in rows:
+            if row["code"] in seen:
+                problems.append(
+                    f"{name} line {row['_line']}: code {row['code']} repeats line "
+                    f"{seen[row['code']]}"
+                )
+            seen.setdefault(row["code"], row["_line"])
+        return set(seen)
+
+    files = pack.meta["files"]
+    bodies = unique(pack.bodies, files["bodies"])
+    departments = unique(pack.departments, files["departments"])
+    categories = unique(pack.categories, files["categories"])
+    unique(pack.rules, files["rules"])
+
+    for row in pack.departments:
+        if row["body"] not in bodies:
+            problems.append(
+                f"{files['departments']} line {row['_line']}: body {row['body']} "
+                f"is not in {files['bodies']}"
+            )
+    for row in pack.bodies:
+        if row["kind"] == "district" and not row.get("district_code"):
+            problems.append(
+                f"{files['bodies']} line {row['_line']}: district municipality "
+                f"{row['code']} needs a district_code (the official code of its "
+                "district feature)"
+            )
+
+    claimed = {}
+    for row in pack.rules:
+        where = f"{files['rules']} line {row['_line']}"
+        for code in _split_codes(row.get("categories", "")):
+            if code not in categories:
+                problems.append(f"{where}: unknown category {code}")
+            elif row["stage"] in {"emergency", "category_default"}:
+                if code in claimed:
+                    problems.append(
+                        f"{where}: category {code} already has a category rule "
+                        f"({claimed[code]})"
+                    )
+                claimed.setdefault(code, row["code"])
+        if row["owner_kind"] == "body":
+            if row.get("owner_body") not in bodies:
+                problems.append(
+                    f"{where}: owner_body {row.get('owner_body') or '(empty)'} is "
+                    f"not in {files['bodies']}"
+                )
+            dept = row.get("owner_department")
+            if dept and dept not in departments:
+                problems.append(
+                    f"{where}: owner_department {dept} is not in {files['departments']}"
+                )
+    if not any(r["stage"] == "district_fallback" for r in pack.rules):
+        problems.append(f"{files['rules']}: no district_fallback rule")
+
+    s = pack.settings
+    if s["coordinator_body"] not in bodies:
+        problems.append(f"settings.coordinator_body {s['coordinator_body']} is unknown")
+    if s["coordinator_department"] not in departments:
+        problems.append(
+            f"settings.coordinator_department {s['coordinator_department']} is unknown"
+        )
+    layer_codes = {layer["code"] for layer in pack.meta["layers"]}
+    if s["district_layer"] not in layer_codes:
+        problems.append(
+            f"settings.district_layer {s['district_layer']} is not among the pack's "
+            f"layers ({', '.join(sorted(layer_codes)) or 'none'})"
+        )
+    for code in pack.meta.get("samples", {}).get("categories", []):
+        if code not in categories:
+            problems.append(f"samples.categories: unknown category {code}")
+
+
+def read_pack(path):
+    """Read and validate the pack in folder ``path``; raise PackError if invalid."""
+    path = Path(path)
+    manifest = path / "pack.yaml"
+    if not manifest.is_file():
+        raise PackError([f"no pack.yaml in {path} (expected a pack folder)"])
+    try:
+        meta = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise PackError([f"pack.yaml is not valid YAML: {exc}"]) from exc
+
+    schema = _schema()
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [
+        f"pack.yaml: {'.'.join(str(p) for p in e.path) or '(top)'}: {e.message}"
+        for e in validator.iter_errors(meta)
+    ]
+    if problems:
+        raise PackError(problems)
+
+    pack = Pack(path=path, meta=meta)
+    defs = schema["$defs"]
+    files = meta["files"]
+    pack.bodies = _read_csv(path / files["bodies"], defs["body"], problems)
+    pack.departments = _read_csv(
+        path / files["departments"], defs["department"], problems
+    )
+    pack.categories = _read_csv(path / files["categories"], defs["category"], problems)
+    pack.rules = _read_csv(path / files["rules"], defs["rule"], problems)
+    if not problems:
+        _check_references(pack, problems)
+    if problems:
+        raise PackError(problems)
+    return pack
+
+
+def load_jurisdiction(pack, dry_run=False):
+    """Upsert the pack's bodies, departments, categories and rule set.
+
+    Returns a summary ``{kind: {"created": n, "updated": n, "deactivated":
+    n}}``. With ``dry_run`` everything is rolled back after counting.
+    """
+    from geopool.services.pack_loading import apply_pack
+
+    with transaction.atomic():
+        summary = apply_pack(pack)
+        if dry_run:
+            transaction.set_rollback(True)
+    logger.info(
+        "pack %s %s: %s", pack.code, "checked" if dry_run else "loaded", summary
+    )
+    return summary

@@ -1,0 +1,115 @@
+"""Apply a validated jurisdiction pack to the database (upsert by code)."""
+
+from django.forms.models import model_to_dict
+
+from geopool.models import Body, Category, Department, Jurisdiction
+from geopool.services.events import event_record
+from routing_rules.services.rule_sets import rule_set_load_from_pack
+
+
+def _int_or_none(text):
+    return int(text) if text else None
+
+
+def _upsert(model, rows, key, values_of, summary_key, summary, lookup=None):
+    """Create or update one row per pack row; deactivate rows the pack dropped."""
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
+    seen = set()
+    for row in rows:
+        values = values_of(row)
+        values["is_active"] = True
+        obj = model.objects.filter(**{key: row["code"]}).first()
+        if obj is None:
+            obj = model.objects.create(**{key: row["code"]}, **values)
+            counts["created"] += 1
+            event_record("pack.create", obj, actor_label="load_jurisdiction")
+        else:
+            before = model_to_dict(obj, fields=list(values))
+            changed = {
+                k: v for k, v in values.items() if before.get(k) != getattr(v, "pk", v)
+            }
+            if changed:
+                for name, value in changed.items():
+                    setattr(obj, name, value)
+                obj.save()
+                counts["updated"] += 1
+                event_record(
+                    "pack.update",
+                    obj,
+                    actor_label="load_jurisdiction",
+                    before={k: before[k] for k in changed},
+                    after={k: str(v) for k, v in changed.items()},
+                )
+            else:
+                counts["unchanged"] += 1
+        seen.add(row["code"])
+    dropped = model.objects.filter(is_active=True).exclude(**{f"{key}__in": seen})
+    for obj in dropped:
+        obj.is_active = False
+        obj.save(update_fields=["is_active"])
+        counts["deactivated"] += 1
+        event_record("pack.deactivate", obj, actor_label="load_jurisdiction")
+    summary[summary_key] = counts
+
+
+def apply_pack(pack):
+    summary = {}
+    Jurisdiction.objects.update_or_create(
+        code=pack.code,
+        defaults={
+            "name": pack.meta["name"],
+            "pack_version": pack.meta["version"],
+            "settings": {
+                **pack.settings,
+                "population_source": pack.meta.get("population_source", ""),
+                "layers": pack.meta["layers"],
+                "samples": pack.meta.get("samples", {}),
+                "pack_path": str(pack.path),
+            },
+        },
+    )
+
+    _upsert(
+        Body,
+        pack.bodies,
+        "code",
+        lambda r: {
+            "kind": r["kind"],
+            "name": r["name"],
+            "short_name": r.get("short_name", ""),
+            "district_code": r.get("district_code", ""),
+            "phone": r.get("phone", ""),
+            "population": _int_or_none(r.get("population")),
+            "population_year": _int_or_none(r.get("population_year")),
+        },
+        "bodies",
+        summary,
+    )
+    bodies = {b.code: b for b in Body.objects.all()}
+    _upsert(
+        Department,
+        pack.departments,
+        "code",
+        lambda r: {"body": bodies[r["body"]], "name": r["name"]},
+        "departments",
+        summary,
+    )
+    _upsert(
+        Category,
+        pack.categories,
+        "code",
+        lambda r: {
+            "group": r["group"],
+            "group_en": r.get("group_en", ""),
+            "name": r["name"],
+            "name_en": r.get("name_en", ""),
+            "keywords": r.get("keywords", ""),
+            "is_emergency": r.get("emergency") == "yes",
+            "emergency_phone": r.get("emergency_phone", ""),
+            "sort_order": r["_line"],
+        },
+        "categories",
+        summary,
+    )
+    summary["rule_set"] = rule_set_load_from_pack(pack)
+    return summary

@@ -1,0 +1,164 @@
+"""Django settings for geopool.
+
+Configuration comes from the environment; the defaults suit a developer
+machine. Spatial conventions (SRIDs, metre-based indexes) live in
+``geopool.spatial``; jurisdiction-specific values live in the jurisdiction
+pack (``packs/<name>/``), never here.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get(
+    "GEOPOOL_SECRET_KEY", "dev-only-insecure-key-set-GEOPOOL_SECRET_KEY-in-production"
+)
+DEBUG = _env_bool("GEOPOOL_DEBUG", False)
+ALLOWED_HOSTS = [
+    h.strip()
+    for h in os.environ.get("GEOPOOL_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(
+        ","
+    )
+    if h.strip()
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip()
+    for o in os.environ.get("GEOPOOL_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
+]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "geopool",
+    "boundaries",
+    "routing_rules",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "geopool.urls"
+WSGI_APPLICATION = "geopool.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    },
+]
+
+# A local socket database by default; DATABASE_URL overrides it
+# (e.g. postgres://user@127.0.0.1:5432/geopool).
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", "postgres:///geopool"), conn_max_age=60
+    )
+}
+DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Debian 12 ships GDAL 3.6, which cannot block network access from spatial
+# reference definitions. geopool reads CRSs from uploaded files only through
+# pyogrio/pyproj, never asks GDAL to resolve remote references, and the
+# servers it runs on usually have no internet access at all.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "map"
+LOGOUT_REDIRECT_URL = "login"
+
+# Turkish first, English second.
+LANGUAGE_CODE = "tr"
+LANGUAGES = [("tr", "Türkçe"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Europe/Istanbul"
+USE_I18N = True
+USE_TZ = True
+
+# Static files are served by geopool itself (WhiteNoise) so that every page
+# works with no internet access. Front-end libraries come from npm
+# (package-lock.json, installed by scripts/setup with `npm ci`).
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("vendor/leaflet", NODE_MODULES / "leaflet" / "dist"),
+    ("vendor/leaflet.markercluster", NODE_MODULES / "leaflet.markercluster" / "dist"),
+    ("vendor/jquery", NODE_MODULES / "jquery" / "dist"),
+    ("vendor/bootstrap", NODE_MODULES / "bootstrap" / "dist"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    "DEFAULT_PERMISSION_CLASSES": [],
+    "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "geopool.open311.errors.exception_handler",
+}
+
+# Where data files referenced by jurisdiction packs are found.
+GEOPOOL_DATA_DIR = Path(
+    os.environ.get("GEOPOOL_DATA_DIR", BASE_DIR.parent / "shared" / "data")
+)
+GEOPOOL_PACKS_DIR = BASE_DIR / "packs"
+
+# Map tiles are optional: empty means no tile layer (the map still shows
+# districts and requests). Example: https://tile.openstreetmap.org/{z}/{x}/{y}.png
+GEOPOOL_TILE_URL = os.environ.get("GEOPOOL_TILE_URL", "")
+GEOPOOL_TILE_ATTRIBUTION = os.environ.get(
+    "GEOPOOL_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
+)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}

@@ -1,0 +1,29 @@
+"""Where every geometry lives and how it is measured.
+
+This is the one place that states the storage SRID of each geometry column and
+the index that serves metre-based queries; models and SQL import from here.
+
+- Storage: every geometry column is WGS 84 (``STORAGE_SRID`` = EPSG:4326,
+  x = longitude, y = latitude). Input is converted to it once, at the edge
+  (import, API, forms); folium reads it as it is.
+  * ``boundaries.Feature.geometry`` and ``boundaries.FeaturePart.geometry``:
+    4326, GiST index on the geometry (serves ``ST_Covers`` / ``&&``) and an
+    expression GiST index on ``geometry::geography`` (serves ``ST_DWithin`` in
+    metres, e.g. snapping a point to the nearest district within 25 m).
+  * ``geopool.ServiceRequest.location``: 4326, GiST index on the geometry and
+    an expression GiST index on ``location::geography`` (nearest requests in
+    metres, KNN ``<->`` on geography).
+- Measurement: metres on the ground, always through ``geography`` (spheroid)
+  in SQL. Where a planar metric CRS is needed (buffers, areas, tests that
+  compute distances independently), ``METRIC_SRID`` = EPSG:5256, TUREF / TM36,
+  central meridian 36°E, which covers all of Hatay.
+
+Never compare or buffer in degrees: at 36°N one degree of longitude is ~90 km
+and one of latitude ~111 km.
+"""
+
+STORAGE_SRID = 4326
+METRIC_SRID = 5256
+
+# Subdivided parts keep lookups fast on detailed coastlines (ST_Subdivide).
+SUBDIVIDE_MAX_VERTICES = 256

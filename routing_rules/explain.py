@@ -1,0 +1,67 @@
+"""One-sentence explanations of a decision, in Turkish and in English.
+
+The sentences are generic; every name in them (category, district, body)
+comes from the jurisdiction's data.
+"""
+
+
+def metres_tr(value):
+    """Format metres the Turkish way: ``1.240 m``."""
+    return f"{round(value):,} m".replace(",", ".")
+
+
+def metres_en(value):
+    return f"{round(value):,} m"
+
+
+def where_phrases(place):
+    """Return (tr, en) phrases for where the point lies relative to districts."""
+    kind = place.kind
+    if kind == "inside":
+        return (
+            f"{place.district.name} ilçe sınırı içinde",
+            f"inside the {place.district.name} district boundary",
+        )
+    if kind == "edge":
+        names = " ile ".join(h.name for h in place.covering)
+        names_en = " and ".join(h.name for h in place.covering)
+        return (
+            f"{names} ilçelerinin ortak sınırında (en küçük ilçe kodu: "
+            f"{place.district.name})",
+            f"on the shared boundary of {names_en} (lowest district code: "
+            f"{place.district.name})",
+        )
+    if kind == "snapped":
+        return (
+            f"ilçe sınırı dışında, en yakın ilçe {place.district.name} "
+            f"{metres_tr(place.distance_m)} uzakta (tolerans "
+            f"{metres_tr(place.tolerance_m)})",
+            f"outside any district, {metres_en(place.distance_m)} from "
+            f"{place.district.name} (tolerance {metres_en(place.tolerance_m)})",
+        )
+    if kind == "outside":
+        return (
+            f"hiçbir ilçe sınırı içinde değil (en yakın ilçe {place.nearest.name}, "
+            f"{metres_tr(place.nearest.distance_m)})",
+            f"not inside any district (nearest: {place.nearest.name}, "
+            f"{metres_en(place.nearest.distance_m)})",
+        )
+    return ("konum bilinmiyor", "location unknown")
+
+
+def sentence(category, where, owner_label, rule_code, triage_reason=None):
+    """Assemble the explanation pair."""
+    where_tr, where_en = where
+    name_en = category.name_en or category.name
+    if triage_reason:
+        reason_tr, reason_en = triage_reason
+        return (
+            f"{category.name}, {where_tr}: {reason_tr}; havuz koordinatörü "
+            f"({owner_label}) karar verecek",
+            f"{name_en}, {where_en}: {reason_en}; the pool coordinator "
+            f"({owner_label}) will decide",
+        )
+    return (
+        f"{category.name}, {where_tr}, kural {rule_code}: {owner_label}",
+        f"{name_en}, {where_en}, rule {rule_code}: {owner_label}",
+    )
