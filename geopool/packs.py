@@ -147,9 +147,15 @@ def _check_references(pack, problems):
             f"settings.district_layer {s['district_layer']} is not among the pack's "
             f"layers ({', '.join(sorted(layer_codes)) or 'none'})"
         )
-    for code in pack.meta.get("samples", {}).get("categories", []):
+    samples = pack.meta.get("samples", {})
+    wanted = list(samples.get("categories", []))
+    for spec in samples.get("points", []):
+        wanted += spec.get("categories", [])
+        if spec["format"] == "layer" and spec["source"] not in layer_codes:
+            problems.append(f"samples: layer {spec['source']} is not a pack layer")
+    for code in wanted:
         if code not in categories:
-            problems.append(f"samples.categories: unknown category {code}")
+            problems.append(f"samples: unknown category {code}")
 
 
 def read_pack(path):

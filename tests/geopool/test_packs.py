@@ -1,0 +1,150 @@
+"""Jurisdiction packs: validation with file and line, upsert by code, dry run."""
+
+import io
+import shutil
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from geopool.errors import PackError
+from geopool.models import Body, Category
+from geopool.packs import load_jurisdiction, read_pack
+from routing_rules.models import RuleSet
+from tests.conftest import PACK
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pack_copy(tmp_path):
+    target = tmp_path / "pack"
+    shutil.copytree(PACK, target)
+    return target
+
+
+def _edit(path, old, new):
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_hatay_pack_has_fifteen_districts_linked_by_code():
+    pack = read_pack(PACK)
+    districts = {
+        b["code"]: b["district_code"] for b in pack.bodies if b["kind"] == "district"
+    }
+    assert len(districts) == 15
+    assert districts["ISKENDERUN"] == "1413"
+    assert len(pack.categories) == 38
+
+
+def test_loading_the_pack_twice_changes_nothing(hatay):
+    summary = load_jurisdiction(read_pack(PACK))
+    assert summary["bodies"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": 28,
+        "deactivated": 0,
+    }
+    assert summary["rule_set"] == {"version": 1, "created": False, "rules": 13}
+
+
+def test_dropped_body_is_deactivated_never_deleted(hatay, pack_copy):
+    _edit(pack_copy / "bodies.csv", "TCDD,agency,TCDD,TCDD,,,,\n", "")
+    summary = load_jurisdiction(read_pack(pack_copy))
+    assert summary["bodies"]["deactivated"] == 1
+    assert Body.objects.get(code="TCDD").is_active is False
+
+
+def test_renamed_category_keeps_its_code(hatay, pack_copy):
+    _edit(
+        pack_copy / "categories.csv",
+        "Gaz kokusu,Gas smell",
+        "Doğalgaz kokusu,Gas smell",
+    )
+    load_jurisdiction(read_pack(pack_copy))
+    assert Category.objects.get(code="GAZ").name == "Doğalgaz kokusu"
+
+
+def test_dry_run_counts_but_writes_nothing(hatay, pack_copy):
+    _edit(pack_copy / "bodies.csv", "TCDD,agency,TCDD,TCDD,,,,\n", "")
+    out = io.StringIO()
+    call_command("load_jurisdiction", str(pack_copy), "--dry-run", stdout=out)
+    assert "bodies: 0 created, 0 updated, 27 unchanged, 1 deactivated" in out.getvalue()
+    assert "dry run, nothing written" in out.getvalue()
+    assert Body.objects.get(code="TCDD").is_active is True
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "problem"),
+    [
+        (
+            "bodies.csv",
+            "KUMLU,district,Kumlu Belediyesi,Kumlu,1970",
+            "KUMLU,district,Kumlu Belediyesi,Kumlu,",
+            "bodies.csv line 13: district municipality KUMLU needs a district_code",
+        ),
+        (
+            "bodies.csv",
+            "AFAD,agency,",
+            "AFAD,ajans,",
+            "bodies.csv line 24: kind: 'ajans' is not one of",
+        ),
+        (
+            "rules.csv",
+            "GAZ-AKSA,emergency,10,GAZ,",
+            "GAZ-AKSA,emergency,10,GAZX,",
+            "rules.csv line 2: unknown category GAZX",
+        ),
+        (
+            "rules.csv",
+            "body,HATSU,,Su",
+            "body,HATSUU,,Su",
+            "rules.csv line 5: owner_body HATSUU is not in bodies.csv",
+        ),
+        (
+            "departments.csv",
+            "HBB,HBB-FEN,",
+            "HBX,HBB-FEN,",
+            "departments.csv line 2: body HBX is not in bodies.csv",
+        ),
+        (
+            "pack.yaml",
+            "snap_tolerance_m: 25",
+            "snap_tolerance_m: yirmi beş",
+            "pack.yaml: settings.snap_tolerance_m: 'yirmi beş' is not of type 'number'",
+        ),
+    ],
+)
+def test_invalid_pack_names_file_line_and_problem(pack_copy, file, old, new, problem):
+    _edit(pack_copy / file, old, new)
+    with pytest.raises(PackError) as caught:
+        read_pack(pack_copy)
+    assert any(p.startswith(problem) for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_category_with_two_category_rules_is_refused(pack_copy):
+    _edit(pack_copy / "rules.csv", "AYD-SOKAK ELEKTRIK,", "AYD-SOKAK ELEKTRIK SU,")
+    with pytest.raises(PackError, match="category SU already has a category rule"):
+        read_pack(pack_copy)
+
+
+def test_changed_rules_under_the_same_version_are_refused(hatay, pack_copy):
+    _edit(
+        pack_copy / "rules.csv",
+        "SU KANAL,anywhere,body,HATSU",
+        "SU,anywhere,body,HATSU",
+    )
+    _edit(pack_copy / "rules.csv", "AYD-SOKAK ELEKTRIK,", "AYD-SOKAK ELEKTRIK KANAL,")
+    with pytest.raises(
+        PackError, match="give the changed rules a new rule_set.version"
+    ):
+        load_jurisdiction(read_pack(pack_copy))
+    assert RuleSet.objects.get(is_active=True).version == 1
+
+
+def test_command_turns_pack_errors_into_a_clear_message(tmp_path):
+    with pytest.raises(CommandError, match="no pack.yaml in"):
+        call_command("load_jurisdiction", str(tmp_path))

@@ -1,0 +1,87 @@
+"""Decisions and events are append-only; re-routing adds a decision."""
+
+import pytest
+from django.db import DatabaseError, IntegrityError, transaction
+
+from geopool.models import Category, Event
+from geopool.services.intake import Intake, request_create
+from routing_rules.decide import decide
+from routing_rules.models import Decision
+from routing_rules.services.decision_store import decision_record
+
+ANTAKYA = (36.1603, 36.2021)
+
+
+@pytest.fixture
+def routed(hatay):
+    intake = Intake(
+        category=Category.objects.get(code="COP"),
+        channel="phone",
+        lon=ANTAKYA[0],
+        lat=ANTAKYA[1],
+        location_source="given",
+        description="Konteyner taştı",
+    )
+    return request_create(intake).request
+
+
+def test_new_request_has_one_current_decision_with_its_trace(routed):
+    decision = Decision.objects.get(request=routed)
+    assert decision.is_current
+    assert decision.owner_body.code == "ANTAKYA"
+    assert decision.rule_code == "ILCE-HIZMETLERI"
+    assert decision.rule_set_version == 1
+    assert decision.generations == {"districts": 1}
+    assert decision.candidates == [
+        {
+            "layer": "districts",
+            "feature": "Antakya",
+            "code": "2080",
+            "covers": True,
+            "distance_m": 0.0,
+        }
+    ]
+    assert routed.owner_body.code == "ANTAKYA"
+
+
+def test_rerouting_stores_a_new_decision_beside_the_old(routed):
+    decision_record(routed, decide(ANTAKYA, "SU"))
+    decisions = list(routed.decisions.order_by("id"))
+    assert [(d.owner_body.code, d.is_current) for d in decisions] == [
+        ("ANTAKYA", False),
+        ("HATSU", True),
+    ]
+    routed.refresh_from_db()
+    assert routed.owner_body.code == "HATSU"
+
+
+def test_decision_cannot_be_edited_or_deleted(routed):
+    decision = routed.decisions.get()
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).update(explanation_tr="değişti")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Decision.objects.filter(pk=decision.pk).delete()
+
+
+def test_two_current_decisions_are_impossible(routed):
+    current = routed.decisions.get()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Decision.objects.create(
+            request=routed,
+            owner_body=current.owner_body,
+            explanation_tr="x",
+            explanation_en="x",
+        )
+
+
+def test_events_record_creation_and_routing_and_cannot_change(routed):
+    events = Event.objects.filter(
+        object_id=str(routed.pk), object_type="geopool.servicerequest"
+    )
+    assert [e.action for e in events] == ["request.route", "request.create"]
+    route = events.get(action="request.route")
+    assert route.after["owner"] == "ANTAKYA"
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Event.objects.filter(pk=route.pk).update(action="forged")
+    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
+        Event.objects.filter(pk=route.pk).delete()
