@@ -1,0 +1,19 @@
+"""Staff web pages: log-in and log-out, and the map."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from django.views.generic import RedirectView
+
+from geopool.web import views
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="map"), name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        name="login",
+    ),
+    # Django's LogoutView accepts POST only (a link could log staff out).
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("map/", views.district_map, name="map"),
+]
