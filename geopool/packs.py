@@ -24,6 +24,7 @@ from geopool.errors import PackError
 logger = logging.getLogger(__name__)
 
 SCHEMA_PATH = Path(__file__).resolve().parent.parent / "packs" / "schema.json"
+PACK_PREFIX = "pack:"
 
 
 @dataclass
@@ -44,7 +45,14 @@ class Pack:
         return self.meta["settings"]
 
     def data_path(self, relative):
-        """Resolve a data file named in the pack against GEOPOOL_DATA_DIR."""
+        """Resolve a data file named in the pack.
+
+        Names are relative to ``settings.GEOPOOL_DATA_DIR``; a name starting
+        with ``pack:`` is relative to the pack folder itself (for small files
+        drawn for the pack, such as illustrative demo layers).
+        """
+        if relative.startswith(PACK_PREFIX):
+            return self.path / relative.removeprefix(PACK_PREFIX)
         return Path(settings.GEOPOOL_DATA_DIR) / relative
 
 

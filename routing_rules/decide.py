@@ -34,7 +34,13 @@ from django.utils import timezone
 from boundaries.lookup import active_generation_number, nearest_features
 from geopool.models import Body, Category, Department, Jurisdiction
 from routing_rules.errors import OutsideServiceArea, RoutingError, UnknownCategory
-from routing_rules.explain import metres_en, metres_tr, sentence, where_phrases
+from routing_rules.explain import (
+    emergency_notice,
+    metres_en,
+    metres_tr,
+    sentence,
+    where_phrases,
+)
 from routing_rules.models import OwnerKind, Rule, RuleSet
 
 logger = logging.getLogger(__name__)
@@ -264,13 +270,9 @@ def decide(location, category, at=None):
         chosen.code if chosen else "",
         triage_reason,
     )
-    notice = ""
-    if category.is_emergency and category.emergency_phone:
+    notice = emergency_notice(category)
+    if notice:
         phone = category.emergency_phone
-        notice = (
-            f"Acil durum: hemen {phone} numaralı hattı arayın. "
-            f"Emergency: call {phone} now."
-        )
         tr = f"ACİL ({phone}). {tr}"
         en = f"URGENT ({phone}). {en}"
     return Outcome(

@@ -4,6 +4,17 @@ The sentences are generic; every name in them (category, district, body)
 comes from the jurisdiction's data.
 """
 
+EMERGENCY_NOTICE = (
+    "Acil durum: hemen {phone} numaralı hattı arayın. Emergency: call {phone} now."
+)
+
+
+def emergency_notice(category):
+    """The notice telling the caller which line to call; "" if not an emergency."""
+    if category.is_emergency and category.emergency_phone:
+        return EMERGENCY_NOTICE.format(phone=category.emergency_phone)
+    return ""
+
 
 def metres_tr(value):
     """Format metres the Turkish way: ``1.240 m``."""

@@ -1,0 +1,119 @@
+"""What Open311 publishes about services and requests.
+
+The request serializer is the privacy boundary of the API: it reads the
+request row and its category and owner, never ``ServiceRequest.description``
+(the citizen's own words) and never ``Contact``. ``description`` is the
+staff-approved ``public_description`` only. Field order follows the spec.
+
+Querysets must ``select_related`` what ``REQUEST_RELATED`` names, or a page of
+1000 requests would cost 3000 queries.
+"""
+
+from django.utils import timezone
+from rest_framework import serializers
+
+from geopool.models import Status
+from geopool.open311.notices import service_notice
+from routing_rules.decide import owner_label
+
+REQUEST_RELATED = ("category", "owner_body", "owner_department")
+STATUS_LABELS = dict(Status.choices)
+
+
+def local_iso(value):
+    """ISO 8601 in the pool's time zone with its offset, e.g. ...+03:00."""
+    if value is None:
+        return None
+    return timezone.localtime(value).isoformat(timespec="seconds")
+
+
+class LocalDateTimeField(serializers.ReadOnlyField):
+    # DRF's DateTimeField would print microseconds and, for UTC, a "Z";
+    # clients compare these strings with the times people read on the phone.
+    def to_representation(self, value):
+        return local_iso(value)
+
+
+class Constant(serializers.Field):
+    """A value that never varies, or one the pool does not have (None)."""
+
+    def __init__(self, value):
+        self.value = value
+        super().__init__(source="*", read_only=True)
+
+    def to_representation(self, instance):
+        return self.value
+
+
+class ServiceSerializer(serializers.Serializer):
+    service_code = serializers.CharField(source="code")
+    service_name = serializers.CharField(source="name")
+    description = serializers.SerializerMethodField()
+    # No category has extra attributes (service definitions) yet.
+    metadata = Constant(False)
+    type = Constant("realtime")
+    keywords = serializers.CharField()
+    group = serializers.CharField()
+
+    def get_description(self, category):
+        # The pack has no descriptions yet; the English name helps clients
+        # that do not read Turkish.
+        return category.description or category.name_en or None
+
+
+class ServiceRequestSerializer(serializers.Serializer):
+    service_request_id = serializers.CharField(source="tracking_code")
+    status = serializers.CharField(source="open311_status")
+    status_notes = serializers.SerializerMethodField()
+    service_name = serializers.CharField(source="category.name")
+    service_code = serializers.CharField(source="category.code")
+    description = serializers.SerializerMethodField()
+    agency_responsible = serializers.SerializerMethodField()
+    service_notice = serializers.SerializerMethodField()
+    requested_datetime = LocalDateTimeField(source="requested_at")
+    updated_datetime = LocalDateTimeField(source="updated_at")
+    expected_datetime = Constant(None)
+    address = serializers.SerializerMethodField()
+    address_id = Constant(None)
+    zipcode = Constant(None)
+    lat = serializers.SerializerMethodField()
+    long = serializers.SerializerMethodField()
+    media_url = Constant(None)
+
+    def get_status_notes(self, request):
+        # Open311 knows only open/closed; the pool's own state says more.
+        return STATUS_LABELS.get(request.status) or None
+
+    def get_description(self, request):
+        return request.public_description or None
+
+    def get_agency_responsible(self, request):
+        if request.owner_body is None:
+            return None
+        return owner_label(request.owner_body, request.owner_department)
+
+    def get_service_notice(self, request):
+        return service_notice(request.category)
+
+    def get_address(self, request):
+        return request.address_string or None
+
+    def get_lat(self, request):
+        return float(request.location.y) if request.location else None
+
+    def get_long(self, request):
+        return float(request.location.x) if request.location else None
+
+
+class CreatedRequestSerializer(serializers.Serializer):
+    """The answer to a post: the tracking code and what to do now."""
+
+    service_request_id = serializers.CharField(source="request.tracking_code")
+    service_notice = serializers.SerializerMethodField()
+    account_id = Constant(None)
+
+    def get_service_notice(self, result):
+        if result.outcome is not None:
+            return result.outcome.service_notice or ""
+        # A retried post returns the first request, with no fresh decision.
+        return service_notice(result.request.category)

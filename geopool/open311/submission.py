@@ -1,0 +1,142 @@
+"""Reading a posted request (``POST v2/requests``) into an ``Intake``.
+
+The form is validated as a whole, so one answer lists every bad field.
+Coordinates go through ``geopool.api.params.coordinate`` (decimal commas,
+NaN and ranges are refused there with a hint); lat and long are named
+fields, never a pair, because in Hatay both are ≈ 36 and a swapped pair
+would still land in the province. ``lat=0, long=0`` is what a device
+without a position fix sends, so it is refused, not routed.
+
+Length limits come from the model fields, so a long value is a 400 naming
+the field, never a database error.
+"""
+
+from rest_framework import serializers
+
+from geopool.api.params import ParameterError, coordinate
+from geopool.models import Category, Contact, LocationSource, ServiceRequest
+from geopool.open311.messages import (
+    COORDINATE_REQUIRED,
+    EMAIL_INVALID,
+    NULL_ISLAND,
+    SERVICE_CODE_MISSING,
+    SERVICE_CODE_UNKNOWN,
+    TOO_LONG,
+)
+from geopool.services.intake import Intake
+
+# The Open311 schema's limit for a description; the citizen's text is kept
+# whole below it.
+DESCRIPTION_MAX_LENGTH = 4000
+
+CONTACT_FIELDS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "device_id",
+    "account_id",
+)
+
+
+def _max_length(model, name):
+    return model._meta.get_field(name).max_length
+
+
+def _text(model, name):
+    """An optional text field as long as ``model``'s ``name`` column."""
+    return serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_max_length(model, name),
+        error_messages={
+            "max_length": TOO_LONG.format(field=name, limit="{max_length}")
+        },
+    )
+
+
+class CoordinateField(serializers.Field):
+    """A WGS 84 decimal-degree coordinate between ``low`` and ``high``."""
+
+    def __init__(self, low, high, **kwargs):
+        self.low, self.high = low, high
+        super().__init__(**kwargs)
+
+    def bind(self, field_name, parent):
+        super().bind(field_name, parent)
+        message = COORDINATE_REQUIRED.format(field=field_name)
+        self.error_messages["required"] = message
+        self.error_messages["null"] = message
+
+    def to_internal_value(self, data):
+        try:
+            return coordinate(
+                {self.field_name: str(data)}, self.field_name, self.low, self.high
+            )
+        except ParameterError as exc:
+            raise serializers.ValidationError(str(exc)) from None
+
+    def to_representation(self, value):
+        return value
+
+
+class RequestSubmission(serializers.Serializer):
+    service_code = serializers.CharField(
+        error_messages={"required": SERVICE_CODE_MISSING, "blank": SERVICE_CODE_MISSING}
+    )
+    lat = CoordinateField(-90, 90)
+    long = CoordinateField(-180, 180)
+    description = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=DESCRIPTION_MAX_LENGTH,
+        error_messages={
+            "max_length": TOO_LONG.format(field="description", limit="{max_length}")
+        },
+    )
+    address_string = _text(ServiceRequest, "address_string")
+    external_id = _text(ServiceRequest, "external_id")
+    first_name = _text(Contact, "first_name")
+    last_name = _text(Contact, "last_name")
+    phone = _text(Contact, "phone")
+    email = serializers.EmailField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=_max_length(Contact, "email"),
+        error_messages={
+            "invalid": EMAIL_INVALID,
+            "max_length": TOO_LONG.format(field="email", limit="{max_length}"),
+        },
+    )
+    device_id = _text(Contact, "device_id")
+    account_id = _text(Contact, "account_id")
+
+    def validate_service_code(self, code):
+        category = Category.objects.filter(code=code, is_active=True).first()
+        if category is None:
+            raise serializers.ValidationError(SERVICE_CODE_UNKNOWN.format(code=code))
+        return category
+
+    def validate(self, data):
+        if data["lat"] == 0 and data["long"] == 0:
+            raise serializers.ValidationError({"lat": [NULL_ISLAND]})
+        return data
+
+    def intake(self, api_key):
+        """The ``Intake`` for the validated form, posted with ``api_key``."""
+        data = self.validated_data
+        return Intake(
+            category=data["service_code"],
+            channel=api_key.channel,
+            lon=data["long"],
+            lat=data["lat"],
+            location_source=LocationSource.GIVEN,
+            description=data["description"],
+            address_string=data["address_string"],
+            contact={name: data[name] for name in CONTACT_FIELDS},
+            api_key=api_key,
+            external_id=data["external_id"],
+        )

@@ -1,0 +1,150 @@
+"""The Open311 GeoReport v2 endpoints (see the package docstring for the API).
+
+All views share ``Open311View``: JSON and XML renderers picked by the URL
+suffix, form parsers, no sessions (so no CSRF), the error list for every
+failure. Views only translate HTTP; requests are created by
+``geopool.services.intake.request_create`` and routed by ``decide``.
+"""
+
+import logging
+
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from geopool.models import Category, ServiceRequest
+from geopool.open311.auth import ApiKeyAuthentication, ApiKeyRequired
+from geopool.open311.discovery import discovery_document
+from geopool.open311.messages import (
+    ENDPOINT_NOT_FOUND,
+    METHOD_NOT_ALLOWED,
+    REQUEST_NOT_FOUND,
+)
+from geopool.open311.negotiation import SuffixNegotiation
+from geopool.open311.paging import Open311Paging
+from geopool.open311.query import request_query, requests_matching
+from geopool.open311.renderers import Open311JSONRenderer, Open311XMLRenderer
+from geopool.open311.serializers import (
+    REQUEST_RELATED,
+    CreatedRequestSerializer,
+    ServiceRequestSerializer,
+    ServiceSerializer,
+)
+from geopool.open311.submission import RequestSubmission
+from geopool.services.intake import request_create
+from geopool.tracking import tracking_code_normalize
+
+logger = logging.getLogger(__name__)
+
+
+class Open311View(APIView):
+    renderer_classes = [Open311JSONRenderer, Open311XMLRenderer]
+    content_negotiation_class = SuffixNegotiation
+    parser_classes = [FormParser, MultiPartParser]
+    # Set here, not only in settings: a session authenticator would bring
+    # CSRF checks that machine clients cannot pass.
+    authentication_classes = []
+    permission_classes = []
+    # No OPTIONS self-description: it is not part of the spec.
+    metadata_class = None
+    xml_root_tag = "root"
+    xml_item_tag = "item"
+
+    def initial(self, request, *args, **kwargs):
+        # A wrong method is a 405 whatever the key says; DRF would check
+        # the key first and answer a keyless PUT with 403.
+        if request.method not in self.allowed_methods:
+            self.format_kwarg = self.get_format_suffix(**kwargs)
+            self.http_method_not_allowed(request)
+        super().initial(request, *args, **kwargs)
+
+    def http_method_not_allowed(self, request, *args, **kwargs):
+        allowed = ", ".join(m for m in self.allowed_methods if m != "OPTIONS")
+        raise exceptions.MethodNotAllowed(
+            request.method,
+            detail=METHOD_NOT_ALLOWED.format(method=request.method, allowed=allowed),
+        )
+
+    def permission_denied(self, request, message=None, code=None):
+        # DRF would answer a missing key with its generic "not
+        # authenticated"; Open311 clients get our message and a 403.
+        raise exceptions.PermissionDenied(detail=message, code=code)
+
+
+class DiscoveryView(Open311View):
+    xml_root_tag = "discovery"
+
+    def get(self, request, format=None):
+        return Response(discovery_document(request))
+
+
+class ServicesView(Open311View):
+    xml_root_tag = "services"
+    xml_item_tag = "service"
+
+    def get(self, request, format=None):
+        categories = Category.objects.filter(is_active=True).order_by(
+            "sort_order", "code"
+        )
+        return Response(ServiceSerializer(categories, many=True).data)
+
+
+class RequestsView(Open311View):
+    """``GET`` searches requests, ``POST`` files one."""
+
+    xml_root_tag = "service_requests"
+    xml_item_tag = "request"
+    authentication_classes = [ApiKeyAuthentication]
+    permission_classes = [ApiKeyRequired]
+
+    def get(self, request, format=None):
+        query = request_query(request.query_params)
+        paging = Open311Paging()
+        page = paging.paginate_queryset(requests_matching(query), request, self)
+        return paging.get_paginated_response(
+            ServiceRequestSerializer(page, many=True).data
+        )
+
+    def post(self, request, format=None):
+        submission = RequestSubmission(data=request.data)
+        submission.is_valid(raise_exception=True)
+        result = request_create(submission.intake(request.auth))
+        if not result.created:
+            logger.info(
+                "open311: retried post %r from key %s returns %s",
+                result.request.external_id,
+                request.auth.prefix,
+                result.request.tracking_code,
+            )
+        return Response(
+            [CreatedRequestSerializer(result).data],
+            status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
+        )
+
+
+class RequestView(Open311View):
+    """One request by tracking code; as in the spec, the answer is a list."""
+
+    xml_root_tag = "service_requests"
+    xml_item_tag = "request"
+
+    def get(self, request, code, format=None):
+        found = (
+            ServiceRequest.objects.select_related(*REQUEST_RELATED)
+            .filter(tracking_code=tracking_code_normalize(code))
+            .first()
+        )
+        if found is None:
+            raise exceptions.NotFound(REQUEST_NOT_FOUND.format(code=code))
+        return Response([ServiceRequestSerializer(found).data])
+
+
+class NotFoundView(Open311View):
+    """Everything else under /open311/: a 404 in the spec's error format."""
+
+    def initial(self, request, *args, **kwargs):
+        # Before any method check: nothing at all lives here. The error is
+        # rendered by the path's suffix (see negotiation).
+        self.format_kwarg = None
+        raise exceptions.NotFound(ENDPOINT_NOT_FOUND.format(path=request.path))
