@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from django.db import connection
 
-from boundaries.errors import UnknownLayer
+from boundaries.errors import NoActiveGeneration, UnknownLayer
 from boundaries.models import Layer
 from geopool.spatial import STORAGE_SRID
 
@@ -80,8 +80,10 @@ def covering_features(layer, lon, lat):
 
     Raises UnknownLayer when no such layer exists.
     """
-    if not Layer.objects.filter(code=layer).exists():
-        raise UnknownLayer(f"no layer {layer!r}")
+    if active_generation_number(layer) is None:
+        if not Layer.objects.filter(code=layer).exists():
+            raise UnknownLayer(f"no layer {layer!r}")
+        raise NoActiveGeneration(f"layer {layer!r} has no active generation yet")
     with connection.cursor() as cursor:
         cursor.execute(_COVERING, {"layer": layer, "lon": lon, "lat": lat})
         rows = cursor.fetchall()

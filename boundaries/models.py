@@ -14,6 +14,7 @@ Each feature is also stored subdivided (``FeaturePart``, at most
 distance queries against a detailed coastline are much faster on small parts.
 """
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 
@@ -29,12 +30,22 @@ class GeometryKind(models.TextChoices):
 
 
 class Layer(models.Model):
+    """A named set of features of one kind; defined by the pack or a planner."""
+
     code = models.SlugField(max_length=64, unique=True)
     title = models.CharField(max_length=200, db_collation=TURKISH)
     geometry_kind = models.CharField(max_length=10, choices=GeometryKind.choices)
-    # The planner's field mapping from the last import: {"name": F, "code": F,
-    # "attributes": {attr: F}}.
+    # Boundary layers (districts, neighbourhoods) get the tiling checks:
+    # overlaps, gaps, slivers.
+    is_boundary = models.BooleanField(default=False)
+    # Drawn for the demo, not surveyed: shown as such on every map.
+    is_illustrative = models.BooleanField(default=False)
+    # What a feature carries besides name and code (e.g. class, ref, owner).
+    attribute_names = models.JSONField(default=list, blank=True)
+    # The field mapping of the last committed import: {"name": F, "code": F,
+    # "attributes": {attr: F}}; the next import of the layer starts from it.
     field_mapping = models.JSONField(default=dict, blank=True)
+    attribution = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -48,19 +59,59 @@ class Layer(models.Model):
         return self.generations.filter(is_active=True).first()
 
 
+class GenerationState(models.TextChoices):
+    DRAFT = "draft", "Taslak"
+    ACTIVE = "active", "Etkin"
+    PREVIOUS = "previous", "Önceki"
+    DISCARDED = "discarded", "Vazgeçildi"
+
+
 class Generation(models.Model):
+    """One imported version of a layer.
+
+    A commit stores a *draft*: nothing routes on it until a planner activates
+    it (after its checks). Activating makes the former active generation
+    *previous*, which is what a rollback returns to; a planner may discard a
+    draft instead.
+    """
+
     layer = models.ForeignKey(
         Layer, on_delete=models.PROTECT, related_name="generations"
     )
     number = models.PositiveIntegerField()
     is_active = models.BooleanField(default=False)
-    source_file = models.CharField(max_length=500)
+    source_file = models.CharField(max_length=500, help_text="name as uploaded")
+    # The uploaded file as kept by geopool (MEDIA_ROOT-relative).
+    stored_file = models.CharField(max_length=500, blank=True)
     source_checksum = models.CharField(max_length=64, help_text="SHA-256, hex")
+    source_layer = models.CharField(max_length=200, blank=True)
     source_crs = models.CharField(max_length=200, help_text="e.g. EPSG:4326")
+    source_encoding = models.CharField(max_length=50, blank=True)
+    field_mapping = models.JSONField(default=dict, blank=True)
     feature_count = models.PositiveIntegerField(default=0)
     imported_at = models.DateTimeField(auto_now_add=True)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     activated_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    # Repaired and skipped features, warnings, the checks and the impact
+    # preview, as shown to the planner.
     report = models.JSONField(default=dict, blank=True)
+
+    @property
+    def state(self):
+        if self.is_active:
+            return GenerationState.ACTIVE
+        if self.discarded_at:
+            return GenerationState.DISCARDED
+        if self.activated_at:
+            return GenerationState.PREVIOUS
+        return GenerationState.DRAFT
 
     class Meta:
         ordering = ["layer", "number"]

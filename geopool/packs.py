@@ -149,7 +149,18 @@ def _check_references(pack, problems):
         problems.append(
             f"settings.coordinator_department {s['coordinator_department']} is unknown"
         )
-    layer_codes = {layer["code"] for layer in pack.meta["layers"]}
+    layer_codes = set()
+    for spec in pack.meta["layers"]:
+        if spec["code"] in layer_codes:
+            problems.append(f"pack.yaml: layer {spec['code']} is defined twice")
+        layer_codes.add(spec["code"])
+        unknown = set(spec.get("fields", {})) - set(spec.get("attributes", []))
+        if unknown:
+            problems.append(
+                f"pack.yaml: layer {spec['code']}: fields maps {', '.join(sorted(unknown))}"
+                " which are not among its attributes"
+            )
+
     if s["district_layer"] not in layer_codes:
         problems.append(
             f"settings.district_layer {s['district_layer']} is not among the pack's "

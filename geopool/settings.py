@@ -135,6 +135,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Uploaded files (layer sources kept with their checksum, later photos).
+MEDIA_ROOT = Path(os.environ.get("GEOPOOL_MEDIA_ROOT", BASE_DIR / "media"))
+MEDIA_URL = "media/"
+# Planners upload layer files of tens of megabytes.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],

@@ -31,23 +31,20 @@ def data_file(relative):
 
 
 def _load_hatay():
-    from boundaries.models import Generation
-    from boundaries.services.layer_import import layer_import
+    from boundaries.services.pack_layers import pack_layers_load
     from geopool.packs import load_jurisdiction, read_pack
 
+    data_file(DISTRICTS_FILE)
     pack = read_pack(PACK)
     load_jurisdiction(pack)
-    if not Generation.objects.filter(layer__code="districts", is_active=True).exists():
-        spec = next(s for s in pack.meta["layers"] if s["code"] == "districts")
-        layer_import(
-            data_file(DISTRICTS_FILE),
-            "districts",
-            name_field=spec["name_field"],
-            code_field=spec["code_field"],
-            attributes=spec.get("attributes", {}),
-            title=spec["title"],
-            commit=True,
-        )
+    for _code, _outcome in pack_layers_load(pack, commit=True):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files kept by geopool go to a per-test folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture(scope="session")

@@ -1,25 +1,46 @@
-"""Which of a pack's layers still need importing."""
+"""Importing the layers a jurisdiction pack ships data for."""
 
 from boundaries.errors import ImportRefused
+from boundaries.importing.service import checksum_of, layer_import
 from boundaries.models import Generation
-from boundaries.services.layer_import import _checksum
 
 
-def pack_layers_pending(pack):
-    """Yield ``(layer spec, path, active generation or None)`` for each pack layer.
+def pack_layers_load(pack, commit=False, progress=False):
+    """Import each pack layer with a ``source``; yield ``(code, outcome)``.
 
-    The generation is given when the active one was imported from a file with
-    the same checksum, i.e. there is nothing to do.
+    The outcome is the ImportReport, or the active Generation when that one
+    was imported from a file with the same checksum (nothing to do).
     """
     for spec in pack.meta["layers"]:
+        if not spec.get("source"):
+            continue
         path = pack.data_path(spec["source"])
         if not path.is_file():
             raise ImportRefused(
-                f"layer {spec['code']}: data file {path} not found; set "
-                "GEOPOOL_DATA_DIR to the folder holding the pack's data"
+                f"layer {spec['code']}: data file {spec['source']} not found at "
+                f"{path}; set GEOPOOL_DATA_DIR to the folder holding the pack's data"
             )
         active = Generation.objects.filter(
             layer__code=spec["code"], is_active=True
         ).first()
-        same = active is not None and active.source_checksum == _checksum(path)
-        yield spec, path, active if same else None
+        if active is not None and active.source_checksum == checksum_of(path):
+            yield spec["code"], active
+            continue
+        yield (
+            spec["code"],
+            layer_import(
+                path,
+                spec["code"],
+                name_field=spec.get("name_field", ""),
+                code_field=spec.get("code_field", ""),
+                attributes=spec.get("fields", {}),
+                source_layer=spec.get("source_layer", ""),
+                srid=spec.get("srid"),
+                encoding=spec.get("encoding", ""),
+                geometry_kind=spec["geometry_kind"],
+                title=spec["title"],
+                commit=commit,
+                activate=commit,
+                progress=progress,
+            ),
+        )

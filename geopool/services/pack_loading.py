@@ -111,5 +111,52 @@ def apply_pack(pack):
         "categories",
         summary,
     )
+    summary["layers"] = _layers_define(pack.meta["layers"])
     summary["rule_set"] = rule_set_load_from_pack(pack)
     return summary
+
+
+def _layers_define(specs):
+    """Create or update the layer definitions; their data comes by import."""
+    from boundaries.models import Layer
+
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "deactivated": 0}
+    for spec in specs:
+        values = {
+            "title": spec["title"],
+            "geometry_kind": spec["geometry_kind"],
+            "is_boundary": spec.get("boundary", False),
+            "is_illustrative": spec.get("illustrative", False),
+            "attribute_names": spec.get("attributes", []),
+            "attribution": spec.get("attribution", ""),
+        }
+        layer = Layer.objects.filter(code=spec["code"]).first()
+        if layer is None:
+            mapping = {
+                "name": spec.get("name_field", ""),
+                "code": spec.get("code_field", ""),
+                "attributes": spec.get("fields", {}),
+            }
+            layer = Layer.objects.create(
+                code=spec["code"], field_mapping=mapping, **values
+            )
+            counts["created"] += 1
+            event_record("pack.create", layer, actor_label="load_jurisdiction")
+            continue
+        changed = {k: v for k, v in values.items() if getattr(layer, k) != v}
+        if not changed:
+            counts["unchanged"] += 1
+            continue
+        before = {k: getattr(layer, k) for k in changed}
+        for name, value in changed.items():
+            setattr(layer, name, value)
+        layer.save()
+        counts["updated"] += 1
+        event_record(
+            "pack.update",
+            layer,
+            actor_label="load_jurisdiction",
+            before=before,
+            after=changed,
+        )
+    return counts

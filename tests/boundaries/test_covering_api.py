@@ -41,6 +41,18 @@ def test_bad_coordinates_are_refused_naming_the_field(
 
 
 def test_unknown_layer_is_404(client, hatay):
-    response = client.get("/api/layers/parks/covering", {"lon": "36.1", "lat": "36.2"})
+    response = client.get(
+        "/api/layers/ormanlar/covering", {"lon": "36.1", "lat": "36.2"}
+    )
     assert response.status_code == 404
-    assert response.json() == {"error": "no layer 'parks'"}
+    assert response.json() == {"error": "no layer 'ormanlar'"}
+
+
+def test_layer_without_active_generation_is_404_saying_so(client, hatay):
+    response = client.get(
+        "/api/layers/neighbourhoods/covering", {"lon": "36.1", "lat": "36.2"}
+    )
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "layer 'neighbourhoods' has no active generation yet"
+    }

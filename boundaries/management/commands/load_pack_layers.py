@@ -1,16 +1,16 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from boundaries.services.layer_import import layer_import
-from boundaries.services.pack_layers import pack_layers_pending
+from boundaries.models import Generation
+from boundaries.services.pack_layers import pack_layers_load
 from geopool.errors import GeopoolError
 from geopool.packs import read_pack
 
 
 class Command(BaseCommand):
     help = (
-        "Import the boundary layers a jurisdiction pack names, from "
-        "GEOPOOL_DATA_DIR. A layer whose active generation already comes from "
-        "the same file (same checksum) is left as it is."
+        "Import the layers a jurisdiction pack ships data for (dry run unless "
+        "--commit, which also activates). A layer whose active generation "
+        "already comes from the same file (same checksum) is left as it is."
     )
 
     def add_arguments(self, parser):
@@ -19,24 +19,15 @@ class Command(BaseCommand):
 
     def handle(self, pack, commit, **options):
         try:
-            pack = read_pack(pack)
-            for spec, path, current in pack_layers_pending(pack):
-                if current is not None:
+            for code, outcome in pack_layers_load(
+                read_pack(pack), commit=commit, progress=options["verbosity"] > 0
+            ):
+                if isinstance(outcome, Generation):
                     self.stdout.write(
-                        f"layer {spec['code']}: generation {current.number} already "
-                        f"holds {path.name}"
+                        f"layer {code}: generation {outcome.number} already holds "
+                        f"{outcome.source_file}"
                     )
-                    continue
-                report = layer_import(
-                    path,
-                    spec["code"],
-                    name_field=spec["name_field"],
-                    code_field=spec.get("code_field", ""),
-                    attributes=spec.get("attributes", {}),
-                    geometry_kind=spec["geometry_kind"],
-                    title=spec["title"],
-                    commit=commit,
-                )
-                self.stdout.write(report.summary())
+                else:
+                    self.stdout.write(outcome.summary())
         except GeopoolError as exc:
             raise CommandError(str(exc)) from exc

@@ -21,7 +21,7 @@ class Command(BaseCommand):
             summary = load_jurisdiction(read_pack(pack), dry_run=dry_run)
         except GeopoolError as exc:
             raise CommandError(str(exc)) from exc
-        for kind in ("bodies", "departments", "categories"):
+        for kind in ("bodies", "departments", "categories", "layers"):
             counts = summary[kind]
             self.stdout.write(
                 f"{kind}: {counts['created']} created, {counts['updated']} updated, "

@@ -1,0 +1,282 @@
+"""Checks on a new generation before it may go live.
+
+Every check is SQL on the stored draft (dry runs store it too, inside a
+transaction that is rolled back), so the planner sees exactly what would be
+activated. Each problem has a severity: ``error`` blocks activation,
+``warning`` is shown and may be accepted, ``info`` describes a change.
+
+Boundary layers (districts, neighbourhoods) are meant to tile the
+jurisdiction, so they also get the tiling checks: overlaps between
+neighbours and gaps between them (area in m² and a location), and slivers
+(tiny parts). Every layer is checked for features outside the province
+(the active district generation) and, against its own active generation,
+for changes in count, area and codes.
+"""
+
+from dataclasses import asdict, dataclass
+
+from django.db import connection
+
+ERROR, WARNING, INFO = "error", "warning", "info"
+# Area of a boundary feature changing by more than this share is listed.
+AREA_CHANGE_SHARE = 0.01
+LISTED_MAX = 100
+
+
+@dataclass
+class Problem:
+    severity: str
+    kind: str
+    message: str
+    features: list
+    area_m2: float | None = None
+    lon: float | None = None
+    lat: float | None = None
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def _rows(sql, params):
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _duplicate_codes(gen):
+    rows = _rows(
+        """
+        SELECT code, count(*), array_agg(name ORDER BY name)
+        FROM boundaries_feature WHERE generation_id = %s AND code <> ''
+        GROUP BY code HAVING count(*) > 1 ORDER BY code
+        """,
+        [gen],
+    )
+    return [
+        Problem(
+            ERROR,
+            "duplicate_code",
+            f"code {code} is used by {n} features ({', '.join(names)}); codes must "
+            "be unique within a layer",
+            list(names),
+        )
+        for code, n, names in rows
+    ]
+
+
+def _overlaps(gen, min_m2):
+    rows = _rows(
+        """
+        WITH pairs AS (
+            SELECT a.name AS a, b.name AS b,
+                   ST_CollectionExtract(ST_Intersection(a.geometry, b.geometry), 3)
+                       AS shared
+            FROM boundaries_feature a
+            JOIN boundaries_feature b
+              ON b.generation_id = a.generation_id AND a.id < b.id
+             AND ST_Intersects(a.geometry, b.geometry)
+             AND ST_Relate(a.geometry, b.geometry, '2********')
+            WHERE a.generation_id = %s
+        )
+        SELECT a, b, ST_Area(shared::geography),
+               ST_X(ST_PointOnSurface(shared)), ST_Y(ST_PointOnSurface(shared))
+        FROM pairs WHERE NOT ST_IsEmpty(shared)
+          AND ST_Area(shared::geography) >= %s
+        ORDER BY 3 DESC LIMIT %s
+        """,
+        [gen, min_m2, LISTED_MAX],
+    )
+    return [
+        Problem(
+            WARNING,
+            "overlap",
+            f"{a} and {b} overlap by {area:,.0f} m² near {lat:.5f}, {lon:.5f}",
+            [a, b],
+            round(area, 1),
+            lon,
+            lat,
+        )
+        for a, b, area, lon, lat in rows
+    ]
+
+
+def _gaps(gen, min_m2):
+    rows = _rows(
+        """
+        WITH u AS (
+            SELECT (ST_Dump(ST_Union(geometry))).geom AS g
+            FROM boundaries_feature WHERE generation_id = %s
+        ), holes AS (
+            SELECT ST_MakePolygon(ST_InteriorRingN(g, n)) AS hole
+            FROM u, generate_series(1, ST_NumInteriorRings(g)) AS n
+        )
+        SELECT ST_Area(hole::geography), ST_X(ST_PointOnSurface(hole)),
+               ST_Y(ST_PointOnSurface(hole))
+        FROM holes WHERE ST_Area(hole::geography) >= %s
+        ORDER BY 1 DESC LIMIT %s
+        """,
+        [gen, min_m2, LISTED_MAX],
+    )
+    return [
+        Problem(
+            WARNING,
+            "gap",
+            f"a gap of {area:,.0f} m² between features near {lat:.5f}, {lon:.5f}",
+            [],
+            round(area, 1),
+            lon,
+            lat,
+        )
+        for area, lon, lat in rows
+    ]
+
+
+def _slivers(gen, max_m2):
+    rows = _rows(
+        """
+        SELECT f.name, ST_Area(d.geom::geography),
+               ST_X(ST_PointOnSurface(d.geom)), ST_Y(ST_PointOnSurface(d.geom))
+        FROM boundaries_feature f, ST_Dump(f.geometry) d
+        WHERE f.generation_id = %s AND ST_Area(d.geom::geography) < %s
+        ORDER BY 2 LIMIT %s
+        """,
+        [gen, max_m2, LISTED_MAX],
+    )
+    return [
+        Problem(
+            WARNING,
+            "sliver",
+            f"{name} has a sliver of {area:,.1f} m² near {lat:.5f}, {lon:.5f}",
+            [name],
+            round(area, 1),
+            lon,
+            lat,
+        )
+        for name, area, lon, lat in rows
+    ]
+
+
+def _outside(gen, province_gen):
+    rows = _rows(
+        """
+        SELECT f.name, ST_X(ST_PointOnSurface(f.geometry)),
+               ST_Y(ST_PointOnSurface(f.geometry))
+        FROM boundaries_feature f
+        WHERE f.generation_id = %s AND NOT EXISTS (
+            SELECT 1 FROM boundaries_featurepart p
+            WHERE p.generation_id = %s AND ST_Intersects(p.geometry, f.geometry)
+        )
+        ORDER BY f.name LIMIT %s
+        """,
+        [gen, province_gen, LISTED_MAX],
+    )
+    return [
+        Problem(
+            ERROR,
+            "outside",
+            f"{name or 'a feature'} lies outside the province (near {lat:.5f}, "
+            f"{lon:.5f}); check the file's CRS",
+            [name],
+            None,
+            lon,
+            lat,
+        )
+        for name, lon, lat in rows
+    ]
+
+
+def _against_active(gen, active, is_polygon):
+    problems = []
+    (count_new, area_new), (count_old, area_old) = (
+        _rows(
+            """
+            SELECT count(*), coalesce(sum(ST_Area(geometry::geography)), 0)
+            FROM boundaries_feature WHERE generation_id = %s
+            """,
+            [g],
+        )[0]
+        for g in (gen, active)
+    )
+    text = f"{count_new} features (active generation: {count_old})"
+    if is_polygon and area_old:
+        change = (area_new - area_old) / area_old
+        text += f", total area {area_new / 1e6:,.2f} km² ({change:+.2%})"
+    problems.append(Problem(INFO, "count_change", text, []))
+
+    gone = _rows(
+        """
+        SELECT code, name FROM boundaries_feature
+        WHERE generation_id = %s AND code <> '' AND code NOT IN (
+            SELECT code FROM boundaries_feature WHERE generation_id = %s)
+        ORDER BY code
+        """,
+        [active, gen],
+    )
+    problems += [
+        Problem(
+            WARNING,
+            "missing_code",
+            f"code {code} ({name}) is in the active generation but not in this one",
+            [name],
+        )
+        for code, name in gone
+    ]
+    new = _rows(
+        """
+        SELECT code, name FROM boundaries_feature
+        WHERE generation_id = %s AND code <> '' AND code NOT IN (
+            SELECT code FROM boundaries_feature WHERE generation_id = %s)
+        ORDER BY code
+        """,
+        [gen, active],
+    )
+    problems += [
+        Problem(INFO, "new_code", f"new code {code} ({name})", [name])
+        for code, name in new
+    ]
+    if is_polygon:
+        changed = _rows(
+            """
+            WITH n AS (SELECT code, name, ST_Area(geometry::geography) AS a
+                       FROM boundaries_feature WHERE generation_id = %s),
+                 o AS (SELECT code, ST_Area(geometry::geography) AS a
+                       FROM boundaries_feature WHERE generation_id = %s)
+            SELECT n.code, n.name, o.a, n.a FROM n JOIN o USING (code)
+            WHERE o.a > 0 AND abs(n.a - o.a) / o.a > %s ORDER BY n.code
+            """,
+            [gen, active, AREA_CHANGE_SHARE],
+        )
+        problems += [
+            Problem(
+                INFO,
+                "area_change",
+                f"{name} ({code}): area {old / 1e6:,.2f} → {now / 1e6:,.2f} km² "
+                f"({(now - old) / old:+.1%})",
+                [name],
+                round(now - old, 1),
+            )
+            for code, name, old, now in changed
+        ]
+    return problems
+
+
+def checks_run(generation, settings, province_generation_id=None):
+    """Return the problems of ``generation`` (a list of Problem)."""
+    layer = generation.layer
+    gen = generation.pk
+    is_polygon = layer.geometry_kind == "polygon"
+    problems = _duplicate_codes(gen)
+    if layer.is_boundary and is_polygon:
+        problems += _overlaps(gen, float(settings.get("overlap_min_m2", 1)))
+        problems += _gaps(gen, float(settings.get("overlap_min_m2", 1)))
+        problems += _slivers(gen, float(settings.get("sliver_max_m2", 500)))
+    if province_generation_id and province_generation_id != gen:
+        problems += _outside(gen, province_generation_id)
+    active = layer.generations.filter(is_active=True).exclude(pk=gen).first()
+    if active is not None:
+        problems += _against_active(gen, active.pk, is_polygon)
+    return problems
+
+
+def has_errors(problems):
+    return any(p["severity"] == ERROR for p in problems)

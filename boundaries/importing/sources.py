@@ -1,0 +1,321 @@
+"""Opening a source file: its layer, fields, CRS and text encoding.
+
+A source is never guessed at. A file with several layers names them and
+asks for one; a shapefile whose text encoding cannot be known asks for one;
+a file with no CRS asks for one (see ``crs``). What the file declares is
+used and checked: a ``.cpg`` that says ``1254`` over text that is really
+UTF-8 would store ``KÄ±rÄ±khan``, so it is refused with both readings shown.
+"""
+
+import codecs
+import difflib
+import logging
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import pyogrio
+from pyproj import CRS
+
+from boundaries.errors import (
+    EncodingUnknown,
+    FieldMissing,
+    ImportRefused,
+    SeveralLayers,
+)
+
+logger = logging.getLogger(__name__)
+
+VECTOR_SUFFIXES = {".geojson", ".json", ".gpkg", ".kml", ".shp"}
+SUPPORTED = VECTOR_SUFFIXES | {".zip"}
+SUPPORTED_TEXT = (
+    "GeoJSON (.geojson), GeoPackage (.gpkg), KML (.kml) or a zipped shapefile (.zip)"
+)
+
+# Single-byte encodings Turkish DBF files come in, offered when the file
+# does not say: Windows Turkish, ISO Latin-5 (the same letters), DOS Turkish.
+TURKISH_ENCODINGS = ["cp1254", "iso8859_9", "cp857"]
+SAMPLE_FEATURES = 5000
+
+
+@dataclass
+class Source:
+    path: Path
+    gdal_path: str
+    layer: str
+    layers: list
+    fields: list
+    geometry_type: str
+    feature_count: int
+    crs: CRS | None
+    encoding: str = ""
+    encoding_origin: str = ""
+    bounds: tuple | None = None
+    warnings: list = field(default_factory=list)
+
+    @property
+    def is_dbf(self):
+        return self.gdal_path.lower().endswith(".shp")
+
+    def require_fields(self, mapping):
+        """Refuse if a mapped field is not in the file, naming the ones that are."""
+        for role, name in mapping.items():
+            if name and name not in self.fields:
+                raise FieldMissing(
+                    f"{self.path.name}: no field {name!r} for the {role}; available "
+                    f"fields: {', '.join(self.fields)}{_field_hint(name, self.fields)}",
+                    field=name,
+                    available=self.fields,
+                )
+
+
+def _field_hint(name, fields):
+    if len(name) > 10 and name[:10] in fields:
+        return (
+            f" (shapefile field names have at most 10 characters: {name} arrives "
+            f"as {name[:10]})"
+        )
+    close = difflib.get_close_matches(name, fields, n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _zip_member(path, source_layer):
+    """Return ``(gdal path, member, layers)`` for the vector file in a zip."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as exc:
+        raise ImportRefused(f"{path.name} is not a readable zip file: {exc}") from exc
+    members = [
+        n
+        for n in names
+        if PurePosixPath(n).suffix.lower() in VECTOR_SUFFIXES
+        and not any(
+            part.startswith(("__MACOSX", ".")) for part in PurePosixPath(n).parts
+        )
+    ]
+    if not members:
+        raise ImportRefused(
+            f"{path.name} holds no shapefile (.shp), GeoPackage, GeoJSON or KML; it "
+            f"holds: {', '.join(names[:20]) or 'nothing'}"
+        )
+    layers = [str(PurePosixPath(m).with_suffix("")) for m in members]
+    if len(members) > 1:
+        if not source_layer:
+            raise SeveralLayers(
+                f"{path.name} holds {len(members)} layers: {', '.join(layers)}; choose "
+                "one with --source-layer NAME",
+                layers=layers,
+            )
+        matches = [
+            m
+            for m, layer in zip(members, layers, strict=True)
+            if source_layer in (layer, PurePosixPath(layer).name, m)
+        ]
+        if len(matches) != 1:
+            raise SeveralLayers(
+                f"{path.name} has no layer {source_layer!r}; its layers: "
+                f"{', '.join(layers)}",
+                layers=layers,
+            )
+        member = matches[0]
+    else:
+        member = members[0]
+    if member.lower().endswith(".shp"):
+        stem = member[:-4]
+        lowered = {n.lower() for n in names}
+        missing = [s for s in (".dbf", ".shx") if (stem + s).lower() not in lowered]
+        if missing:
+            raise ImportRefused(
+                f"{path.name}: the shapefile {member} lacks its "
+                f"{' and '.join(missing)} part; zip all files of the shapefile together"
+            )
+    return f"/vsizip/{path}/{member}", member, layers
+
+
+def _sidecar(path, gdal_path, suffix):
+    """Text of a shapefile's sidecar file (.cpg, .prj), or None."""
+    if gdal_path.startswith("/vsizip/"):
+        member = gdal_path.split(f"{path}/", 1)[1]
+        wanted = (member[:-4] + suffix).lower()
+        with zipfile.ZipFile(path) as archive:
+            for name in archive.namelist():
+                if name.lower() == wanted:
+                    return archive.read(name).decode("ascii", "replace").strip()
+        return None
+    sidecar = Path(gdal_path).with_suffix(suffix)
+    for candidate in (sidecar, sidecar.with_suffix(suffix.upper())):
+        if candidate.is_file():
+            return candidate.read_text("ascii", "replace").strip()
+    return None
+
+
+def _codec(name):
+    """Python codec for an encoding name as files and people write it, or None."""
+    text = (name or "").strip().lower().replace("ansi", "").strip()
+    if text.isdigit():
+        text = f"cp{text}"
+    try:
+        return codecs.lookup(text).name
+    except LookupError:
+        return None
+
+
+def _raw_texts(source):
+    """Bytes of the first text values, read without decoding (latin-1 is 1:1)."""
+    frame = pyogrio.read_dataframe(
+        source.gdal_path,
+        layer=source.layer or None,
+        encoding="latin1",
+        read_geometry=False,
+        max_features=SAMPLE_FEATURES,
+    )
+    return [
+        value.encode("latin1")
+        for column in frame.columns
+        for value in frame[column]
+        if isinstance(value, str)
+    ]
+
+
+def _previews(raw, encodings):
+    """How the first non-ASCII value reads in each encoding."""
+    sample = next((v for v in raw if not v.isascii()), b"")
+    return {e: sample.decode(e, "replace") for e in encodings}
+
+
+def _decodes(raw, encoding):
+    try:
+        for value in raw:
+            value.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _settle_encoding(source, given, declared_text):
+    raw = _raw_texts(source)
+    non_ascii = [v for v in raw if not v.isascii()]
+    declared = _codec(declared_text) if declared_text else None
+    if declared_text and not declared:
+        source.warnings.append(
+            f"the .cpg file names an unknown encoding {declared_text!r}; ignored"
+        )
+    choices = ", ".join(["utf-8", *TURKISH_ENCODINGS])
+
+    if given:
+        codec = _codec(given)
+        if codec is None:
+            raise EncodingUnknown(f"unknown encoding {given!r}; e.g. {choices}")
+        if not _decodes(non_ascii, codec):
+            raise EncodingUnknown(
+                f"{source.path.name}: the text is not valid {given}; try one of "
+                f"{choices}"
+            )
+        return codec, "given"
+    if not non_ascii:
+        return declared or "utf-8", "declared" if declared else "ascii only"
+    utf8 = _decodes(non_ascii, "utf-8")
+    if declared:
+        # Non-ASCII Turkish text in a single-byte encoding is practically never
+        # valid UTF-8 by chance; UTF-8 bytes read as cp1254 give "KÄ±rÄ±khan".
+        if declared != "utf-8" and utf8:
+            previews = _previews(non_ascii, [declared, "utf-8"])
+            raise EncodingUnknown(
+                f"{source.path.name}: the .cpg declares {declared_text} but the "
+                f"text is UTF-8: it reads {_show(previews)}; pass --encoding utf-8",
+                previews=previews,
+            )
+        if not _decodes(non_ascii, declared):
+            previews = _previews(non_ascii, ["utf-8", *TURKISH_ENCODINGS])
+            raise EncodingUnknown(
+                f"{source.path.name}: the .cpg declares {declared_text} but the "
+                f"text is not valid {declared}; it reads {_show(previews)}; pass "
+                "--encoding with the right one",
+                previews=previews,
+            )
+        return declared, "declared"
+    if utf8:
+        return "utf-8", "valid UTF-8 (no .cpg)"
+    previews = _previews(non_ascii, TURKISH_ENCODINGS)
+    raise EncodingUnknown(
+        f"{source.path.name}: the text is not UTF-8 and the file does not say its "
+        f"encoding (no .cpg); it reads {_show(previews)}; pass --encoding with the one "
+        "that reads right",
+        previews=previews,
+    )
+
+
+def _show(previews):
+    return "; ".join(f"{enc}: {text!r}" for enc, text in previews.items())
+
+
+def source_open(path, source_layer="", encoding=""):
+    """Open ``path`` and describe it; raise ImportRefused when a choice is needed."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED:
+        raise ImportRefused(
+            f"{path.name}: unsupported file type {suffix or '(none)'}; expected "
+            f"{SUPPORTED_TEXT}"
+        )
+    if not path.is_file():
+        raise ImportRefused(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise ImportRefused(f"{path.name} is empty")
+
+    layers = []
+    if suffix == ".zip":
+        gdal_path, member, layers = _zip_member(path, source_layer)
+        source_layer = ""
+        suffix = PurePosixPath(member).suffix.lower()
+    else:
+        gdal_path = str(path)
+    try:
+        if suffix in {".gpkg", ".kml"}:
+            layers = [str(name) for name, _ in pyogrio.list_layers(gdal_path)]
+            if len(layers) > 1 and not source_layer:
+                raise SeveralLayers(
+                    f"{path.name} holds {len(layers)} layers: {', '.join(layers)}; "
+                    "choose one with --source-layer NAME",
+                    layers=layers,
+                )
+            if source_layer and source_layer not in layers:
+                raise SeveralLayers(
+                    f"{path.name} has no layer {source_layer!r}; its layers: "
+                    f"{', '.join(layers)}",
+                    layers=layers,
+                )
+        info = pyogrio.read_info(
+            gdal_path, layer=source_layer or None, force_total_bounds=True
+        )
+    except ImportRefused:
+        raise
+    except Exception as exc:  # GDAL raises several types for unreadable files
+        raise ImportRefused(
+            f"{path.name} cannot be read as a layer (expected {SUPPORTED_TEXT}); "
+            f"GDAL says: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from exc
+
+    bounds = info.get("total_bounds")
+    source = Source(
+        path=path,
+        gdal_path=gdal_path,
+        layer=source_layer or str(info.get("layer_name") or ""),
+        layers=layers or [str(info.get("layer_name") or path.stem)],
+        fields=[str(f) for f in info["fields"]],
+        geometry_type=str(info.get("geometry_type") or "Unknown"),
+        feature_count=int(info.get("features") or 0),
+        crs=CRS.from_user_input(info["crs"]) if info.get("crs") else None,
+        bounds=tuple(bounds) if bounds is not None else None,
+    )
+    if source.is_dbf:
+        declared = _sidecar(path, gdal_path, ".cpg")
+        source.encoding, source.encoding_origin = _settle_encoding(
+            source, encoding, declared
+        )
+    elif encoding:
+        source.warnings.append(
+            f"--encoding {encoding} ignored: {suffix} files carry their own encoding"
+        )
+    return source

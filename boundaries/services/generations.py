@@ -1,0 +1,102 @@
+"""Activating, rolling back and discarding generations (all audited).
+
+Activation is a separate step from import: a planner looks at the checks
+and the impact preview first. A generation whose checks found an error is
+not activated unless the planner explicitly accepts it (``force``); a
+rollback returns to the previously active generation in one step.
+"""
+
+import logging
+
+from django.db import transaction
+from django.utils import timezone
+
+from boundaries.errors import ActivationRefused
+from boundaries.importing.checks import has_errors
+from boundaries.models import Generation, GenerationState
+from geopool.services.events import event_record
+
+logger = logging.getLogger(__name__)
+
+
+def generation_activate(generation, *, actor=None, force=False, reason="activate"):
+    """Make ``generation`` the active one of its layer."""
+    with transaction.atomic():
+        generation = Generation.objects.select_for_update().get(pk=generation.pk)
+        if generation.state == GenerationState.DISCARDED:
+            raise ActivationRefused(
+                f"{generation} was discarded; import the file again to use it"
+            )
+        problems = generation.report.get("checks", [])
+        if has_errors(problems) and not force:
+            errors = [p["message"] for p in problems if p["severity"] == "error"]
+            raise ActivationRefused(
+                f"{generation} has {len(errors)} error(s) and was not activated: "
+                + "; ".join(errors[:5])
+                + ". Fix the file, or accept the errors explicitly (--force)"
+            )
+        current = (
+            Generation.objects.select_for_update()
+            .filter(layer=generation.layer, is_active=True)
+            .first()
+        )
+        if current == generation:
+            return generation
+        if current:
+            current.is_active = False
+            current.save(update_fields=["is_active"])
+        generation.is_active = True
+        generation.activated_at = timezone.now()
+        generation.save(update_fields=["is_active", "activated_at"])
+        event_record(
+            f"generation.{reason}",
+            generation,
+            actor=actor,
+            actor_label="" if actor else "command line",
+            before={"active": current.number if current else None},
+            after={"active": generation.number, "forced": force},
+        )
+    logger.info("%s is now active (%s)", generation, reason)
+    return generation
+
+
+def generation_previous(layer):
+    """The generation that was active before the current one, or None."""
+    return (
+        layer.generations.filter(
+            is_active=False, activated_at__isnull=False, discarded_at__isnull=True
+        )
+        .order_by("-activated_at")
+        .first()
+    )
+
+
+def generation_rollback(layer, *, actor=None):
+    """Return ``layer`` to its previously active generation."""
+    previous = generation_previous(layer)
+    if previous is None:
+        raise ActivationRefused(
+            f"layer {layer.code} has no previous generation to roll back to"
+        )
+    # It was live before; its checks were accepted then.
+    return generation_activate(previous, actor=actor, force=True, reason="rollback")
+
+
+def generation_discard(generation, *, actor=None):
+    """Abandon a draft; the active generation is untouched."""
+    with transaction.atomic():
+        generation = Generation.objects.select_for_update().get(pk=generation.pk)
+        if generation.state != GenerationState.DRAFT:
+            raise ActivationRefused(
+                f"{generation} is {GenerationState(generation.state).label}; only "
+                "drafts can be discarded"
+            )
+        generation.discarded_at = timezone.now()
+        generation.save(update_fields=["discarded_at"])
+        event_record(
+            "generation.discard",
+            generation,
+            actor=actor,
+            actor_label="" if actor else "command line",
+        )
+    return generation
