@@ -8,7 +8,8 @@ owner use ``nearest_features``' tie-break: the covering feature with the
 lowest official code (text order, then name) wins, and the point is flagged
 as lying on an edge.
 
-Lookups read the subdivided parts (``FeaturePart``) and always join the
+Lookups read the view ``boundaries_lookup`` (small features and the parts
+of large ones, see ``boundaries.models``) and always join the
 layer's active generation in the same statement, so a generation activated by
 another process is seen at once without any cache.
 """
@@ -41,7 +42,7 @@ _ACTIVE = """
 _COVERING = f"""
     WITH gen AS ({_ACTIVE})
     SELECT DISTINCT f.id, f.name, f.code, gen.number
-    FROM boundaries_featurepart p
+    FROM boundaries_lookup p
     JOIN gen ON p.generation_id = gen.id
     JOIN boundaries_feature f ON f.id = p.feature_id
     WHERE ST_Covers(p.geometry,
@@ -57,7 +58,7 @@ _NEAREST = f"""
                                   {STORAGE_SRID})::geography AS g)
     SELECT f.id, f.name, f.code, gen.number,
            min(ST_Distance(p.geometry::geography, pt.g)) AS distance_m
-    FROM boundaries_featurepart p
+    FROM boundaries_lookup p
     JOIN gen ON p.generation_id = gen.id
     JOIN boundaries_feature f ON f.id = p.feature_id
     CROSS JOIN pt

@@ -9,9 +9,12 @@ export of 2025-04-19; a planner later imports a corrected file as generation
 2 and activates it; generation 1 stays stored, so a decision made on it can
 still be explained and a rollback is one step.
 
-Each feature is also stored subdivided (``FeaturePart``, at most
-``SUBDIVIDE_MAX_VERTICES`` vertices a part) because point-in-polygon and
-distance queries against a detailed coastline are much faster on small parts.
+A feature with more than ``SUBDIVIDE_MAX_VERTICES`` vertices is also stored
+subdivided (``FeaturePart``) because point-in-polygon and distance queries
+against a detailed coastline are much faster on small parts. Lookups read the
+view ``boundaries_lookup``: the small features as they are plus the parts of
+the large ones, so a layer of 100,000 short road segments is not stored
+twice.
 """
 
 from django.conf import settings
@@ -141,6 +144,8 @@ class Feature(models.Model):
     # Any geometry kind, as the layer says; polygons are stored as
     # MultiPolygons. Indexes: see geopool.spatial.
     geometry = models.GeometryField(srid=STORAGE_SRID)
+    # More vertices than SUBDIVIDE_MAX_VERTICES: lookups read its parts.
+    is_subdivided = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["generation", "name"]
@@ -150,7 +155,7 @@ class Feature(models.Model):
 
 
 class FeaturePart(models.Model):
-    """One piece of a feature after ``ST_Subdivide``; used for lookups."""
+    """One piece of a large feature after ``ST_Subdivide``; used for lookups."""
 
     feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="parts")
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE)

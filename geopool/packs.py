@@ -157,8 +157,8 @@ def _check_references(pack, problems):
         unknown = set(spec.get("fields", {})) - set(spec.get("attributes", []))
         if unknown:
             problems.append(
-                f"pack.yaml: layer {spec['code']}: fields maps {', '.join(sorted(unknown))}"
-                " which are not among its attributes"
+                f"pack.yaml: layer {spec['code']}: fields maps "
+                f"{', '.join(sorted(unknown))}, which are not among its attributes"
             )
 
     if s["district_layer"] not in layer_codes:

@@ -6,10 +6,11 @@ the index that serves metre-based queries; models and SQL import from here.
 - Storage: every geometry column is WGS 84 (``STORAGE_SRID`` = EPSG:4326,
   x = longitude, y = latitude). Input is converted to it once, at the edge
   (import, API, forms); folium reads it as it is.
-  * ``boundaries.Feature.geometry`` and ``boundaries.FeaturePart.geometry``:
-    4326, GiST index on the geometry (serves ``ST_Covers`` / ``&&``) and an
-    expression GiST index on ``geometry::geography`` (serves ``ST_DWithin`` in
-    metres, e.g. snapping a point to the nearest district within 25 m).
+  * ``boundaries.Feature.geometry`` and ``boundaries.FeaturePart.geometry``
+    (lookups read both through the view ``boundaries_lookup``): 4326, GiST
+    index on the geometry (serves ``ST_Covers`` / ``&&``) and an expression
+    GiST index on ``geometry::geography`` (serves ``ST_DWithin`` in metres,
+    e.g. snapping a point to the nearest district within 25 m).
   * ``geopool.ServiceRequest.location``: 4326, GiST index on the geometry and
     an expression GiST index on ``location::geography`` (nearest requests in
     metres, KNN ``<->`` on geography).

@@ -9,7 +9,8 @@ Boundary layers (districts, neighbourhoods) are meant to tile the
 jurisdiction, so they also get the tiling checks: overlaps between
 neighbours and gaps between them (area in m² and a location), and slivers
 (tiny parts). Every layer is checked for features outside the province
-(the active district generation) and, against its own active generation,
+(the active district generation; tested while streaming, see
+``pipeline``) and, against its own active generation,
 for changes in count, area and codes.
 """
 
@@ -156,21 +157,8 @@ def _slivers(gen, max_m2):
     ]
 
 
-def _outside(gen, province_gen):
-    rows = _rows(
-        """
-        SELECT f.name, ST_X(ST_PointOnSurface(f.geometry)),
-               ST_Y(ST_PointOnSurface(f.geometry))
-        FROM boundaries_feature f
-        WHERE f.generation_id = %s AND NOT EXISTS (
-            SELECT 1 FROM boundaries_featurepart p
-            WHERE p.generation_id = %s AND ST_Intersects(p.geometry, f.geometry)
-        )
-        ORDER BY f.name LIMIT %s
-        """,
-        [gen, province_gen, LISTED_MAX],
-    )
-    return [
+def _outside(listed, count):
+    problems = [
         Problem(
             ERROR,
             "outside",
@@ -181,8 +169,18 @@ def _outside(gen, province_gen):
             lon,
             lat,
         )
-        for name, lon, lat in rows
+        for name, lon, lat in listed
     ]
+    if count > len(listed):
+        problems.append(
+            Problem(
+                ERROR,
+                "outside",
+                f"{count - len(listed)} more features lie outside the province",
+                [],
+            )
+        )
+    return problems
 
 
 def _against_active(gen, active, is_polygon):
@@ -260,8 +258,13 @@ def _against_active(gen, active, is_polygon):
     return problems
 
 
-def checks_run(generation, settings, province_generation_id=None):
-    """Return the problems of ``generation`` (a list of Problem)."""
+def checks_run(generation, settings, outside=(), outside_count=0):
+    """Return the problems of ``generation`` (a list of Problem).
+
+    ``outside`` lists ``(name, lon, lat)`` of features the import found
+    outside the province (tested in process while streaming, which is far
+    cheaper than a spatial join afterwards); ``outside_count`` counts them.
+    """
     layer = generation.layer
     gen = generation.pk
     is_polygon = layer.geometry_kind == "polygon"
@@ -270,8 +273,7 @@ def checks_run(generation, settings, province_generation_id=None):
         problems += _overlaps(gen, float(settings.get("overlap_min_m2", 1)))
         problems += _gaps(gen, float(settings.get("overlap_min_m2", 1)))
         problems += _slivers(gen, float(settings.get("sliver_max_m2", 500)))
-    if province_generation_id and province_generation_id != gen:
-        problems += _outside(gen, province_generation_id)
+    problems += _outside(list(outside), outside_count)
     active = layer.generations.filter(is_active=True).exclude(pk=gen).first()
     if active is not None:
         problems += _against_active(gen, active.pk, is_polygon)

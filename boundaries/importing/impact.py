@@ -20,7 +20,7 @@ LISTED_MAX = 500
 
 _PLACE = """
     SELECT DISTINCT ON (r.id) r.id, f.code, f.name
-    FROM boundaries_featurepart p
+    FROM boundaries_lookup p
     JOIN geopool_servicerequest r ON ST_Covers(p.geometry, r.location)
     JOIN boundaries_feature f ON f.id = p.feature_id
     WHERE p.generation_id = %(gen)s AND r.location IS NOT NULL

@@ -71,8 +71,32 @@ def _listed(report_list, item):
     report_list.append(item) if len(report_list) < LISTED_MAX else None
 
 
-def features_copy(source, crs, mapping, kind, generation_id, report, progress=False):
-    """Stream ``source`` into ``generation_id``; fill ``report``; return the count."""
+def province_prepared(generation_id):
+    """The union of a generation's features, prepared for fast tests, or None."""
+    if generation_id is None:
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_AsBinary(geometry) FROM boundaries_feature "
+            "WHERE generation_id = %s",
+            [generation_id],
+        )
+        parts = shapely.from_wkb([bytes(row[0]) for row in cursor.fetchall()])
+    if len(parts) == 0:
+        return None
+    province = shapely.union_all(parts)
+    shapely.prepare(province)
+    return province
+
+
+def features_copy(
+    source, crs, mapping, kind, generation_id, report, progress=False, province=None
+):
+    """Stream ``source`` into ``generation_id``; fill ``report``; return the count.
+
+    With ``province`` (a prepared geometry), features that do not touch it
+    are counted in ``report.outside_count`` and listed in ``report.outside``.
+    """
     name_field = mapping.get("name", "")
     code_field = mapping.get("code", "")
     attributes = mapping.get("attributes", {})
@@ -101,7 +125,8 @@ def features_copy(source, crs, mapping, kind, generation_id, report, progress=Fa
     ):
         geometry_name = meta.get("geometry_name") or "wkb_geometry"
         with wrapper.cursor.copy(
-            "COPY boundaries_feature (generation_id, name, code, attributes, geometry) "
+            "COPY boundaries_feature "
+            "(generation_id, name, code, attributes, geometry, is_subdivided) "
             "FROM STDIN"
         ) as copy:
             for batch in reader:
@@ -110,11 +135,19 @@ def features_copy(source, crs, mapping, kind, generation_id, report, progress=Fa
                     batch.column(geometry_name).to_numpy(zero_copy_only=False)
                 )
                 rows, z = _prepare_batch(
-                    geometries, values, mapping, kind, allowed, index, reproject, report
+                    geometries,
+                    values,
+                    mapping,
+                    kind,
+                    allowed,
+                    index,
+                    reproject,
+                    report,
+                    province,
                 )
                 z_dropped += z
-                for name, code, attrs, geometry in rows:
-                    copy.write_row((generation_id, name, code, attrs, geometry))
+                for name, code, attrs, geometry, large in rows:
+                    copy.write_row((generation_id, name, code, attrs, geometry, large))
                 written += len(rows)
                 index += len(geometries)
                 bar.update(len(geometries))
@@ -129,7 +162,7 @@ def features_copy(source, crs, mapping, kind, generation_id, report, progress=Fa
 
 
 def _prepare_batch(
-    geometries, values, mapping, kind, allowed, start, reproject, report
+    geometries, values, mapping, kind, allowed, start, reproject, report, province
 ):
     name_field = mapping.get("name", "")
     code_field = mapping.get("code", "")
@@ -163,7 +196,7 @@ def _prepare_batch(
     else:
         invalid = np.zeros(len(geometries), dtype=bool)
 
-    rows = []
+    rows, kept = [], []
     for i, geometry in enumerate(geometries):
         number = start + i + 1
         label = _text(values[name_field][i]) if name_field else ""
@@ -198,33 +231,33 @@ def _prepare_batch(
                 geometry = MultiPolygon([geometry])
         attrs = {key: _jsonable(values[field][i]) for key, field in attributes.items()}
         code = normalize_code(values[code_field][i]) if code_field else ""
-        rows.append(
-            (
-                label,
-                code,
-                json.dumps(attrs, ensure_ascii=False),
-                shapely.to_wkb(
-                    shapely.set_srid(geometry, STORAGE_SRID),
-                    hex=True,
-                    include_srid=True,
-                ),
-            )
-        )
-    return rows, z_count
+        rows.append((label, code, json.dumps(attrs, ensure_ascii=False)))
+        kept.append(geometry)
+
+    kept = shapely.set_srid(np.array(kept, dtype=object), STORAGE_SRID)
+    if province is not None and len(kept):
+        outside = ~shapely.intersects(province, kept)
+        for at in np.flatnonzero(outside):
+            report.outside_count += 1
+            if len(report.outside) < LISTED_MAX:
+                point = shapely.point_on_surface(kept[at])
+                report.outside.append((rows[at][0], point.x, point.y))
+    hexes = shapely.to_wkb(kept, hex=True, include_srid=True)
+    large = shapely.get_num_coordinates(kept) > SUBDIVIDE_MAX_VERTICES
+    return [
+        (*row, wkb, bool(big)) for row, wkb, big in zip(rows, hexes, large, strict=True)
+    ], z_count
 
 
 def _subdivide(generation_id):
-    """Build the lookup parts: small features as they are, large ones split."""
+    """Store the parts of the large features (see ``boundaries.models``)."""
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO boundaries_featurepart (feature_id, generation_id, geometry)
-            SELECT id, generation_id, geometry FROM boundaries_feature
-            WHERE generation_id = %(g)s AND ST_NPoints(geometry) <= %(max)s
-            UNION ALL
             SELECT id, generation_id, ST_Subdivide(geometry, %(max)s)
             FROM boundaries_feature
-            WHERE generation_id = %(g)s AND ST_NPoints(geometry) > %(max)s
+            WHERE generation_id = %(g)s AND is_subdivided
             """,
             {"g": generation_id, "max": SUBDIVIDE_MAX_VERTICES},
         )

@@ -22,14 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 
 from boundaries.errors import FieldMissing, ImportRefused
 from boundaries.importing.checks import checks_run, has_errors
 from boundaries.importing.crs import crs_label, crs_settle
 from boundaries.importing.impact import impact_preview
-from boundaries.importing.pipeline import features_copy
+from boundaries.importing.pipeline import features_copy, province_prepared
 from boundaries.importing.sources import source_open
 from boundaries.models import Generation, GeometryKind, Layer
 from boundaries.services.generations import generation_activate
@@ -62,6 +62,8 @@ class ImportReport:
     skipped: list = field(default_factory=list)
     skipped_count: int = 0
     warnings: list = field(default_factory=list)
+    outside: list = field(default_factory=list)
+    outside_count: int = 0
     checks: list = field(default_factory=list)
     impact: dict = field(default_factory=dict)
     generation: Generation | None = None
@@ -216,17 +218,33 @@ def layer_import(
     report.checksum = checksum_of(path)
 
     try:
+        province = province_prepared(
+            Generation.objects.filter(layer__code=district_layer, is_active=True)
+            .values_list("pk", flat=True)
+            .first()
+        )
         with transaction.atomic():
+            # An import can be re-run; a crash losing only its own last
+            # transaction is acceptable, waiting on each WAL flush is not.
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
             generation = _store(
-                report, source, crs, layer, layer_code, kind, title, actor, progress
-            )
-            province = (
-                Generation.objects.filter(layer__code=district_layer, is_active=True)
-                .values_list("pk", flat=True)
-                .first()
+                report,
+                source,
+                crs,
+                layer,
+                layer_code,
+                kind,
+                title,
+                actor,
+                progress,
+                province,
             )
             report.checks = [
-                p.as_dict() for p in checks_run(generation, jurisdiction, province)
+                p.as_dict()
+                for p in checks_run(
+                    generation, jurisdiction, report.outside, report.outside_count
+                )
             ]
             if generation.layer.is_boundary:
                 report.impact = impact_preview(generation, district_layer)
@@ -262,7 +280,9 @@ def layer_import(
     return report
 
 
-def _store(report, source, crs, layer, layer_code, kind, title, actor, progress):
+def _store(
+    report, source, crs, layer, layer_code, kind, title, actor, progress, province
+):
     if layer is None:
         layer = Layer.objects.create(
             code=layer_code, title=title or layer_code, geometry_kind=kind
@@ -282,7 +302,14 @@ def _store(report, source, crs, layer, layer_code, kind, title, actor, progress)
         imported_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     report.feature_count = features_copy(
-        source, crs, report.mapping, kind, generation.pk, report, progress=progress
+        source,
+        crs,
+        report.mapping,
+        kind,
+        generation.pk,
+        report,
+        progress=progress,
+        province=province,
     )
     if report.feature_count == 0:
         raise ImportRefused(

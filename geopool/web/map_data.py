@@ -64,7 +64,7 @@ _DISTRICTS_WITH_COUNTS = """
     ),
     placed AS (
         SELECT DISTINCT ON (r.id) r.id AS request_id, f.id AS feature_id
-        FROM boundaries_featurepart p
+        FROM boundaries_lookup p
         JOIN gen ON p.generation_id = gen.id
         JOIN boundaries_feature f ON f.id = p.feature_id
         JOIN geopool_servicerequest r ON ST_Covers(p.geometry, r.location)

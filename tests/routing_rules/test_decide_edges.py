@@ -17,7 +17,7 @@ from django.contrib.gis.geos import MultiPolygon, Polygon
 
 from pyproj import Geod
 
-from boundaries.models import Feature, FeaturePart, Generation, Layer
+from boundaries.models import Feature, Generation, Layer
 from geopool.models import Body, Jurisdiction
 from routing_rules.decide import decide
 from routing_rules.errors import OutsideServiceArea
@@ -56,14 +56,11 @@ def squares(hatay):
         source_crs="EPSG:4326",
     )
     for code, (west, east) in SQUARES.items():
-        feature = Feature.objects.create(
+        Feature.objects.create(
             generation=generation,
             name=f"Kare {code}",
             code=code,
             geometry=_square(west, east),
-        )
-        FeaturePart.objects.create(
-            feature=feature, generation=generation, geometry=feature.geometry
         )
         Body.objects.create(
             code=f"SQ-{code}",

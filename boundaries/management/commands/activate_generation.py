@@ -6,6 +6,9 @@ from geopool.errors import GeopoolError
 
 
 class Command(BaseCommand):
+    # The import touches only the database; the full system checks would
+    # load every page's code first (a second on each scripted import).
+    requires_system_checks = []
     help = (
         "Activate a stored generation of a layer (after its checks), or roll "
         "back to the previously active one with --previous. Audited."

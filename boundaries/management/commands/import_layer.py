@@ -14,6 +14,9 @@ def _attribute_pair(text):
 
 
 class Command(BaseCommand):
+    # The import touches only the database; the full system checks would
+    # load every page's code first (a second on each scripted import).
+    requires_system_checks = []
     help = (
         "Import a GeoJSON, GeoPackage, KML or zipped shapefile into a new "
         "generation of a layer. Dry run by default (everything is checked, "
