@@ -5,7 +5,13 @@ from boundaries.models import Generation, Layer
 
 @admin.register(Layer)
 class LayerAdmin(admin.ModelAdmin):
-    list_display = ["code", "title", "geometry_kind"]
+    """Layers are defined by the pack; their data changes only by import."""
+
+    list_display = ["code", "title", "geometry_kind", "is_boundary", "is_illustrative"]
+    readonly_fields = ["code", "geometry_kind", "field_mapping", "created_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Generation)
@@ -21,5 +27,13 @@ class GenerationAdmin(admin.ModelAdmin):
     list_filter = ["layer", "is_active"]
     readonly_fields = [f.name for f in Generation._meta.fields]
 
+    # Generations are kept so that every decision stays explainable; they
+    # change state only through the planners' import, activate and rollback.
     def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

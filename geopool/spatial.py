@@ -8,9 +8,11 @@ the index that serves metre-based queries; models and SQL import from here.
   (import, API, forms); folium reads it as it is.
   * ``boundaries.Feature.geometry`` and ``boundaries.FeaturePart.geometry``
     (lookups read both through the view ``boundaries_lookup``): 4326, GiST
-    index on the geometry (serves ``ST_Covers`` / ``&&``) and an expression
-    GiST index on ``geometry::geography`` (serves ``ST_DWithin`` in metres,
-    e.g. snapping a point to the nearest district within 25 m).
+    index on the geometry. It serves ``ST_Covers`` directly, and metre-based
+    searches (``ST_DWithin`` on geography, e.g. snapping a point to the
+    nearest district within 25 m) through a box grown by the radius in
+    degrees (``boundaries.lookup.degree_box``), so imports maintain one
+    spatial index per table.
   * ``geopool.ServiceRequest.location``: 4326, GiST index on the geometry and
     an expression GiST index on ``location::geography`` (nearest requests in
     metres, KNN ``<->`` on geography).
