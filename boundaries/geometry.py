@@ -1,6 +1,7 @@
 """Geometry helpers shared by import and lookup."""
 
 import math
+import re
 
 import shapely
 from shapely.geometry import MultiPolygon, Polygon
@@ -39,30 +40,36 @@ def _polygons_of(geometry):
     return []
 
 
+_DECIMAL_ZERO = re.compile(r"^[+-]?[0-9]+\.0+$")
+# Beyond this a float no longer holds every integer exactly.
+_EXACT_FLOAT = 2**53
+
+
 def normalize_code(value):
     """Return an official code as text in one normal form.
 
-    DBF and spreadsheet sources turn codes into numbers; ``1131.0`` and
-    ``"1131.0"`` are the code ``"1131"``. Non-numeric codes keep their text.
+    DBF and spreadsheet sources turn codes into numbers: the number ``1131.0``
+    and the text ``"1131.0"`` are the code ``"1131"``. Text codes are kept as
+    they are (trimmed): ``"01"`` and ``"0031"`` keep their leading zeros.
 
     >>> normalize_code(1131.0), normalize_code("1131.0"), normalize_code(" 31-A ")
     ('1131', '1131', '31-A')
-    >>> normalize_code(None), normalize_code(float("nan"))
-    ('', '')
+    >>> normalize_code("0031"), normalize_code(7), normalize_code(None)
+    ('0031', '7', '')
     """
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, float):
         if math.isnan(value):
             return ""
-        if value.is_integer():
+        if value.is_integer() and abs(value) < _EXACT_FLOAT:
             return str(int(value))
         return repr(value)
-    text = str(value).strip()
-    try:
-        number = float(text)
-    except ValueError:
-        return text
-    if number.is_integer() and "e" not in text.lower():
-        return str(int(number))
+    text = str(value).replace("\x00", "").strip()
+    if _DECIMAL_ZERO.match(text):
+        return text.split(".", 1)[0]
     return text

@@ -20,6 +20,7 @@ twice.
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from geopool.spatial import STORAGE_SRID
 
@@ -27,9 +28,9 @@ TURKISH = "tr-x-icu"
 
 
 class GeometryKind(models.TextChoices):
-    POLYGON = "polygon", "Alan"
-    LINE = "line", "Çizgi"
-    POINT = "point", "Nokta"
+    POLYGON = "polygon", _("Polygon")
+    LINE = "line", _("Line")
+    POINT = "point", _("Point")
 
 
 class Layer(models.Model):
@@ -63,10 +64,10 @@ class Layer(models.Model):
 
 
 class GenerationState(models.TextChoices):
-    DRAFT = "draft", "Taslak"
-    ACTIVE = "active", "Etkin"
-    PREVIOUS = "previous", "Önceki"
-    DISCARDED = "discarded", "Vazgeçildi"
+    DRAFT = "draft", _("Draft")
+    ACTIVE = "active", _("Active")
+    PREVIOUS = "previous", _("Previous")
+    DISCARDED = "discarded", _("Discarded")
 
 
 class Generation(models.Model):
@@ -105,6 +106,9 @@ class Generation(models.Model):
     # Repaired and skipped features, warnings, the checks and the impact
     # preview, as shown to the planner.
     report = models.JSONField(default=dict, blank=True)
+
+    def get_state_display(self):
+        return GenerationState(self.state).label
 
     @property
     def state(self):

@@ -18,6 +18,9 @@ from geopool.models import (
     StaffProfile,
 )
 
+admin.site.site_header = "geopool"
+admin.site.site_title = "geopool"
+
 
 class ReadOnlyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):

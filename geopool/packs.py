@@ -9,6 +9,7 @@ pack no longer lists. Data files named in the pack are paths relative to
 """
 
 import csv
+import io
 import json
 import logging
 from dataclasses import dataclass, field
@@ -65,7 +66,14 @@ def _read_csv(path, row_schema, problems):
         problems.append(f"{path.name}: file not found at {path}")
         return []
     rows = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        problems.append(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); save it as UTF-8"
+        )
+        return []
+    with io.StringIO(text, newline="") as handle:
         for line, row in enumerate(csv.DictReader(handle), start=2):
             row = {k.strip(): (v or "").strip() for k, v in row.items() if k}
             validator = jsonschema.Draft202012Validator(row_schema)
@@ -101,13 +109,24 @@ def _check_references(pack, problems):
     categories = unique(pack.categories, files["categories"])
     unique(pack.rules, files["rules"])
 
+    department_body = {row["code"]: row["body"] for row in pack.departments}
     for row in pack.departments:
         if row["body"] not in bodies:
             problems.append(
                 f"{files['departments']} line {row['_line']}: body {row['body']} "
                 f"is not in {files['bodies']}"
             )
+    district_codes = {}
     for row in pack.bodies:
+        code = row.get("district_code")
+        if row["kind"] == "district" and code:
+            if code in district_codes:
+                problems.append(
+                    f"{files['bodies']} line {row['_line']}: district_code {code} is "
+                    f"also {district_codes[code]}'s; each district has one "
+                    "municipality"
+                )
+            district_codes.setdefault(code, row["code"])
         if row["kind"] == "district" and not row.get("district_code"):
             problems.append(
                 f"{files['bodies']} line {row['_line']}: district municipality "
@@ -139,6 +158,11 @@ def _check_references(pack, problems):
                 problems.append(
                     f"{where}: owner_department {dept} is not in {files['departments']}"
                 )
+            elif dept and department_body[dept] != row.get("owner_body"):
+                problems.append(
+                    f"{where}: owner_department {dept} belongs to "
+                    f"{department_body[dept]}, not to {row.get('owner_body')}"
+                )
     if not any(r["stage"] == "district_fallback" for r in pack.rules):
         problems.append(f"{files['rules']}: no district_fallback rule")
 
@@ -148,6 +172,12 @@ def _check_references(pack, problems):
     if s["coordinator_department"] not in departments:
         problems.append(
             f"settings.coordinator_department {s['coordinator_department']} is unknown"
+        )
+    elif department_body[s["coordinator_department"]] != s["coordinator_body"]:
+        problems.append(
+            f"settings.coordinator_department {s['coordinator_department']} belongs "
+            f"to {department_body[s['coordinator_department']]}, not to the "
+            f"coordinator_body {s['coordinator_body']}"
         )
     layer_codes = set()
     for spec in pack.meta["layers"]:
@@ -185,6 +215,10 @@ def read_pack(path):
         raise PackError([f"no pack.yaml in {path} (expected a pack folder)"])
     try:
         meta = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PackError(
+            [f"pack.yaml: not UTF-8 text (byte {exc.start}); save it as UTF-8"]
+        ) from exc
     except yaml.YAMLError as exc:
         raise PackError([f"pack.yaml is not valid YAML: {exc}"]) from exc
 

@@ -7,6 +7,10 @@ class RuleInline(admin.TabularInline):
     model = Rule
     extra = 0
     can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
     readonly_fields = [
         "code",
         "stage",
@@ -22,9 +26,20 @@ class RuleInline(admin.TabularInline):
 
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
+    """Rule sets are read-only: a stored version never changes."""
+
     list_display = ["version", "name", "is_active", "activated_at"]
     inlines = [RuleInline]
-    readonly_fields = ["version", "is_active", "activated_at", "source"]
+    readonly_fields = ["version", "name", "is_active", "activated_at", "source"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Decision)

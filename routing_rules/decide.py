@@ -32,7 +32,7 @@ from django.contrib.gis.geos import Point
 from django.utils import timezone
 
 from boundaries.lookup import active_generation_number, nearest_features
-from geopool.models import Body, Category, Department, Jurisdiction
+from geopool.models import Body, BodyKind, Category, Department, Jurisdiction
 from routing_rules.errors import OutsideServiceArea, RoutingError, UnknownCategory
 from routing_rules.explain import (
     emergency_notice,
@@ -242,10 +242,21 @@ def decide(location, category, at=None):
                 department = Department.objects.get(code=rule.owner_department_code)
         elif place.district is None:
             triage_reason = _no_district_reason(place)
+        elif not place.district.code:
+            triage_reason = (
+                f"{place.district.name} ilçe sınırının resmî kodu yok",
+                f"the district feature {place.district.name} has no official code",
+            )
         else:
-            body = Body.objects.filter(
-                district_code=place.district.code, is_active=True
-            ).first()
+            body = (
+                Body.objects.filter(
+                    kind=BodyKind.DISTRICT,
+                    district_code=place.district.code,
+                    is_active=True,
+                )
+                .order_by("code")
+                .first()
+            )
             if body is None:
                 triage_reason = (
                     f"{place.district.name} ilçesinin belediyesi tanımlı değil",
@@ -295,8 +306,6 @@ def _no_district_reason(place):
     if place.kind == "unknown":
         return ("konum yok", "no location")
     return (
-        f"en yakın ilçe sınırı {metres_tr(place.nearest.distance_m)} uzakta, "
-        f"tolerans {metres_tr(place.tolerance_m)}",
-        f"the nearest district is {metres_en(place.nearest.distance_m)} away, "
+        f"{metres_tr(place.tolerance_m)} toleransın dışında",
         f"beyond the {metres_en(place.tolerance_m)} tolerance",
     )

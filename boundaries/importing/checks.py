@@ -65,6 +65,33 @@ def _duplicate_codes(gen):
     ]
 
 
+def _empty_codes(gen, severity):
+    rows = _rows(
+        """
+        SELECT count(*), (array_agg(name ORDER BY name))[1:10]
+        FROM boundaries_feature WHERE generation_id = %s AND code = ''
+        """,
+        [gen],
+    )
+    count, names = rows[0]
+    if not count:
+        return []
+    why = (
+        "routing finds each district's municipality by its code"
+        if severity == ERROR
+        else "features without a code cannot be told apart across generations"
+    )
+    return [
+        Problem(
+            severity,
+            "empty_code",
+            f"{count} features have no code ({', '.join(n or '?' for n in names)}); "
+            f"{why}",
+            list(names),
+        )
+    ]
+
+
 def _overlaps(gen, min_m2):
     rows = _rows(
         """
@@ -269,6 +296,10 @@ def checks_run(generation, settings, outside=(), outside_count=0):
     gen = generation.pk
     is_polygon = layer.geometry_kind == "polygon"
     problems = _duplicate_codes(gen)
+    if layer.code == settings.get("district_layer"):
+        problems += _empty_codes(gen, ERROR)
+    elif layer.is_boundary:
+        problems += _empty_codes(gen, WARNING)
     if layer.is_boundary and is_polygon:
         problems += _overlaps(gen, float(settings.get("overlap_min_m2", 1)))
         problems += _gaps(gen, float(settings.get("overlap_min_m2", 1)))

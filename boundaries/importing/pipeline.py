@@ -14,6 +14,7 @@ import logging
 import unicodedata
 
 import numpy as np
+import pyarrow
 from django.db import connection
 from tqdm import tqdm
 
@@ -53,10 +54,25 @@ def _reprojector(crs):
     return reproject
 
 
+NAME_MAX = 300  # boundaries.Feature.name
+CODE_MAX = 100  # boundaries.Feature.code
+
+
 def _text(value):
     if value is None:
         return ""
-    return unicodedata.normalize("NFC", str(value)).strip()
+    # NUL cannot be stored in PostgreSQL text; it is never meant in a name.
+    return unicodedata.normalize("NFC", str(value)).replace("\x00", "").strip()
+
+
+def _check_lengths(number, label, code):
+    for what, text, limit in (("name", label, NAME_MAX), ("code", code, CODE_MAX)):
+        if len(text) > limit:
+            raise ImportRefused(
+                f"feature {number}: its {what} is {len(text)} characters long "
+                f"({text[:40]}…); at most {limit} fit. Map the right field, or "
+                "shorten it in the file"
+            )
 
 
 def _jsonable(value):
@@ -129,11 +145,7 @@ def features_copy(
             "(generation_id, name, code, attributes, geometry, is_subdivided) "
             "FROM STDIN"
         ) as copy:
-            for batch in reader:
-                values = {c: batch.column(c).to_pylist() for c in columns}
-                geometries = shapely.from_wkb(
-                    batch.column(geometry_name).to_numpy(zero_copy_only=False)
-                )
+            for values, geometries in _batches(reader, source, columns, geometry_name):
                 rows, z = _prepare_batch(
                     geometries,
                     values,
@@ -159,6 +171,30 @@ def features_copy(
         )
     _subdivide(generation_id)
     return written
+
+
+def _batches(reader, source, columns, geometry_name):
+    """Yield ``(values by column, geometries)`` a batch at a time.
+
+    Reading and decoding failures become a clear refusal.
+    """
+    try:
+        for batch in reader:
+            values = {c: batch.column(c).to_pylist() for c in columns}
+            wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
+            yield values, shapely.from_wkb(wkb)
+    except UnicodeDecodeError as exc:
+        raise ImportRefused(
+            f"{source.path.name}: its text is not valid "
+            f"{source.encoding or 'UTF-8'} ({exc.reason} at byte {exc.start}); a "
+            "GeoJSON must be UTF-8, a shapefile's encoding can be given with "
+            "--encoding"
+        ) from exc
+    except (OSError, RuntimeError, pyarrow.ArrowException) as exc:
+        # pyogrio's errors are RuntimeErrors; GDAL reports some as I/O errors.
+        raise ImportRefused(
+            f"{source.path.name}: reading stopped: {str(exc).splitlines()[0]}"
+        ) from exc
 
 
 def _prepare_batch(
@@ -231,6 +267,7 @@ def _prepare_batch(
                 geometry = MultiPolygon([geometry])
         attrs = {key: _jsonable(values[field][i]) for key, field in attributes.items()}
         code = normalize_code(values[code_field][i]) if code_field else ""
+        _check_lengths(number, label, code)
         rows.append((label, code, json.dumps(attrs, ensure_ascii=False)))
         kept.append(geometry)
 

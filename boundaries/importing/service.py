@@ -17,6 +17,7 @@ command-line flag that supplies it.
 
 import hashlib
 import logging
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,7 @@ from geopool.services.events import event_record
 logger = logging.getLogger(__name__)
 
 UPLOADS = "layer-sources"
+LAYER_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
 
 class _DryRun(Exception):
@@ -181,6 +183,11 @@ def layer_import(
 ):
     """Import ``path`` into layer ``layer_code``; return an ImportReport."""
     path = Path(path)
+    if not LAYER_CODE.match(layer_code or ""):
+        raise ImportRefused(
+            f"layer code {layer_code!r} is not valid: use 1-64 lower-case letters, "
+            "digits, '-' or '_' (e.g. roads, parks, container_cities)"
+        )
     layer = Layer.objects.filter(code=layer_code).first()
     kind = layer.geometry_kind if layer else geometry_kind
     if layer and geometry_kind and geometry_kind != layer.geometry_kind:
@@ -216,6 +223,14 @@ def layer_import(
     report.source_crs = crs_label(crs)
     report.warnings += source.warnings
     report.checksum = checksum_of(path)
+    same = Generation.objects.filter(
+        layer__code=layer_code, source_checksum=report.checksum
+    ).first()
+    if same is not None:
+        report.warnings.append(
+            f"generation {same.number} ({same.get_state_display()}) was imported "
+            "from the very same file (same SHA-256)"
+        )
 
     try:
         province = province_prepared(

@@ -1,6 +1,11 @@
 """Parsing query and form parameters with messages that name the field."""
 
 import math
+import re
+
+# ASCII decimal degrees only: float() would also take "٣٦.٢", "３６.２" and
+# "3_6.2", which no client means to send.
+_DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
 
 
 class ParameterError(ValueError):
@@ -15,7 +20,11 @@ def coordinate(params, name, low, high, required=True):
     A decimal comma (``36,2``) is refused with a hint rather than read as
     something else; so are ``NaN``, infinities and values out of range.
     """
-    raw = (params.get(name) or "").strip()
+    values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+    if len(values) > 1:
+        raise ParameterError(name, f"{name} is given {len(values)} times; give it once")
+    raw = (values[0] if values else "") or ""
+    raw = raw.strip()
     if not raw:
         if required:
             raise ParameterError(name, f"{name} is required (decimal degrees, WGS 84)")
@@ -26,12 +35,11 @@ def coordinate(params, name, low, high, required=True):
             f"{name}={raw!r} uses a decimal comma; write decimal degrees with a "
             f"point, e.g. {raw.replace(',', '.')}",
         )
-    try:
-        value = float(raw)
-    except ValueError:
+    if not _DECIMAL.match(raw):
         raise ParameterError(
             name, f"{name}={raw!r} is not a number; expected decimal degrees"
-        ) from None
+        )
+    value = float(raw)
     if not math.isfinite(value) or not low <= value <= high:
         raise ParameterError(
             name, f"{name}={raw!r} is out of range; expected {low} to {high}"

@@ -12,6 +12,7 @@ The jurisdiction row holds the settings of the pack the deployment runs on
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 TURKISH = "tr-x-icu"
 
@@ -30,9 +31,9 @@ class Jurisdiction(models.Model):
 
 
 class BodyKind(models.TextChoices):
-    METROPOLITAN = "metropolitan", "Büyükşehir belediyesi"
-    DISTRICT = "district", "İlçe belediyesi"
-    AGENCY = "agency", "Kurum"
+    METROPOLITAN = "metropolitan", _("Metropolitan municipality")
+    DISTRICT = "district", _("District municipality")
+    AGENCY = "agency", _("Agency")
 
 
 class Body(models.Model):

@@ -11,6 +11,7 @@ public response reads.
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from geopool.models.apikeys import ApiKey
 from geopool.models.bodies import Body, Department
@@ -19,33 +20,33 @@ from geopool.spatial import STORAGE_SRID
 
 
 class Channel(models.TextChoices):
-    PHONE = "phone", "Telefon (ALO 153)"
-    WEB = "web", "Web"
-    MOBILE = "mobile", "Mobil"
-    API = "api", "API"
-    CIMER = "cimer", "CİMER"
-    EMAIL = "email", "E-posta"
-    WALK_IN = "walk_in", "Şahsen"
-    AGENCY = "agency", "Kurum"
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Web")
+    MOBILE = "mobile", _("Mobile app")
+    API = "api", _("API")
+    CIMER = "cimer", _("CİMER")
+    EMAIL = "email", _("E-mail")
+    WALK_IN = "walk_in", _("In person")
+    AGENCY = "agency", _("Other agency")
 
 
 class LocationSource(models.TextChoices):
-    GIVEN = "given", "Verilen nokta"
-    GEOCODED = "geocoded", "Adresten bulunan"
-    OPERATOR_PIN = "operator_pin", "Operatör işareti"
+    GIVEN = "given", _("Given point")
+    GEOCODED = "geocoded", _("Geocoded from the address")
+    OPERATOR_PIN = "operator_pin", _("Operator pin")
 
 
 class Status(models.TextChoices):
-    NEW = "new", "Yeni"
-    ASSIGNED = "assigned", "Atandı"
-    ACCEPTED = "accepted", "Kabul edildi"
-    IN_PROGRESS = "in_progress", "İşlemde"
-    WAITING_INFO = "waiting_info", "Bilgi bekleniyor"
-    REOPENED = "reopened", "Yeniden açıldı"
-    RESOLVED = "resolved", "Çözüldü"
-    CLOSED = "closed", "Kapatıldı"
-    REFUSED = "refused", "Reddedildi"
-    DUPLICATE = "duplicate", "Mükerrer"
+    NEW = "new", _("New")
+    ASSIGNED = "assigned", _("Assigned")
+    ACCEPTED = "accepted", _("Accepted")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_INFO = "waiting_info", _("Waiting for information")
+    REOPENED = "reopened", _("Reopened")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+    REFUSED = "refused", _("Refused")
+    DUPLICATE = "duplicate", _("Duplicate")
 
     @classmethod
     def closed_values(cls):

@@ -23,7 +23,7 @@ from rest_framework.views import set_rollback
 
 from geopool.api.params import ParameterError
 from geopool.errors import GeopoolError
-from geopool.open311.messages import NOT_CONFIGURED
+from geopool.open311.messages import NOT_CONFIGURED, UNSUPPORTED_MEDIA
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +97,8 @@ def _describe(exc):
         )
     if isinstance(exc, exceptions.ValidationError):
         return exc.status_code, list(_flatten(exc.detail)), {}
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return exc.status_code, [UNSUPPORTED_MEDIA], {}
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):

@@ -13,7 +13,7 @@ means that whole day, so ``end_date=2026-12-03`` includes the 3rd.
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -94,6 +94,9 @@ def _moment(params, name, problems, *, end=False):
         return None
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
+    # PostgreSQL accepts offsets up to ±15:59 only (Python up to ±23:59):
+    # hand it UTC.
+    moment = moment.astimezone(UTC)
     # A date-time end_date is inclusive; the window's end is exclusive.
     return moment + timedelta(microseconds=1) if end and day is None else moment
 

@@ -92,13 +92,25 @@ def rule_set_load_from_pack(pack):
                     "rule_set.version in pack.yaml"
                 ]
             )
-        if not RuleSet.objects.filter(is_active=True).exists():
+        active = RuleSet.objects.filter(is_active=True).first()
+        if active is None:
             rule_set_activate(existing, actor_label="load_jurisdiction")
-        return {"version": existing.version, "created": False, "rules": len(wanted)}
+            active = existing
+        return {
+            "version": existing.version,
+            "created": False,
+            "rules": len(wanted),
+            "active": active.version,
+        }
 
     rule_set = RuleSet.objects.create(
         version=meta["version"], name=meta["name"], source=str(pack.path)
     )
     Rule.objects.bulk_create(Rule(rule_set=rule_set, **values) for values in wanted)
     rule_set_activate(rule_set, actor_label="load_jurisdiction")
-    return {"version": rule_set.version, "created": True, "rules": len(wanted)}
+    return {
+        "version": rule_set.version,
+        "created": True,
+        "rules": len(wanted),
+        "active": rule_set.version,
+    }

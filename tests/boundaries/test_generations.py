@@ -127,3 +127,19 @@ def test_activate_command_and_rollback_command(hatay, tmp_path, capsys):
         call_command("activate_generation", "districts", "9")
     with pytest.raises(CommandError, match="no layer 'roadz'"):
         call_command("activate_generation", "roadz", "1")
+
+
+def test_district_layer_without_codes_cannot_be_activated(hatay, tmp_path):
+    data = json.loads(data_file(DISTRICTS_FILE).read_text(encoding="utf-8"))
+    data["features"][1]["properties"]["tuik_district_id"] = None
+    path = tmp_path / "kodsuz.geojson"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    report = layer_import(path, "districts", commit=True)
+    (problem,) = [p for p in report.checks if p["kind"] == "empty_code"]
+    assert problem["severity"] == "error"
+    assert problem["message"] == (
+        "1 features have no code (Antakya); routing finds each district's "
+        "municipality by its code"
+    )
+    with pytest.raises(ActivationRefused):
+        generation_activate(report.generation)

@@ -282,3 +282,40 @@ def test_command_line_dry_run_commit_and_activate(hatay, tmp_path, capsys):
         call_command("import_layer", *base, "--activate")
     with pytest.raises(CommandError, match="available fields: ILCE_ADI, ILCE_KODU"):
         call_command("import_layer", *base[:-6], "--name-field", "AD")
+
+
+def test_text_codes_keep_their_leading_zeros(hatay, tmp_path):
+    data = frame(names=["Sıfırlı"], geometries=[SQUARE])
+    data["ILCE_KODU"] = ["0031"]
+    report = _import(write(tmp_path, "geojson", data), commit=True)
+    assert report.generation.features.get().code == "0031"
+
+
+@pytest.mark.parametrize("code", ["Bad Layer", "../../etc", "", "çöp"])
+def test_layer_code_must_be_a_slug(hatay, tmp_path, code):
+    with pytest.raises(ImportRefused, match="is not valid: use 1-64 lower-case"):
+        layer_import(write(tmp_path, "geojson"), code, name_field="ILCE_ADI")
+
+
+def test_overlong_name_is_refused_with_the_feature_number(hatay, tmp_path):
+    data = frame(names=["Kısa", "Ç" * 301], geometries=[SQUARE, SQUARE])
+    with pytest.raises(ImportRefused) as caught:
+        _import(write(tmp_path, "geojson", data))
+    assert str(caught.value).startswith("feature 2: its name is 301 characters long")
+
+
+def test_geojson_not_in_utf8_is_refused_clearly(hatay, tmp_path):
+    path = tmp_path / "cp1254.geojson"
+    text = write(tmp_path, "geojson").read_text(encoding="utf-8")
+    path.write_bytes(text.replace("Kırıkhan", "Şanlıurfa").encode("cp1254"))
+    with pytest.raises(ImportRefused, match="its text is not valid UTF-8"):
+        _import(path)
+
+
+def test_importing_the_same_file_again_is_warned(hatay, tmp_path):
+    path = write(tmp_path, "geojson")
+    _import(path, commit=True)
+    again = _import(path)
+    assert again.warnings == [
+        "generation 1 (Taslak) was imported from the very same file (same SHA-256)"
+    ]

@@ -46,7 +46,12 @@ def test_loading_the_pack_twice_changes_nothing(hatay):
         "unchanged": 28,
         "deactivated": 0,
     }
-    assert summary["rule_set"] == {"version": 1, "created": False, "rules": 13}
+    assert summary["rule_set"] == {
+        "version": 1,
+        "created": False,
+        "rules": 13,
+        "active": 1,
+    }
 
 
 def test_dropped_body_is_deactivated_never_deleted(hatay, pack_copy):
@@ -109,6 +114,30 @@ def test_dry_run_counts_but_writes_nothing(hatay, pack_copy):
             "departments.csv line 2: body HBX is not in bodies.csv",
         ),
         (
+            "bodies.csv",
+            "ANTAKYA,district,Antakya Belediyesi,Antakya,2080",
+            "ANTAKYA,district,Antakya Belediyesi,Antakya,1131",
+            "bodies.csv line 4: district_code 1131 is also ALTINOZU's",
+        ),
+        (
+            "rules.csv",
+            "GAZ-AKSA,emergency,10,GAZ,anywhere,body,AKSA,,",
+            "GAZ-AKSA,emergency,10,GAZ,anywhere,body,AKSA,HBB-FEN,",
+            "rules.csv line 2: owner_department HBB-FEN belongs to HBB, not to AKSA",
+        ),
+        (
+            "bodies.csv",
+            "TCDD,agency,TCDD,TCDD,,,,",
+            "TCDD,agency," + "T" * 201 + ",TCDD,,,,",
+            "bodies.csv line 25: name: '" + "T" * 201 + "' is too long",
+        ),
+        (
+            "bodies.csv",
+            "KUMLU,district,Kumlu Belediyesi,Kumlu,1970,,14971,",
+            "KUMLU,district,Kumlu Belediyesi,Kumlu,1970,,99999999999999999999,",
+            "bodies.csv line 13: population: '99999999999999999999' does not match",
+        ),
+        (
             "pack.yaml",
             "snap_tolerance_m: 25",
             "snap_tolerance_m: yirmi beş",
@@ -148,3 +177,20 @@ def test_changed_rules_under_the_same_version_are_refused(hatay, pack_copy):
 def test_command_turns_pack_errors_into_a_clear_message(tmp_path):
     with pytest.raises(CommandError, match="no pack.yaml in"):
         call_command("load_jurisdiction", str(tmp_path))
+
+
+def test_pack_file_not_in_utf8_is_named(pack_copy):
+    path = pack_copy / "departments.csv"
+    path.write_bytes(path.read_text(encoding="utf-8").encode("cp1254"))
+    with pytest.raises(PackError) as caught:
+        read_pack(pack_copy)
+    assert caught.value.problems[0].startswith("departments.csv: not UTF-8 text")
+
+
+def test_older_pack_does_not_silently_switch_rule_sets_back(hatay, pack_copy):
+    _edit(pack_copy / "pack.yaml", "  version: 1\n", "  version: 5\n")
+    load_jurisdiction(read_pack(pack_copy))
+    out = io.StringIO()
+    call_command("load_jurisdiction", str(PACK), stdout=out)
+    assert "rule set v1: 13 rules, already stored; v5 stays active" in out.getvalue()
+    assert RuleSet.objects.get(is_active=True).version == 5

@@ -104,3 +104,27 @@ def test_hostile_post_fields_are_refused_not_500(post, fields):
     assert response.status_code in (400, 403)
     (name,) = fields
     assert all(name in error["description"] for error in response.json())
+
+
+@pytest.mark.parametrize(
+    "lat",
+    [
+        "٣٦.٢٠٢١",  # Arabic-Indic digits
+        "３６.２０２１",  # full-width digits
+        "3_6.2021",
+    ],
+)
+def test_non_ascii_or_odd_digits_are_not_numbers(client, api_key, lat):
+    response = client.post(
+        "/open311/v2/requests.json",
+        {"api_key": api_key, "service_code": "COP", "lat": lat, "long": "36.1603"},
+    )
+    assert response.status_code == 400
+    assert "is not a number" in response.json()[0]["description"]
+
+
+def test_start_date_with_an_offset_postgresql_cannot_take_is_fine(client, hatay):
+    response = client.get(
+        "/open311/v2/requests.json", {"start_date": "2026-01-01T00:00:00+16:00"}
+    )
+    assert response.status_code == 200

@@ -13,6 +13,7 @@ from geopool.open311.messages import (
     SERVICE_CODE_MISSING,
     SERVICE_CODE_UNKNOWN,
     TOO_LONG,
+    UNSUPPORTED_MEDIA,
 )
 from routing_rules.models import Decision
 from tests.open311.conftest import ANTAKYA, children, xml_root
@@ -213,7 +214,7 @@ def test_zero_zero_is_not_a_location(post):
     [
         ({"lat": "abc"}, "lat='abc' is not a number"),
         ({"long": "east"}, "long='east' is not a number"),
-        ({"lat": "nan"}, "lat='nan' is out of range"),
+        ({"lat": "nan"}, "lat='nan' is not a number"),
         ({"lat": "91"}, "lat='91' is out of range"),
         ({"long": "-181"}, "long='-181' is out of range"),
         ({"lat": None}, COORDINATE_REQUIRED.format(field="lat")),
@@ -258,4 +259,4 @@ def test_json_body_is_refused_with_415(api_client, api_key, hatay):
         content_type="application/json",
     )
     assert response.status_code == 415
-    assert response.json()[0]["code"] == 415
+    assert response.json() == [{"code": 415, "description": UNSUPPORTED_MEDIA}]

@@ -148,3 +148,31 @@ def test_inline_squares_are_stored_in_storage_srid(squares):
     stored = Feature.objects.get(code="B2").geometry
     assert stored.srid == 4326
     assert stored.equals(_square(40.01, 40.02))
+
+
+def test_triage_explanation_says_where_and_why_once(squares):
+    outcome = decide((_metres_east(40.03, 30), LAT), "COP")
+    coordinator = (
+        "Hatay Büyükşehir Belediyesi — Basın Yayın ve Halkla İlişkiler Dairesi "
+        "Başkanlığı"
+    )
+    assert outcome.explanation_tr == (
+        "Çöp toplama ve konteyner, hiçbir ilçe sınırı içinde değil (en yakın ilçe "
+        f"Kare C3, 30 m): 25 m toleransın dışında; havuz koordinatörü ({coordinator}) "
+        "karar verecek"
+    )
+    assert outcome.explanation_en == (
+        "Waste collection and bins, not inside any district (nearest: Kare C3, "
+        "30 m): beyond the 25 m tolerance; the pool coordinator "
+        f"({coordinator}) will decide"
+    )
+
+
+def test_district_feature_without_code_sends_to_triage_not_to_a_random_body(
+    squares,
+):
+    Feature.objects.filter(code="A1").update(code="")
+    outcome = decide((40.005, LAT), "COP")
+    assert outcome.owner_body.code == "HBB"
+    assert outcome.flags == ["triage"]
+    assert "has no official code" in outcome.explanation_en

@@ -29,6 +29,12 @@ class Command(BaseCommand):
             )
         rs = summary["rule_set"]
         state = "stored and activated" if rs["created"] else "already stored"
-        self.stdout.write(f"rule set v{rs['version']}: {rs['rules']} rules, {state}")
+        line = f"rule set v{rs['version']}: {rs['rules']} rules, {state}"
+        if rs["active"] != rs["version"]:
+            line += (
+                f"; v{rs['active']} stays active (loading a pack never switches "
+                "back to an older rule set: activate one explicitly)"
+            )
+        self.stdout.write(line)
         verb = "would be loaded (dry run, nothing written)" if dry_run else "loaded"
         self.stdout.write(self.style.SUCCESS(f"pack {pack}: {verb}"))

@@ -1,0 +1,15 @@
+"""The examples in docstrings are tests too."""
+
+import doctest
+
+import pytest
+
+import boundaries.geometry
+import geopool.text
+
+
+@pytest.mark.parametrize("module", [geopool.text, boundaries.geometry])
+def test_docstring_examples(module):
+    result = doctest.testmod(module)
+    assert result.attempted > 0
+    assert result.failed == 0
