@@ -12,8 +12,6 @@ citizen or an import wrote (descriptions, names) is HTML-escaped here, before
 it reaches Leaflet, which shows popups and tooltips as HTML.
 """
 
-from dataclasses import dataclass
-
 from django.utils.html import escape, format_html
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -22,7 +20,11 @@ import folium
 
 from geopool.models import Status
 from geopool.web.circle_markers import CircleMarkerBatch
-from geopool.web.folium_offline import OfflineMap, OfflineMarkerCluster
+from geopool.web.folium_offline import (
+    OfflineMap,
+    OfflineMarkerCluster,
+    map_parts,
+)
 from geopool.web.l10n import count_text, datetime_text
 from geopool.web.map_data import DESCRIPTION_CHARS
 from routing_rules.decide import owner_label
@@ -37,13 +39,6 @@ STATUS_LABELS = dict(Status.choices)
 MAX_ZOOM = 18
 # Half zoom steps let the province fill the frame when the map fits it.
 ZOOM_SNAP = 0.5
-
-
-@dataclass(frozen=True)
-class MapParts:
-    header: str  # <script>/<link>/<style> tags for <head>
-    html: str  # the map's container <div>
-    script: str  # JavaScript drawing the map; embed in a <script> element
 
 
 def district_map_build(districts, requests, tile_url="", tile_attribution=""):
@@ -72,7 +67,7 @@ def district_map_build(districts, requests, tile_url="", tile_attribution=""):
     if bounds:
         west, south, east, north = bounds
         fmap.fit_bounds([[south, west], [north, east]])
-    return _parts(fmap)
+    return map_parts(fmap)
 
 
 def district_tooltip(district):
@@ -185,13 +180,3 @@ def _centre(bounds):
         return None
     west, south, east, north = bounds
     return [(south + north) / 2, (west + east) / 2]
-
-
-def _parts(fmap):
-    figure = fmap.get_root()
-    figure.render()
-    return MapParts(
-        header=figure.header.render(),
-        html=figure.html.render(),
-        script=figure.script.render(),
-    )

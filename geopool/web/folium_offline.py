@@ -19,6 +19,8 @@ asset this module does not know (a folium upgrade adding one) raises
 ``UnknownFoliumAsset`` instead of quietly linking a CDN.
 """
 
+from dataclasses import dataclass
+
 from django.templatetags.static import static
 
 from folium import Map
@@ -87,3 +89,23 @@ class OfflineMarkerCluster(MarkerCluster):
         super().__init__(*args, **kwargs)
         self.default_js = local_assets(MarkerCluster.default_js, MARKER_CLUSTER_JS)
         self.default_css = local_assets(MarkerCluster.default_css, MARKER_CLUSTER_CSS)
+
+
+@dataclass(frozen=True)
+class MapParts:
+    """A rendered folium map split for embedding in a Django page."""
+
+    header: str  # <script>/<link>/<style> tags for <head>
+    html: str  # the map's container <div>
+    script: str  # JavaScript drawing the map; embed in a <script> element
+
+
+def map_parts(fmap):
+    """Render ``fmap`` and return its MapParts."""
+    figure = fmap.get_root()
+    figure.render()
+    return MapParts(
+        header=figure.header.render(),
+        html=figure.html.render(),
+        script=figure.script.render(),
+    )

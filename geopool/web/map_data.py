@@ -28,6 +28,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import Left
 
 from geopool.models import ServiceRequest
+from geopool.visibility import VISIBLE_SQL
 
 # Display-only simplification of district outlines, in degrees (~50 m here).
 OUTLINE_TOLERANCE_DEG = 0.0005
@@ -56,7 +57,7 @@ class LocatedTotals:
 # Hand-written SQL: the ORM cannot express a spatial join with the parts as
 # the driving side (so the GiST index on request locations serves each
 # part's ST_Covers probe) plus DISTINCT ON for the edge tie-break.
-_DISTRICTS_WITH_COUNTS = """
+_DISTRICTS_WITH_COUNTS = f"""
     WITH gen AS (
         SELECT g.id FROM boundaries_generation g
         JOIN boundaries_layer l ON l.id = g.layer_id
@@ -68,6 +69,7 @@ _DISTRICTS_WITH_COUNTS = """
         JOIN gen ON p.generation_id = gen.id
         JOIN boundaries_feature f ON f.id = p.feature_id
         JOIN geopool_servicerequest r ON ST_Covers(p.geometry, r.location)
+        WHERE {VISIBLE_SQL}
         ORDER BY r.id, f.code, f.name
     ),
     by_location AS (
@@ -77,7 +79,7 @@ _DISTRICTS_WITH_COUNTS = """
         SELECT b.district_code, count(*) AS n
         FROM geopool_servicerequest r
         JOIN geopool_body b ON b.id = r.owner_body_id
-        WHERE b.district_code <> ''
+        WHERE b.district_code <> '' AND {VISIBLE_SQL}
         GROUP BY b.district_code
     )
     SELECT f.id, f.name, f.code,
@@ -96,8 +98,11 @@ _DISTRICTS_WITH_COUNTS = """
 """
 
 
-def districts_count_requests(layer):
+def districts_count_requests(layer, scope_body=None):
     """Return the active features of ``layer`` with their request counts.
+
+    ``scope_body`` limits the counts to the requests that body may see
+    (``geopool.visibility``); None counts all.
 
     Rows come in Turkish alphabetical order (the name column's ``tr-x-icu``
     collation); an unknown layer or one with no active generation gives [].
@@ -106,6 +111,7 @@ def districts_count_requests(layer):
         "layer": layer,
         "tolerance": OUTLINE_TOLERANCE_DEG,
         "decimals": OUTLINE_DECIMALS,
+        "scope_body": scope_body,
     }
     with connection.cursor() as cursor:
         cursor.execute(_DISTRICTS_WITH_COUNTS, params)
@@ -124,24 +130,26 @@ def districts_count_requests(layer):
     ]
 
 
-def requests_count_located():
-    """Return how many requests have a location and how many have none."""
-    totals = ServiceRequest.objects.aggregate(
+def requests_count_located(requests=None):
+    """Return how many of ``requests`` have a location and how many have none."""
+    requests = ServiceRequest.objects.all() if requests is None else requests
+    totals = requests.aggregate(
         with_location=Count("id", filter=Q(location__isnull=False)),
         without_location=Count("id", filter=Q(location__isnull=True)),
     )
     return LocatedTotals(**totals)
 
 
-def requests_list_newest_located(limit):
+def requests_list_newest_located(limit, requests=None):
     """Return the ``limit`` newest requests that have a location, newest first.
 
     Each request carries ``description_head``: the first
     ``DESCRIPTION_CHARS`` characters of its description, plus one more when
     the text is longer (so callers can tell that it was cut).
     """
+    requests = ServiceRequest.objects.all() if requests is None else requests
     return list(
-        ServiceRequest.objects.filter(location__isnull=False)
+        requests.filter(location__isnull=False)
         .select_related("category", "owner_body", "owner_department")
         .only(
             "tracking_code",

@@ -1,10 +1,10 @@
 """Staff web pages: log-in and log-out, and the map."""
 
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from django.views.generic import RedirectView
 
-from geopool.web import views
+from geopool.web import triage, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="map"), name="home"),
@@ -16,4 +16,6 @@ urlpatterns = [
     # Django's LogoutView accepts POST only (a link could log staff out).
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("map/", views.district_map, name="map"),
+    path("planning/", include("geopool.web.planning.urls")),
+    path("triage/", triage.triage_queue, name="triage"),
 ]

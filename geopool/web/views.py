@@ -7,6 +7,7 @@ from django.conf import settings
 from django.shortcuts import render
 
 from geopool.models import Jurisdiction
+from geopool.visibility import requests_visible_to, scope_body_of
 from geopool.web.access import staff_required
 from geopool.web.district_map import district_map_build
 from geopool.web.l10n import count_text
@@ -25,9 +26,11 @@ MARKER_LIMIT = 2000
 def district_map(request):
     """``GET /map/``: districts with request counts and the newest requests."""
     layer = _district_layer()
-    districts = districts_count_requests(layer) if layer else []
-    totals = requests_count_located()
-    newest = requests_list_newest_located(MARKER_LIMIT)
+    scope = scope_body_of(request.user)
+    visible = requests_visible_to(request.user)
+    districts = districts_count_requests(layer, scope) if layer else []
+    totals = requests_count_located(visible)
+    newest = requests_list_newest_located(MARKER_LIMIT, visible)
     parts = district_map_build(
         districts,
         newest,

@@ -1,0 +1,15 @@
+"""Template context every staff page shares: which sections the user may open."""
+
+from geopool.roles import ADMINISTRATOR, COORDINATOR, PLANNER, has_role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav": {}}
+    return {
+        "nav": {
+            "triage": has_role(user, COORDINATOR, ADMINISTRATOR),
+            "planning": has_role(user, PLANNER),
+        }
+    }

@@ -1,0 +1,1 @@
+"""The planners' views, one module per page or step of the upload."""

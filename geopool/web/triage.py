@@ -1,0 +1,59 @@
+"""The pool coordinator's triage queue.
+
+Requests that no rule could give an owner (outside every district beyond
+the snap tolerance, no location, a district without a municipality) are
+owned by the coordinator and flagged ``needs_triage``. This page lists the
+open ones, newest first, with the decision's explanation and the nearest
+district, so the coordinator can place each one.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import render
+
+from geopool.models import ServiceRequest, Status
+from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
+from geopool.web.access import staff_required
+from geopool.web.l10n import count_text
+from routing_rules.models import Decision
+
+PAGE_SIZE = 50
+
+
+@staff_required
+def triage_queue(request):
+    """``GET /triage/``: open requests waiting for the coordinator."""
+    if not has_role(request.user, COORDINATOR, ADMINISTRATOR):
+        raise PermissionDenied("pool coordinators only")
+    queue = (
+        ServiceRequest.objects.filter(needs_triage=True)
+        .exclude(status__in=Status.closed_values())
+        .select_related("category")
+        .prefetch_related(
+            Prefetch(
+                "decisions",
+                queryset=Decision.objects.filter(is_current=True),
+                to_attr="current",
+            )
+        )
+        .order_by("-requested_at", "-id")
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = []
+    for item in page:
+        decision = item.current[0] if item.current else None
+        nearest = decision.candidates[0] if decision and decision.candidates else None
+        rows.append(
+            {
+                "request": item,
+                "explanation": decision.explanation_tr if decision else "",
+                "flags": decision.flags if decision else [],
+                "nearest": nearest,
+            }
+        )
+    return render(
+        request,
+        "web/triage.html",
+        {"page": page, "rows": rows, "total": count_text(page.paginator.count)},
+    )

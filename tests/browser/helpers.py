@@ -1,0 +1,76 @@
+"""Driving Debian's Chromium with no internet, for the browser tests.
+
+Playwright's Python package drives ``/usr/bin/chromium`` (never a browser
+build Playwright downloads) against pytest-django's live server. Every
+request to another host is aborted and recorded in ``blocked``, so a page
+that still needs a CDN fails its test instead of quietly loading one.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from playwright.sync_api import sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+
+
+@dataclass
+class OfflinePage:
+    page: object  # playwright.sync_api.Page
+    blocked: list = field(default_factory=list)  # URLs of other hosts
+    dialogs: list = field(default_factory=list)  # alert() and the like
+    errors: list = field(default_factory=list)  # uncaught JavaScript errors
+
+    def screenshot(self, name):
+        """Save a full-page screenshot as ``test-artifacts/<name>``."""
+        ARTIFACTS.mkdir(exist_ok=True)
+        self.page.screenshot(path=ARTIFACTS / name, full_page=True)
+
+
+@contextmanager
+def offline_page(live_server, width=1400, height=900):
+    """Yield an OfflinePage whose browser reaches ``live_server`` only."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        context = browser.new_context(
+            locale="tr-TR", viewport={"width": width, "height": height}
+        )
+        offline = OfflinePage(context.new_page())
+
+        def only_live_server(route):
+            if route.request.url.startswith(live_server.url):
+                route.continue_()
+            else:
+                offline.blocked.append(route.request.url)
+                route.abort()
+
+        offline.page.route("**/*", only_live_server)
+        offline.page.on(
+            "dialog", lambda dialog: (offline.dialogs.append(dialog), dialog.dismiss())
+        )
+        offline.page.on("pageerror", lambda error: offline.errors.append(str(error)))
+        try:
+            yield offline
+        finally:
+            browser.close()
+
+
+def log_in(page, user):
+    """Fill the log-in form the page was sent to with ``user``'s password."""
+    assert "/login/" in page.url, page.url
+    page.fill("input[name=username]", user.username)
+    page.fill("input[name=password]", user.raw_password)
+    page.click("form button.btn-primary")

@@ -1,0 +1,32 @@
+"""The coordinator's triage queue page."""
+
+import pytest
+
+from tests.web.helpers import point_offshore, request_at
+
+pytestmark = pytest.mark.django_db
+
+
+def test_coordinator_sees_requests_no_rule_could_place(client, hatay, make_staff):
+    waiting = request_at("COP", **point_offshore(1500), description="Sahilde çöp")
+    placed = request_at("COP", 36.1603, 36.2021)
+    client.force_login(make_staff("coordinator", body="HBB"))
+    page = client.get("/triage/").content.decode()
+    assert waiting.tracking_code in page
+    assert placed.tracking_code not in page
+    assert "1 açık talep havuz koordinatörünü bekliyor" in page
+    assert "toleransın dışında" in page
+
+
+def test_district_staff_cannot_open_the_queue(client, hatay, make_staff):
+    client.force_login(make_staff("body_staff", body="ANTAKYA"))
+    assert client.get("/triage/").status_code == 403
+
+
+def test_nav_shows_sections_by_role(client, hatay, make_staff):
+    client.force_login(make_staff("coordinator", body="HBB"))
+    page = client.get("/map/").content.decode()
+    assert 'href="/triage/"' in page and 'href="/planning/layers/"' not in page
+    client.force_login(make_staff("planner", body="HBB"))
+    page = client.get("/map/").content.decode()
+    assert 'href="/planning/layers/"' in page and 'href="/triage/"' not in page
