@@ -210,6 +210,22 @@ def _outside(listed, count):
     return problems
 
 
+def _codes_only_in(first, second):
+    """Up to LISTED_MAX ``(code, name)`` of ``first`` whose code ``second`` lacks,
+    and how many there are in all."""
+    rows = _rows(
+        """
+        SELECT code, name, count(*) OVER () FROM boundaries_feature
+        WHERE generation_id = %s AND code <> '' AND NOT EXISTS (
+            SELECT 1 FROM boundaries_feature o
+            WHERE o.generation_id = %s AND o.code = boundaries_feature.code)
+        ORDER BY code LIMIT %s
+        """,
+        [first, second, LISTED_MAX],
+    )
+    return [(code, name) for code, name, _ in rows], (rows[0][2] if rows else 0)
+
+
 def _against_active(gen, active, is_polygon):
     problems = []
     (count_new, area_new), (count_old, area_old) = (
@@ -228,15 +244,7 @@ def _against_active(gen, active, is_polygon):
         text += f", total area {area_new / 1e6:,.2f} km² ({change:+.2%})"
     problems.append(Problem(INFO, "count_change", text, []))
 
-    gone = _rows(
-        """
-        SELECT code, name FROM boundaries_feature
-        WHERE generation_id = %s AND code <> '' AND code NOT IN (
-            SELECT code FROM boundaries_feature WHERE generation_id = %s)
-        ORDER BY code
-        """,
-        [active, gen],
-    )
+    gone, gone_count = _codes_only_in(active, gen)
     problems += [
         Problem(
             WARNING,
@@ -246,19 +254,25 @@ def _against_active(gen, active, is_polygon):
         )
         for code, name in gone
     ]
-    new = _rows(
-        """
-        SELECT code, name FROM boundaries_feature
-        WHERE generation_id = %s AND code <> '' AND code NOT IN (
-            SELECT code FROM boundaries_feature WHERE generation_id = %s)
-        ORDER BY code
-        """,
-        [gen, active],
-    )
+    if gone_count > len(gone):
+        problems.append(
+            Problem(
+                WARNING,
+                "missing_code",
+                f"{gone_count - len(gone)} more codes of the active generation are "
+                "not in this one",
+                [],
+            )
+        )
+    new, new_count = _codes_only_in(gen, active)
     problems += [
         Problem(INFO, "new_code", f"new code {code} ({name})", [name])
         for code, name in new
     ]
+    if new_count > len(new):
+        problems.append(
+            Problem(INFO, "new_code", f"{new_count - len(new)} more new codes", [])
+        )
     if is_polygon:
         changed = _rows(
             """
@@ -267,9 +281,9 @@ def _against_active(gen, active, is_polygon):
                  o AS (SELECT code, ST_Area(geometry::geography) AS a
                        FROM boundaries_feature WHERE generation_id = %s)
             SELECT n.code, n.name, o.a, n.a FROM n JOIN o USING (code)
-            WHERE o.a > 0 AND abs(n.a - o.a) / o.a > %s ORDER BY n.code
+            WHERE o.a > 0 AND abs(n.a - o.a) / o.a > %s ORDER BY n.code LIMIT %s
             """,
-            [gen, active, AREA_CHANGE_SHARE],
+            [gen, active, AREA_CHANGE_SHARE, LISTED_MAX],
         )
         problems += [
             Problem(

@@ -61,8 +61,11 @@ CODE_MAX = 100  # boundaries.Feature.code
 def _text(value):
     if value is None:
         return ""
+    text = str(value)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
     # NUL cannot be stored in PostgreSQL text; it is never meant in a name.
-    return unicodedata.normalize("NFC", str(value)).replace("\x00", "").strip()
+    return text.replace("\x00", "").strip()
 
 
 def _check_lengths(number, label, code):
