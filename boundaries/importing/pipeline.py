@@ -9,12 +9,13 @@ SQL after the load (PERFORMANCE.md: COPY ~200k rows/s against ~4k for the
 ORM; LayerMapping is not the path for large layers).
 """
 
-import json
 import logging
 import unicodedata
 
 import numpy as np
+import orjson
 import pyarrow
+import pyarrow.compute as pc
 from django.db import connection
 from tqdm import tqdm
 
@@ -80,7 +81,7 @@ def _check_lengths(number, label, code):
 
 def _jsonable(value):
     if value is None or isinstance(value, str | bool | int):
-        return _text(value) if isinstance(value, str) else value
+        return value
     if isinstance(value, float):
         return normalize_code(value) if value == value else None
     return str(value)
@@ -176,6 +177,22 @@ def features_copy(
     return written
 
 
+def _column_values(column):
+    """A batch column as Python values, text cleaned in one vectorised pass.
+
+    Text is NFC-normalised, stripped of NUL (PostgreSQL text cannot hold it)
+    and trimmed; a text code like "1131.0" loses its ".0" as
+    ``normalize_code`` would do.
+    """
+    if pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(
+        column.type
+    ):
+        column = pc.utf8_normalize(column, "NFC")
+        column = pc.replace_substring(column, "\x00", "")
+        column = pc.utf8_trim_whitespace(column)
+    return column.to_pylist()
+
+
 def _batches(reader, source, columns, geometry_name):
     """Yield ``(values by column, geometries)`` a batch at a time.
 
@@ -183,15 +200,18 @@ def _batches(reader, source, columns, geometry_name):
     """
     try:
         for batch in reader:
-            values = {c: batch.column(c).to_pylist() for c in columns}
+            values = {c: _column_values(batch.column(c)) for c in columns}
             wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
             yield values, shapely.from_wkb(wkb)
-    except UnicodeDecodeError as exc:
+    except (UnicodeDecodeError, pyarrow.ArrowInvalid) as exc:
+        if isinstance(exc, pyarrow.ArrowInvalid) and "utf8" not in str(exc).lower():
+            raise ImportRefused(
+                f"{source.path.name}: reading stopped: {str(exc).splitlines()[0]}"
+            ) from exc
         raise ImportRefused(
             f"{source.path.name}: its text is not valid "
-            f"{source.encoding or 'UTF-8'} ({exc.reason} at byte {exc.start}); a "
-            "GeoJSON must be UTF-8, a shapefile's encoding can be given with "
-            "--encoding"
+            f"{source.encoding or 'UTF-8'}; a GeoJSON must be UTF-8, a "
+            "shapefile's encoding can be given with --encoding"
         ) from exc
     except (OSError, RuntimeError, pyarrow.ArrowException) as exc:
         # pyogrio's errors are RuntimeErrors; GDAL reports some as I/O errors.
@@ -238,7 +258,9 @@ def _prepare_batch(
     rows, kept = [], []
     for i, geometry in enumerate(geometries):
         number = start + i + 1
-        label = _text(values[name_field][i]) if name_field else ""
+        label = values[name_field][i] if name_field else ""
+        if not isinstance(label, str):
+            label = _text(label)
         if empty[i]:
             report.skipped_count += 1
             _listed(
@@ -271,7 +293,7 @@ def _prepare_batch(
         attrs = {key: _jsonable(values[field][i]) for key, field in attributes.items()}
         code = normalize_code(values[code_field][i]) if code_field else ""
         _check_lengths(number, label, code)
-        rows.append((label, code, json.dumps(attrs, ensure_ascii=False)))
+        rows.append((label, code, orjson.dumps(attrs).decode()))
         kept.append(geometry)
 
     kept = shapely.set_srid(np.array(kept, dtype=object), STORAGE_SRID)
