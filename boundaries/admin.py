@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from boundaries.models import Generation, Layer
+from geopool.admin import ReadOnlyMixin
 
 
 @admin.register(Layer)
@@ -15,7 +16,7 @@ class LayerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Generation)
-class GenerationAdmin(admin.ModelAdmin):
+class GenerationAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = [
         "layer",
         "number",
@@ -27,13 +28,6 @@ class GenerationAdmin(admin.ModelAdmin):
     list_filter = ["layer", "is_active"]
     readonly_fields = [f.name for f in Generation._meta.fields]
 
-    # Generations are kept so that every decision stays explainable; they
-    # change state only through the planners' import, activate and rollback.
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    # (Read-only: generations are kept so that every decision stays
+    # explainable; they change state only through the planners' import,
+    # activate and rollback.)

@@ -1,57 +1,30 @@
+"""Rule sets and decisions in the admin: read-only.
+
+A stored rule-set version never changes (decisions name it), and decisions
+are append-only.
+"""
+
 from django.contrib import admin
 
+from geopool.admin import ReadOnlyMixin
 from routing_rules.models import Decision, Rule, RuleSet
+from routing_rules.services.rule_sets import RULE_FIELDS
 
 
-class RuleInline(admin.TabularInline):
+class RuleInline(ReadOnlyMixin, admin.TabularInline):
     model = Rule
     extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    readonly_fields = [
-        "code",
-        "stage",
-        "priority",
-        "categories",
-        "condition",
-        "owner_kind",
-        "owner_body_code",
-        "owner_department_code",
-        "description",
-    ]
+    readonly_fields = RULE_FIELDS
 
 
 @admin.register(RuleSet)
-class RuleSetAdmin(admin.ModelAdmin):
-    """Rule sets are read-only: a stored version never changes."""
-
+class RuleSetAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["version", "name", "is_active", "activated_at"]
     inlines = [RuleInline]
     readonly_fields = ["version", "name", "is_active", "activated_at", "source"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(Decision)
-class DecisionAdmin(admin.ModelAdmin):
+class DecisionAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ["request", "owner_body", "rule_code", "is_current", "decided_at"]
     list_filter = ["is_current", "owner_body"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -28,22 +28,22 @@ def _rule_values(row):
     }
 
 
+# What a rule is made of, as the pack gives it (also the admin's columns).
+RULE_FIELDS = [
+    "code",
+    "stage",
+    "priority",
+    "categories",
+    "condition",
+    "owner_kind",
+    "owner_body_code",
+    "owner_department_code",
+    "description",
+]
+
+
 def _stored_values(rule):
-    return {name: getattr(rule, name) for name in _rule_values_fields()}
-
-
-def _rule_values_fields():
-    return [
-        "code",
-        "stage",
-        "priority",
-        "categories",
-        "condition",
-        "owner_kind",
-        "owner_body_code",
-        "owner_department_code",
-        "description",
-    ]
+    return {name: getattr(rule, name) for name in RULE_FIELDS}
 
 
 def rule_set_activate(rule_set, actor=None, actor_label=""):

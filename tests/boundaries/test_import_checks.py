@@ -140,6 +140,6 @@ def test_long_lists_are_capped_and_summarised(boundary_layer, tmp_path):
     _import(tmp_path, [("Ağaçlı", "1", cell(0, 0))], commit=True, activate=True)
     many = [(f"M{i}", f"N{i:03d}", cell(i % 20, i // 20)) for i in range(150)]
     report = _import(tmp_path, many)
-    new = [p for p in _of(report, "new_code")]
+    new = _of(report, "new_code")
     assert len(new) == 101
     assert new[-1]["message"] == "50 more new codes"

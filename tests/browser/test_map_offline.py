@@ -7,25 +7,13 @@ aborted and recorded; the map must draw all the same. The screenshot goes to
 """
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
-from playwright.sync_api import sync_playwright
 
+from tests.browser.helpers import log_in, offline_page
 from tests.web.helpers import ANTAKYA, point_inside, request_at
 from tests.web.test_map_data import DISTRICTS_TR_ORDER
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-SCREENSHOT = Path(settings.BASE_DIR) / "test-artifacts" / "map.png"
 TOOLTIP = re.compile(r"\(\d+\) — konuma göre: \d+ · sahibine göre: \d+")
 HOSTILE = "<b>kalın</b> <img src=x onerror=alert(1)> ${alert(2)} `"
 
@@ -56,30 +44,10 @@ def map_data(make_staff):
 
 @pytest.mark.browser
 def test_map_draws_districts_and_requests_with_no_internet(live_server, map_data):
-    blocked, dialogs, errors = [], [], []
-
-    def only_live_server(route):
-        if route.request.url.startswith(live_server.url):
-            route.continue_()
-        else:
-            blocked.append(route.request.url)
-            route.abort()
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        context = browser.new_context(
-            locale="tr-TR", viewport={"width": 1400, "height": 900}
-        )
-        page = context.new_page()
-        page.route("**/*", only_live_server)
-        page.on("dialog", lambda dialog: (dialogs.append(dialog), dialog.dismiss()))
-        page.on("pageerror", lambda error: errors.append(str(error)))
-
+    with offline_page(live_server) as offline:
+        page = offline.page
         page.goto(f"{live_server.url}/map/")
-        assert "/login/" in page.url
-        page.fill("input[name=username]", map_data.username)
-        page.fill("input[name=password]", map_data.raw_password)
-        page.click("form button.btn-primary")
+        log_in(page, map_data)
         page.wait_for_selector('html[data-map-ready="1"]', state="attached")
 
         assert page.locator(".leaflet-overlay-pane path").count() >= 15
@@ -87,16 +55,14 @@ def test_map_draws_districts_and_requests_with_no_internet(live_server, map_data
         assert page.evaluate("performance.getEntriesByName('map-ready').length") == 1
         tooltip = _hover_a_district(page)
         assert TOOLTIP.search(tooltip), tooltip
-        SCREENSHOT.parent.mkdir(exist_ok=True)
-        page.screenshot(path=SCREENSHOT, full_page=True)
+        offline.screenshot("map.png")
 
         page.evaluate(OPEN_POPUP, [ANTAKYA["lat"], ANTAKYA["lon"]])
         popup = page.inner_text(".leaflet-popup-content")
-        browser.close()
 
     assert HOSTILE in popup
-    assert dialogs == [] and errors == []
-    assert blocked == []
+    assert offline.dialogs == [] and offline.errors == []
+    assert offline.blocked == []
 
 
 def _hover_a_district(page):

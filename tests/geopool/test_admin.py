@@ -1,0 +1,43 @@
+"""The admin never edits what must not change."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("kok", password="pw-admin-123")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/admin/routing_rules/ruleset/add/",
+        "/admin/boundaries/generation/add/",
+        "/admin/routing_rules/decision/add/",
+    ],
+)
+def test_append_only_records_cannot_be_added(admin_client, hatay, url):
+    assert admin_client.get(url).status_code == 403
+
+
+def test_active_generation_cannot_be_deleted(admin_client, hatay):
+    from boundaries.models import Generation
+
+    generation = Generation.objects.get(layer__code="districts", is_active=True)
+    url = f"/admin/boundaries/generation/{generation.pk}/delete/"
+    assert admin_client.get(url).status_code == 403
+    assert admin_client.post(url, {"post": "yes"}).status_code == 403
+    assert Generation.objects.filter(pk=generation.pk).exists()
+
+
+def test_rule_set_page_offers_no_save(admin_client, hatay):
+    from routing_rules.models import RuleSet
+
+    rule_set = RuleSet.objects.get(is_active=True)
+    page = admin_client.get(f"/admin/routing_rules/ruleset/{rule_set.pk}/change/")
+    assert page.status_code == 200
+    assert 'name="_save"' not in page.content.decode()
