@@ -102,6 +102,11 @@ class Generation(models.Model):
         related_name="+",
     )
     activated_at = models.DateTimeField(null=True, blank=True)
+    # The generation this one replaced when it was (first) activated: what a
+    # rollback returns to. Rollbacks walk this chain back through history.
+    replaced = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     discarded_at = models.DateTimeField(null=True, blank=True)
     # Repaired and skipped features, warnings, the checks and the impact
     # preview, as shown to the planner.

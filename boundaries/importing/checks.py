@@ -238,7 +238,7 @@ def _against_active(gen, active, is_polygon):
         )[0]
         for g in (gen, active)
     )
-    text = f"{count_new} features (active generation: {count_old})"
+    text = f"{count_new} features ({count_old} in the active generation)"
     if is_polygon and area_old:
         change = (area_new - area_old) / area_old
         text += f", total area {area_new / 1e6:,.2f} km² ({change:+.2%})"

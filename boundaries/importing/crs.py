@@ -45,8 +45,10 @@ class Suggestion:
     def describe(self):
         text = f"EPSG:{self.epsg} ({self.name})"
         if self.median_offset_m is not None:
-            text += f": features fall a median {self.median_offset_m:,.0f} m from"
-            text += " the active generation"
+            text += (
+                f": the file's outlines fall a median {self.median_offset_m:,.0f} m "
+                "from the active generation's outlines"
+            )
         return text
 
 

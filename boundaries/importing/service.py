@@ -124,7 +124,8 @@ def _jurisdiction_settings():
 
 
 def _mapping(layer, name_field, code_field, attributes, source):
-    # An explicit mapping replaces the saved one as a whole.
+    # An explicit mapping replaces the saved one (the mapping of the layer's
+    # last activated generation) as a whole.
     saved = {} if (name_field or layer is None) else layer.field_mapping
     mapping = {
         "name": name_field or saved.get("name", ""),
@@ -271,9 +272,6 @@ def layer_import(
             generation.stored_file = _keep_file(path, report.checksum)
             generation.report = report.as_stored()
             generation.save(update_fields=["stored_file", "report"])
-            layer = generation.layer
-            layer.field_mapping = report.mapping
-            layer.save(update_fields=["field_mapping"])
             event_record(
                 "generation.import",
                 generation,

@@ -47,7 +47,19 @@ def generation_activate(generation, *, actor=None, force=False, reason="activate
             current.save(update_fields=["is_active"])
         generation.is_active = True
         generation.activated_at = timezone.now()
-        generation.save(update_fields=["is_active", "activated_at"])
+        fields = ["is_active", "activated_at"]
+        if reason != "rollback":
+            # A rollback keeps the target's own history, so that the next
+            # rollback goes further back instead of forth again.
+            generation.replaced = current
+            fields.append("replaced")
+        generation.save(update_fields=fields)
+        # What went live is the mapping the next import of the layer starts
+        # from (a draft that never goes live does not change it).
+        if generation.field_mapping:
+            layer = generation.layer
+            layer.field_mapping = generation.field_mapping
+            layer.save(update_fields=["field_mapping"])
         event_record(
             f"generation.{reason}",
             generation,
@@ -61,14 +73,12 @@ def generation_activate(generation, *, actor=None, force=False, reason="activate
 
 
 def generation_previous(layer):
-    """The generation that was active before the current one, or None."""
-    return (
-        layer.generations.filter(
-            is_active=False, activated_at__isnull=False, discarded_at__isnull=True
-        )
-        .order_by("-activated_at")
-        .first()
-    )
+    """The generation the active one replaced, i.e. a rollback's target, or None."""
+    current = layer.generations.filter(is_active=True).select_related("replaced")
+    current = current.first()
+    if current is None or current.replaced is None:
+        return None
+    return current.replaced
 
 
 def generation_rollback(layer, *, actor=None):

@@ -7,10 +7,10 @@ open ones, newest first, with the decision's explanation and the nearest
 district, so the coordinator can place each one.
 """
 
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from geopool.models import ServiceRequest, Status
 from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
@@ -25,7 +25,11 @@ PAGE_SIZE = 50
 def triage_queue(request):
     """``GET /triage/``: open requests waiting for the coordinator."""
     if not has_role(request.user, COORDINATOR, ADMINISTRATOR):
-        raise PermissionDenied("pool coordinators only")
+        reason = _(
+            "The triage queue is for the pool coordinators. Ask the pool "
+            "administrator for the coordinator role."
+        )
+        return render(request, "403.html", {"reason": reason}, status=403)
     queue = (
         ServiceRequest.objects.filter(needs_triage=True)
         .exclude(status__in=Status.closed_values())

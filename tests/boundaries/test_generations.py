@@ -143,3 +143,15 @@ def test_district_layer_without_codes_cannot_be_activated(hatay, tmp_path):
     )
     with pytest.raises(ActivationRefused):
         generation_activate(report.generation)
+
+
+def test_rollbacks_walk_back_through_history_not_back_and_forth(hatay, tmp_path):
+    layer = Layer.objects.get(code="districts")
+    second = layer_import(_swapped_districts(tmp_path), "districts", commit=True)
+    generation_activate(second.generation)
+    third = layer_import(data_file(DISTRICTS_FILE), "districts", commit=True)
+    generation_activate(third.generation)
+    assert generation_rollback(layer).number == 2
+    assert generation_rollback(layer).number == 1
+    with pytest.raises(ActivationRefused, match="no previous generation"):
+        generation_rollback(layer)

@@ -126,7 +126,9 @@ def test_changes_against_the_active_generation_are_listed(boundary_layer, tmp_pa
         [("Ağaçlı", "1", cell(0, 0, grow=0.001)), ("Çamlık", "3", cell(2, 0))],
     )
     messages = {p["kind"]: p["message"] for p in second.checks}
-    assert messages["count_change"].startswith("2 features (active generation: 2)")
+    assert messages["count_change"].startswith(
+        "2 features (2 in the active generation)"
+    )
     assert messages["missing_code"] == (
         "code 2 (Bağlar) is in the active generation but not in this one"
     )

@@ -79,8 +79,9 @@ def test_suggestions_are_scored_against_the_active_generation(hatay, tmp_path):
         layer_import(path, "districts", name_field="name", code_field="tuik_distr")
     assert caught.value.details["suggestions"] == [2322, 5256]
     message = str(caught.value)
-    assert "EPSG:2322 (ED50 / TM36): features fall a median 0 m from" in message
-    offset = int(message.split("(TUREF / TM36): features fall a median ")[1].split()[0])
+    assert "EPSG:2322 (ED50 / TM36): the file's outlines fall a median 0 m" in message
+    marker = "(TUREF / TM36): the file's outlines fall a median "
+    offset = int(message.split(marker)[1].split()[0])
     assert 80 < offset < 200
 
 

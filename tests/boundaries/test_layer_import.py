@@ -182,9 +182,9 @@ def test_shapefile_field_names_are_cut_to_ten_characters_and_hinted(hatay, tmp_p
     assert _import(path, name_field="MAHALLE_AD").feature_count == 2
 
 
-def test_mapping_is_saved_with_the_layer_and_reused(hatay, tmp_path):
+def test_mapping_of_the_live_generation_is_saved_and_reused(hatay, tmp_path):
     path = write(tmp_path, "geojson")
-    _import(path, commit=True)
+    _import(path, commit=True, activate=True)
     assert Layer.objects.get(code="test-ilceler").field_mapping == {
         "name": "ILCE_ADI",
         "code": "ILCE_KODU",
@@ -193,6 +193,14 @@ def test_mapping_is_saved_with_the_layer_and_reused(hatay, tmp_path):
     report = layer_import(path, "test-ilceler", commit=True)
     assert report.mapping["name"] == "ILCE_ADI"
     assert report.generation.features.filter(code="1131").exists()
+
+
+def test_a_draft_that_never_goes_live_leaves_the_saved_mapping(hatay, tmp_path):
+    path = write(tmp_path, "geojson")
+    _import(path, commit=True, activate=True)
+    _import(path, commit=True, code_field="")
+    saved = Layer.objects.get(code="test-ilceler").field_mapping
+    assert saved["code"] == "ILCE_KODU"
 
 
 def test_missing_name_field_names_the_flag_and_the_fields(hatay, tmp_path):
@@ -319,3 +327,13 @@ def test_importing_the_same_file_again_is_warned(hatay, tmp_path):
     assert again.warnings == [
         "generation 1 (Taslak) was imported from the very same file (same SHA-256)"
     ]
+
+
+def test_command_dry_run_with_check_errors_fails_for_scripts(hatay, tmp_path):
+    data = frame(names=["Uzak"], geometries=[SQUARE])
+    data["geometry"] = data.geometry.translate(4.0, 4.0)  # far outside Hatay
+    path = str(write(tmp_path, "geojson", data))
+    args = [path, "--layer", "test-ilceler", "--kind", "polygon"]
+    args += ["--name-field", "ILCE_ADI", "--verbosity", "0"]
+    with pytest.raises(CommandError, match="its checks found errors"):
+        call_command("import_layer", *args)

@@ -18,9 +18,15 @@ def test_coordinator_sees_requests_no_rule_could_place(client, hatay, make_staff
     assert "toleransın dışında" in page
 
 
-def test_district_staff_cannot_open_the_queue(client, hatay, make_staff):
+def test_district_staff_cannot_open_the_queue_and_are_told_why(
+    client, hatay, make_staff
+):
     client.force_login(make_staff("body_staff", body="ANTAKYA"))
-    assert client.get("/triage/").status_code == 403
+    response = client.get("/triage/")
+    assert response.status_code == 403
+    assert "Koordinatör rolü için havuz yöneticisine başvurun" in (
+        response.content.decode()
+    )
 
 
 def test_nav_shows_sections_by_role(client, hatay, make_staff):

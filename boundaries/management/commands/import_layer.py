@@ -116,4 +116,14 @@ class Command(BaseCommand):
             )
             for row in impact["matrix"]:
                 out.write(f"  {row['from']} → {row['to']}: {row['requests']}")
+        if report.has_errors and report.generation is None:
+            raise CommandError(
+                f"{report.summary()}; its checks found errors, so it could not be "
+                "activated as it is"
+            )
+        if report.has_errors:
+            out.write(
+                "the draft cannot be activated until its errors are fixed (or "
+                "accepted with activate_generation --force)"
+            )
         out.write(self.style.SUCCESS(report.summary()))

@@ -85,11 +85,14 @@ def test_saving_stores_a_draft_and_shows_its_preview(planner_client, planner, tm
         ("Güzelyurt", "9002", {"district": "Yayladağı"}),
         ("Şenköy", "9001", {"district": "Yayladağı"}),
     ]
-    assert Layer.objects.get(code="neighbourhoods").field_mapping == {
+    # The draft keeps its mapping; the layer's saved one changes only when a
+    # generation goes live.
+    assert draft.field_mapping == {
         "name": "AD",
         "code": "KOD",
         "attributes": {"district": "ILCE"},
     }
+    assert Layer.objects.get(code="neighbourhoods").field_mapping["name"] == ""
 
 
 def test_pending_file_is_removed_once_the_draft_is_stored(
