@@ -143,12 +143,15 @@ class Generation(models.Model):
 
 
 class Feature(models.Model):
+    # Indexed with the code (Meta.indexes): one b-tree serves "the features
+    # of a generation" and "this code in that generation"; every import
+    # writes each index once per feature, so there are no others.
     generation = models.ForeignKey(
-        Generation, on_delete=models.CASCADE, related_name="features"
+        Generation, on_delete=models.CASCADE, related_name="features", db_index=False
     )
     name = models.CharField(max_length=300, db_collation=TURKISH)
     # Official codes are text in one normal form ("1131", never "1131.0").
-    code = models.CharField(max_length=100, blank=True, db_index=True)
+    code = models.CharField(max_length=100, blank=True)
     attributes = models.JSONField(default=dict, blank=True)
     # Any geometry kind, as the layer says; polygons are stored as
     # MultiPolygons. Indexes: see geopool.spatial.
@@ -158,6 +161,9 @@ class Feature(models.Model):
 
     class Meta:
         ordering = ["generation", "name"]
+        indexes = [
+            models.Index(fields=["generation", "code"], name="feature_generation_code")
+        ]
 
     def __str__(self):
         return f"{self.name} ({self.code})" if self.code else self.name

@@ -17,6 +17,7 @@ import orjson
 import pyarrow
 import pyarrow.compute as pc
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
 import pyogrio
@@ -144,10 +145,13 @@ def features_copy(
         connection.cursor() as wrapper,
     ):
         geometry_name = meta.get("geometry_name") or "wkb_geometry"
+        # The queued writer sends each block from a worker thread, so the
+        # server parses and indexes one batch while Python prepares the next.
         with wrapper.cursor.copy(
             "COPY boundaries_feature "
             "(generation_id, name, code, attributes, geometry, is_subdivided) "
-            "FROM STDIN"
+            "FROM STDIN",
+            writer=QueuedLibpqWriter(wrapper.cursor),
         ) as copy:
             for values, geometries in _batches(reader, source, columns, geometry_name):
                 rows, z = _prepare_batch(
