@@ -33,7 +33,9 @@ Run from the repository root::
 """
 
 import argparse
+import csv
 import datetime
+import functools
 import json
 import os
 import platform
@@ -50,6 +52,7 @@ from pathlib import Path
 
 import numpy as np
 import psycopg
+import yaml
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
@@ -72,9 +75,7 @@ DEFAULT_SIZES = "25000,50000,100000"
 FORMATS = ("shp", "gpkg")
 SOURCE_EPSG = 5256  # TUREF / TM36: metres, so every import must reproject
 
-# Hatay, roughly: where the synthetic roads start (degrees).
-LON_RANGE = (35.8, 36.7)
-LAT_RANGE = (35.8, 37.0)
+DEFAULT_PACK = "packs/hatay"
 
 TARGET_TIME_RATIO = 2.0  # geopool / ogr2ogr wall time
 # "Flat" memory, as this harness reads it: peak RSS at the largest size at
@@ -87,29 +88,11 @@ TARGET_RSS_GROWTH = 1.10
 LAYER_PREFIX = "bench_roads_"
 OGR_PREFIX = "bench_ogr_"
 
-DISTRICTS = (
-    "Antakya",
-    "Altınözü",
-    "Arsuz",
-    "Belen",
-    "Defne",
-    "Dörtyol",
-    "Erzin",
-    "Hassa",
-    "İskenderun",
-    "Kırıkhan",
-    "Kumlu",
-    "Payas",
-    "Reyhanlı",
-    "Samandağ",
-    "Yayladağı",
-)
 STREETS = ("Sokak", "Cadde", "Çıkmazı", "Şehit Er Sokağı", "Işıklı Yolu", "Bulvarı")
 CLASSES = ("residential", "service", "tertiary", "secondary", "primary", "track")
 CLASS_WEIGHTS = (0.45, 0.2, 0.15, 0.1, 0.05, 0.05)
 REFS = ("", "D-817", "D-420", "D-825", "D-827", "O-53")
 REF_WEIGHTS = (0.9, 0.03, 0.02, 0.02, 0.02, 0.01)
-OWNERS = ("HBB", "KGM", "ANTAKYA", "ISKENDERUN", "DEFNE", "KIRIKHAN", "HATSU")
 
 
 def log(message):
@@ -250,14 +233,14 @@ def database_ensure(url, fresh=False):
     return {"database": name, "postgresql": server, "postgis": postgis}
 
 
-def geopool_prepare(python, env):
+def geopool_prepare(python, env, pack=DEFAULT_PACK):
     """Migrate the benchmark database and load the Hatay pack.
 
     Returns an error line if geopool cannot run at all, else None. A failing
     pack load is only a warning: importing a layer does not need it.
     """
     notes = []
-    for step in (["migrate", "--noinput"], ["load_jurisdiction", "packs/hatay"]):
+    for step in (["migrate", "--noinput"], ["load_jurisdiction", pack]):
         log(f"manage.py {' '.join(step)}")
         result = run_measured([python, str(MANAGE), *step], env=env, timeout=600)
         if not result.ok:
@@ -328,7 +311,39 @@ def geopool_layer_count(url, code):
 # -- the synthetic layer -------------------------------------------------------------
 
 
-def roads_generate(n, seed):
+@dataclass(frozen=True)
+class PackPlace:
+    """What the synthetic layer takes from the jurisdiction pack."""
+
+    districts: tuple  # display names, for road names
+    owners: tuple  # body codes, for the owner attribute
+    outline: object  # shapely geometry of the jurisdiction, WGS 84
+
+
+def pack_place(pack):
+    """Read district names, body codes and the outline from ``pack``."""
+    folder = ROOT / pack
+    meta = yaml.safe_load((folder / "pack.yaml").read_text(encoding="utf-8"))
+    with (folder / meta["files"]["bodies"]).open(encoding="utf-8-sig") as handle:
+        bodies = list(csv.DictReader(handle))
+    layer = next(
+        spec
+        for spec in meta["layers"]
+        if spec["code"] == meta["settings"]["district_layer"]
+    )
+    data_dir = Path(os.environ.get("GEOPOOL_DATA_DIR", ROOT.parent / "shared" / "data"))
+    source = layer["source"]
+    path = folder / source[5:] if source.startswith("pack:") else data_dir / source
+    return PackPlace(
+        districts=tuple(
+            b["short_name"] or b["name"] for b in bodies if b["kind"] == "district"
+        ),
+        owners=tuple(b["code"] for b in bodies),
+        outline=gpd.read_file(path).union_all(),
+    )
+
+
+def roads_generate(n, seed, place):
     """Return a GeoDataFrame of ``n`` random short roads in EPSG:5256.
 
     Each road starts at a uniform random point inside the province (the real
@@ -338,7 +353,7 @@ def roads_generate(n, seed):
     """
     rng = np.random.default_rng([seed, n])
     to_metric = Transformer.from_crs(4326, SOURCE_EPSG, always_xy=True)
-    x0, y0 = to_metric.transform(*_points_in_province(rng, n))
+    x0, y0 = to_metric.transform(*_points_in_province(rng, n, place.outline))
 
     vertices = rng.integers(2, 7, n)
     step = rng.uniform(50, 500, n) / (vertices - 1)
@@ -357,34 +372,34 @@ def roads_generate(n, seed):
 
     number = rng.integers(1, 3000, n)
     street = rng.integers(0, len(STREETS), n)
-    district = rng.integers(0, len(DISTRICTS), n)
+    district = rng.integers(0, len(place.districts), n)
     names = [
-        f"{STREETS[s]} {k} {DISTRICTS[d]}"
+        f"{STREETS[s]} {k} {place.districts[d]}"
         for s, k, d in zip(street, number, district, strict=True)
     ]
     return gpd.GeoDataFrame(
         {
             "name": names,
-            "code": [f"HTY-YOL-{i:07d}" for i in range(1, n + 1)],
+            "code": [f"SYN-YOL-{i:07d}" for i in range(1, n + 1)],
             "class": rng.choice(CLASSES, n, p=CLASS_WEIGHTS),
             "ref": rng.choice(REFS, n, p=REF_WEIGHTS),
-            "owner": rng.choice(OWNERS, n),
+            "owner": rng.choice(place.owners, n),
         },
         geometry=geometry,
         crs=f"EPSG:{SOURCE_EPSG}",
     )
 
 
-def _points_in_province(rng, n):
-    """``n`` uniform random (lon, lat) inside Hatay, 1 km in from its outline."""
-    data_dir = Path(os.environ.get("GEOPOOL_DATA_DIR", ROOT.parent / "shared" / "data"))
-    outline = gpd.read_file(data_dir / "hatay" / "hatay_province_osm.geojson")
-    inner = outline.to_crs(SOURCE_EPSG).buffer(-1000).to_crs(4326).union_all()
+def _points_in_province(rng, n, outline):
+    """``n`` uniform random (lon, lat) at least 1 km inside ``outline``."""
+    shape = gpd.GeoSeries([outline], crs=4326).to_crs(SOURCE_EPSG).buffer(-1000)
+    inner = shape.to_crs(4326).union_all()
     shapely.prepare(inner)
+    west, south, east, north = inner.bounds
     lons, lats = np.empty(0), np.empty(0)
     while lons.size < n:
-        lon = rng.uniform(*LON_RANGE, 2 * n)
-        lat = rng.uniform(*LAT_RANGE, 2 * n)
+        lon = rng.uniform(west, east, 2 * n)
+        lat = rng.uniform(south, north, 2 * n)
         keep = shapely.contains_xy(inner, lon, lat)
         lons, lats = (
             np.concatenate([lons, lon[keep]]),
@@ -797,6 +812,12 @@ def parse_args(argv=None):
         "--seed", type=int, default=5256, help="seed of the synthetic layer"
     )
     parser.add_argument(
+        "--pack",
+        default=DEFAULT_PACK,
+        help="jurisdiction pack whose outline, districts and bodies the synthetic "
+        f"layer uses (default {DEFAULT_PACK})",
+    )
+    parser.add_argument(
         "--output",
         type=Path,
         default=RESULTS,
@@ -834,6 +855,10 @@ class Bench:
     def url(self):
         return self.args.database_url
 
+    @functools.cached_property
+    def place(self):
+        return pack_place(self.args.pack)
+
 
 def main(argv=None):
     args = parse_args(argv)
@@ -860,7 +885,7 @@ def run(args, folder):
         raise SystemExit(
             f"cannot prepare {redacted(url)}: {last_line(str(exc))}"
         ) from exc
-    geopool_error, notes = geopool_prepare(sys.executable, env)
+    geopool_error, notes = geopool_prepare(sys.executable, env, args.pack)
     flags = {}
     if not geopool_error:
         flags, geopool_error = import_flags(sys.executable, env)
@@ -927,7 +952,7 @@ def bench_size(bench, n):
     log(f"generating {n:,} roads in EPSG:{SOURCE_EPSG}")
     started = time.perf_counter()
     try:
-        frame = roads_generate(n, bench.args.seed)
+        frame = roads_generate(n, bench.args.seed, bench.place)
         sources = sources_write(frame, n, bench.args.formats, bench.folder)
     except Exception as exc:  # a broken environment must not lose other sizes
         log(f"generating {n:,} roads FAILED: {exc}")
