@@ -36,6 +36,8 @@ class Pack:
     departments: list = field(default_factory=list)
     categories: list = field(default_factory=list)
     rules: list = field(default_factory=list)
+    delegations: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
 
     @property
     def code(self):
@@ -134,38 +136,6 @@ def _check_references(pack, problems):
                 "district feature)"
             )
 
-    claimed = {}
-    for row in pack.rules:
-        where = f"{files['rules']} line {row['_line']}"
-        for code in _split_codes(row.get("categories", "")):
-            if code not in categories:
-                problems.append(f"{where}: unknown category {code}")
-            elif row["stage"] in {"emergency", "category_default"}:
-                if code in claimed:
-                    problems.append(
-                        f"{where}: category {code} already has a category rule "
-                        f"({claimed[code]})"
-                    )
-                claimed.setdefault(code, row["code"])
-        if row["owner_kind"] == "body":
-            if row.get("owner_body") not in bodies:
-                problems.append(
-                    f"{where}: owner_body {row.get('owner_body') or '(empty)'} is "
-                    f"not in {files['bodies']}"
-                )
-            dept = row.get("owner_department")
-            if dept and dept not in departments:
-                problems.append(
-                    f"{where}: owner_department {dept} is not in {files['departments']}"
-                )
-            elif dept and department_body[dept] != row.get("owner_body"):
-                problems.append(
-                    f"{where}: owner_department {dept} belongs to "
-                    f"{department_body[dept]}, not to {row.get('owner_body')}"
-                )
-    if not any(r["stage"] == "district_fallback" for r in pack.rules):
-        problems.append(f"{files['rules']}: no district_fallback rule")
-
     s = pack.settings
     if s["coordinator_body"] not in bodies:
         problems.append(f"settings.coordinator_body {s['coordinator_body']} is unknown")
@@ -191,6 +161,8 @@ def _check_references(pack, problems):
                 f"{', '.join(sorted(unknown))}, which are not among its attributes"
             )
 
+    _check_rules(pack, problems)
+
     if s["district_layer"] not in layer_codes:
         problems.append(
             f"settings.district_layer {s['district_layer']} is not among the pack's "
@@ -205,6 +177,35 @@ def _check_references(pack, problems):
     for code in wanted:
         if code not in categories:
             problems.append(f"samples: unknown category {code}")
+
+
+def _check_rules(pack, problems):
+    """Rules and delegations, checked as the rule editor checks them."""
+    from routing_rules.services.rule_sets import pack_rule_specs
+    from routing_rules.validation import catalogue_from_pack, validate
+
+    rules, delegations, row_problems = pack_rule_specs(pack)
+    problems.extend(row_problems)
+    if row_problems:
+        return
+    lines = {spec.code: row["_line"] for spec, row in rules}
+    files = pack.meta["files"]
+    errors, warnings = validate(
+        [spec for spec, _ in rules],
+        [spec for spec, _ in delegations],
+        catalogue_from_pack(pack),
+    )
+
+    def located(message):
+        for code, line in lines.items():
+            if message.startswith(f"rule {code}:") or message.startswith(
+                f"rule {code} "
+            ):
+                return f"{files['rules']} line {line}: {message}"
+        return f"{files['rules']}: {message}"
+
+    problems.extend(located(e) for e in errors)
+    pack.warnings.extend(located(w) for w in warnings)
 
 
 def read_pack(path):
@@ -240,6 +241,10 @@ def read_pack(path):
     )
     pack.categories = _read_csv(path / files["categories"], defs["category"], problems)
     pack.rules = _read_csv(path / files["rules"], defs["rule"], problems)
+    if files.get("delegations"):
+        pack.delegations = _read_csv(
+            path / files["delegations"], defs["delegation"], problems
+        )
     if not problems:
         _check_references(pack, problems)
     if problems:

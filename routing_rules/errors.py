@@ -15,3 +15,9 @@ class OutsideServiceArea(RoutingError):
 
 class UnknownCategory(RoutingError):
     fields = ("service_code",)
+
+
+class RuleError(RoutingError):
+    """A rule or delegation is written wrongly (the message says what and how)."""
+
+    fields = ("condition",)

@@ -30,34 +30,51 @@ def where_phrases(place):
     kind = place.kind
     if kind == "inside":
         return (
-            f"{place.district.name} ilçe sınırı içinde",
-            f"inside the {place.district.name} district boundary",
+            f"{place.district_name} ilçe sınırı içinde",
+            f"inside the {place.district_name} district boundary",
         )
     if kind == "edge":
-        names = " ile ".join(h.name for h in place.covering)
-        names_en = " and ".join(h.name for h in place.covering)
+        names = " ile ".join(name for name, _ in place.covering)
+        names_en = " and ".join(name for name, _ in place.covering)
         return (
             f"{names} ilçelerinin ortak sınırında (en küçük ilçe kodu: "
-            f"{place.district.name})",
+            f"{place.district_name})",
             f"on the shared boundary of {names_en} (lowest district code: "
-            f"{place.district.name})",
+            f"{place.district_name})",
         )
     if kind == "snapped":
         return (
-            f"ilçe sınırı dışında, en yakın ilçe {place.district.name} "
+            f"ilçe sınırı dışında, en yakın ilçe {place.district_name} "
             f"{metres_tr(place.distance_m)} uzakta (tolerans "
             f"{metres_tr(place.tolerance_m)})",
             f"outside any district, {metres_en(place.distance_m)} from "
-            f"{place.district.name} (tolerance {metres_en(place.tolerance_m)})",
+            f"{place.district_name} (tolerance {metres_en(place.tolerance_m)})",
         )
     if kind == "outside":
         return (
-            f"hiçbir ilçe sınırı içinde değil (en yakın ilçe {place.nearest.name}, "
-            f"{metres_tr(place.nearest.distance_m)})",
-            f"not inside any district (nearest: {place.nearest.name}, "
-            f"{metres_en(place.nearest.distance_m)})",
+            f"hiçbir ilçe sınırı içinde değil (en yakın ilçe {place.nearest_name}, "
+            f"{metres_tr(place.distance_m)})",
+            f"not inside any district (nearest: {place.nearest_name}, "
+            f"{metres_en(place.distance_m)})",
         )
     return ("konum bilinmiyor", "location unknown")
+
+
+def feature_phrases(feature_name, term, distance_m):
+    """(tr, en) phrases for the feature that decided: inside it, or how far."""
+    if term["op"] == "inside" and distance_m <= 0:
+        return (f"{feature_name} içinde", f"inside {feature_name}")
+    if term["op"] == "inside":
+        return (
+            f"{feature_name} sınırına {metres_tr(distance_m)} (pay "
+            f"{metres_tr(term.get('buffer_m') or 0)})",
+            f"{metres_en(distance_m)} outside {feature_name} (margin "
+            f"{metres_en(term.get('buffer_m') or 0)})",
+        )
+    return (
+        f"{feature_name} {metres_tr(distance_m)} uzakta",
+        f"{metres_en(distance_m)} from {feature_name}",
+    )
 
 
 def sentence(category, where, owner_label, rule_code, triage_reason=None):

@@ -32,13 +32,11 @@ class Stage(models.IntegerChoices):
     DISTRICT_FALLBACK = 50, "district_fallback"
 
 
-class ConditionKind(models.TextChoices):
-    ANYWHERE = "anywhere", "anywhere in the service area"
-
-
 class OwnerKind(models.TextChoices):
     BODY = "body", "a fixed body (or department)"
+    ATTRIBUTE = "attribute", "the body named by an attribute of the matched feature"
     DISTRICT = "district", "the district municipality covering the point"
+    GROUP = "group", "the owner another rule group decides"
 
 
 class RuleSet(models.Model):
@@ -48,6 +46,10 @@ class RuleSet(models.Model):
     source = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     activated_at = models.DateTimeField(null=True, blank=True)
+    based_on = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-version"]
@@ -62,6 +64,11 @@ class RuleSet(models.Model):
     def __str__(self):
         return f"v{self.version} {self.name}"
 
+    @property
+    def is_draft(self):
+        """A rule set that never went live; only drafts may be edited."""
+        return not self.is_active and self.activated_at is None
+
 
 class Rule(models.Model):
     rule_set = models.ForeignKey(
@@ -72,10 +79,19 @@ class Rule(models.Model):
     priority = models.PositiveIntegerField(default=100)
     # Category codes; empty means every category.
     categories = ArrayField(models.SlugField(max_length=64), default=list, blank=True)
-    condition = models.CharField(max_length=20, choices=ConditionKind.choices)
+    # Rules with a group are consulted only by a rule whose owner is
+    # "group:NAME"; the others form the main sequence.
+    group = models.SlugField(max_length=64, blank=True)
+    # The written condition (routing_rules.conditions) and its parsed terms.
+    condition = models.CharField(max_length=300)
+    terms = models.JSONField(default=list)
     owner_kind = models.CharField(max_length=20, choices=OwnerKind.choices)
     owner_body_code = models.SlugField(max_length=64, blank=True)
     owner_department_code = models.SlugField(max_length=64, blank=True)
+    owner_attribute = models.SlugField(max_length=64, blank=True)
+    owner_group = models.SlugField(max_length=64, blank=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_to = models.DateField(null=True, blank=True, help_text="last day, inclusive")
     description = models.CharField(max_length=300, blank=True)
 
     class Meta:
@@ -91,6 +107,56 @@ class Rule(models.Model):
 
     def applies_to(self, category_code):
         return not self.categories or category_code in self.categories
+
+    @property
+    def owner_text(self):
+        """The owner as written in packs and forms: ``body:HBB/HBB-YOL`` etc."""
+        if self.owner_kind == OwnerKind.BODY:
+            department = self.owner_department_code
+            return f"body:{self.owner_body_code}" + (
+                f"/{department}" if department else ""
+            )
+        if self.owner_kind == OwnerKind.ATTRIBUTE:
+            return f"attribute:{self.owner_attribute}"
+        if self.owner_kind == OwnerKind.GROUP:
+            return f"group:{self.owner_group}"
+        return "district"
+
+
+class Delegation(models.Model):
+    """A duty handed by one body to another by council decision, with dates.
+
+    Example: HBB hands cemetery maintenance (``MEZARLIK``) in Antakya
+    (district code 1131) to Antakya Belediyesi from 2027-01-01, by council
+    decision 2026/412: a ``MEZARLIK`` request that the rules give to HBB is
+    owned by Antakya Belediyesi instead while the delegation is valid.
+    ``to_body_code`` empty means "the district municipality of the point".
+    """
+
+    rule_set = models.ForeignKey(
+        RuleSet, on_delete=models.CASCADE, related_name="delegations"
+    )
+    code = models.SlugField(max_length=100)
+    from_body_code = models.SlugField(max_length=64)
+    to_body_code = models.SlugField(max_length=64, blank=True)
+    categories = ArrayField(models.SlugField(max_length=64), default=list)
+    # Official district codes; empty means every district.
+    district_codes = ArrayField(models.CharField(max_length=20), default=list)
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="last day, inclusive")
+    decision_ref = models.CharField(max_length=200, help_text="council decision")
+    description = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["rule_set", "code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule_set", "code"], name="delegation_code_unique_in_set"
+            )
+        ]
+
+    def __str__(self):
+        return self.code
 
 
 class Decision(models.Model):
@@ -112,6 +178,9 @@ class Decision(models.Model):
     # [{"body": code, "feature": name, "code": code, "distance_m": 12.3}, ...]
     candidates = models.JSONField(default=list)
     flags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # Every rule looked at, in order, with what happened (matched, no match,
+    # dormant, out of its dates, ...) and the delegation applied, if any.
+    trace = models.JSONField(default=list)
     explanation_tr = models.TextField()
     explanation_en = models.TextField()
     is_current = models.BooleanField(default=True)

@@ -46,6 +46,17 @@ def _load_hatay():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_routing_cache():
+    """Tests add features to generations by hand: read layers afresh each test."""
+    from routing_rules.context import live_context_clear
+    from routing_rules.layers import cache_clear
+
+    cache_clear()
+    live_context_clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     """Uploaded files kept by geopool go to a per-test folder."""
     settings.MEDIA_ROOT = tmp_path / "media"

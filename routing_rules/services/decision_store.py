@@ -23,19 +23,20 @@ def decision_record(request, outcome, *, actor=None, actor_label=""):
             previous.save(update_fields=["is_current"])
         decision = Decision.objects.create(
             request=request,
-            owner_body=outcome.owner_body,
-            owner_department=outcome.owner_department,
-            rule=outcome.rule,
+            owner_body_id=outcome.owner_body_id,
+            owner_department_id=outcome.owner_department_id,
+            rule_id=outcome.rule_id,
             rule_code=outcome.rule_code,
             rule_set_version=outcome.rule_set_version,
             generations=outcome.generations,
             candidates=outcome.candidates,
             flags=outcome.flags,
+            trace=outcome.trace,
             explanation_tr=outcome.explanation_tr,
             explanation_en=outcome.explanation_en,
         )
-        request.owner_body = outcome.owner_body
-        request.owner_department = outcome.owner_department
+        request.owner_body_id = outcome.owner_body_id
+        request.owner_department_id = outcome.owner_department_id
         request.needs_triage = outcome.needs_triage
         request.is_urgent = outcome.is_urgent
         request.save(

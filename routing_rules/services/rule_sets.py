@@ -1,4 +1,11 @@
-"""Loading and activating rule sets."""
+"""Rule sets: loading from the pack, drafting, editing, activating.
+
+A rule set that has been live never changes again: decisions name it. New
+rules are written in a *draft* (``rule_set_draft`` copies the active set
+under the next version number), checked on every save
+(``routing_rules.validation``), tested and simulated without touching live
+routing, and made live by ``rule_set_activate`` (an audited event).
+"""
 
 import logging
 
@@ -7,43 +14,87 @@ from django.utils import timezone
 
 from geopool.errors import PackError
 from geopool.services.events import event_record
-from routing_rules.models import Rule, RuleSet, Stage
+from routing_rules.context import live_context_clear
+from routing_rules.errors import RuleError
+from routing_rules.models import Delegation, Rule, RuleSet
+from routing_rules.validation import (
+    STAGE_LABELS,
+    catalogue_from_db,
+    delegation_spec,
+    rule_spec,
+    validate,
+)
 
 logger = logging.getLogger(__name__)
 
-_STAGES = {label: value for value, label in Stage.choices}
-
-
-def _rule_values(row):
-    return {
-        "code": row["code"],
-        "stage": _STAGES[row["stage"]],
-        "priority": int(row.get("priority") or 100),
-        "categories": sorted(row.get("categories", "").replace(",", " ").split()),
-        "condition": row["condition"],
-        "owner_kind": row["owner_kind"],
-        "owner_body_code": row.get("owner_body", ""),
-        "owner_department_code": row.get("owner_department", ""),
-        "description": row.get("description", ""),
-    }
-
-
-# What a rule is made of, as the pack gives it (also the admin's columns).
+# What a rule is made of, as stored (also the admin's and the export's columns).
 RULE_FIELDS = [
     "code",
     "stage",
     "priority",
+    "group",
     "categories",
     "condition",
     "owner_kind",
     "owner_body_code",
     "owner_department_code",
+    "owner_attribute",
+    "owner_group",
+    "valid_from",
+    "valid_to",
+    "description",
+]
+
+DELEGATION_FIELDS = [
+    "code",
+    "from_body_code",
+    "to_body_code",
+    "categories",
+    "district_codes",
+    "valid_from",
+    "valid_to",
+    "decision_ref",
     "description",
 ]
 
 
-def _stored_values(rule):
-    return {name: getattr(rule, name) for name in RULE_FIELDS}
+def rule_model_values(spec):
+    """Model field values of a RuleSpec."""
+    return {
+        "code": spec.code,
+        "stage": spec.stage,
+        "priority": spec.priority,
+        "group": spec.group,
+        "categories": sorted(spec.categories),
+        "condition": spec.condition,
+        "terms": spec.terms,
+        "owner_kind": spec.owner_kind,
+        "owner_body_code": spec.owner_body,
+        "owner_department_code": spec.owner_department,
+        "owner_attribute": spec.owner_attribute,
+        "owner_group": spec.owner_group,
+        "valid_from": spec.valid_from,
+        "valid_to": spec.valid_to,
+        "description": spec.description,
+    }
+
+
+def delegation_model_values(spec, description=""):
+    return {
+        "code": spec.code,
+        "from_body_code": spec.from_body,
+        "to_body_code": spec.to_body,
+        "categories": sorted(spec.categories),
+        "district_codes": sorted(spec.district_codes),
+        "valid_from": spec.valid_from,
+        "valid_to": spec.valid_to,
+        "decision_ref": spec.decision_ref,
+        "description": description,
+    }
+
+
+def _comparable(values):
+    return {k: v for k, v in values.items() if k != "terms"}
 
 
 def rule_set_activate(rule_set, actor=None, actor_label=""):
@@ -52,6 +103,15 @@ def rule_set_activate(rule_set, actor=None, actor_label=""):
         previous = RuleSet.objects.select_for_update().filter(is_active=True).first()
         if previous == rule_set:
             return rule_set
+        if rule_set.pk:
+            rules = list(_specs(rule_set))
+            errors, _ = validate(
+                rules, _delegation_specs(rule_set), catalogue_from_db()
+            )
+            if errors:
+                raise RuleError(
+                    f"rule set v{rule_set.version} cannot go live: " + "; ".join(errors)
+                )
         if previous:
             previous.is_active = False
             previous.save(update_fields=["is_active"])
@@ -66,8 +126,38 @@ def rule_set_activate(rule_set, actor=None, actor_label=""):
             before={"active_version": previous.version if previous else None},
             after={"active_version": rule_set.version},
         )
+    live_context_clear()
     logger.info("rule set v%s is now active", rule_set.version)
     return rule_set
+
+
+def _specs(rule_set):
+    from routing_rules.context import RuleSpec
+
+    return [RuleSpec.from_rule(r) for r in rule_set.rules.all()]
+
+
+def _delegation_specs(rule_set):
+    from routing_rules.context import DelegationSpec
+
+    return [DelegationSpec.from_delegation(d) for d in rule_set.delegations.all()]
+
+
+def pack_rule_specs(pack):
+    """RuleSpecs and DelegationSpecs of the pack; RuleError names the line."""
+    files = pack.meta["files"]
+    rules, delegations, problems = [], [], []
+    for row in pack.rules:
+        try:
+            rules.append((rule_spec(row), row))
+        except RuleError as exc:
+            problems.append(f"{files['rules']} line {row['_line']}: {exc}")
+    for row in pack.delegations:
+        try:
+            delegations.append((delegation_spec(row), row))
+        except RuleError as exc:
+            problems.append(f"{files['delegations']} line {row['_line']}: {exc}")
+    return rules, delegations, problems
 
 
 def rule_set_load_from_pack(pack):
@@ -78,17 +168,41 @@ def rule_set_load_from_pack(pack):
     every stored decision still names the rules that made it.
     """
     meta = pack.meta["rule_set"]
-    wanted = [_rule_values(row) for row in pack.rules]
+    rules, delegations, problems = pack_rule_specs(pack)
+    if problems:
+        raise PackError(problems)
+    wanted = sorted(
+        (_comparable(rule_model_values(spec)) for spec, _ in rules),
+        key=lambda v: v["code"],
+    )
+    wanted_delegations = sorted(
+        (
+            delegation_model_values(spec, row.get("description", ""))
+            for spec, row in delegations
+        ),
+        key=lambda v: v["code"],
+    )
     existing = RuleSet.objects.filter(version=meta["version"]).first()
     if existing is not None:
         stored = sorted(
-            (_stored_values(r) for r in existing.rules.all()), key=lambda v: v["code"]
+            (
+                _comparable({n: getattr(r, n) for n in RULE_FIELDS})
+                for r in existing.rules.all()
+            ),
+            key=lambda v: v["code"],
         )
-        if stored != sorted(wanted, key=lambda v: v["code"]):
+        stored_delegations = sorted(
+            (
+                {n: getattr(d, n) for n in DELEGATION_FIELDS}
+                for d in existing.delegations.all()
+            ),
+            key=lambda v: v["code"],
+        )
+        if stored != wanted or stored_delegations != wanted_delegations:
             raise PackError(
                 [
                     f"rule set version {meta['version']} is already stored with "
-                    "different rules; give the changed rules a new "
+                    "different rules or delegations; give the changed rules a new "
                     "rule_set.version in pack.yaml"
                 ]
             )
@@ -100,17 +214,154 @@ def rule_set_load_from_pack(pack):
             "version": existing.version,
             "created": False,
             "rules": len(wanted),
+            "delegations": len(wanted_delegations),
             "active": active.version,
         }
 
     rule_set = RuleSet.objects.create(
         version=meta["version"], name=meta["name"], source=str(pack.path)
     )
-    Rule.objects.bulk_create(Rule(rule_set=rule_set, **values) for values in wanted)
-    rule_set_activate(rule_set, actor_label="load_jurisdiction")
+    Rule.objects.bulk_create(
+        Rule(rule_set=rule_set, **rule_model_values(spec)) for spec, _ in rules
+    )
+    Delegation.objects.bulk_create(
+        Delegation(rule_set=rule_set, **values) for values in wanted_delegations
+    )
+    active = RuleSet.objects.filter(is_active=True).first()
+    if active is None or active.version < rule_set.version:
+        rule_set_activate(rule_set, actor_label="load_jurisdiction")
+        active = rule_set
     return {
         "version": rule_set.version,
         "created": True,
         "rules": len(wanted),
-        "active": rule_set.version,
+        "delegations": len(wanted_delegations),
+        "active": active.version,
     }
+
+
+def rule_set_draft(base=None, name="", actor=None):
+    """A new draft: a copy of ``base`` (default: the active set), next version."""
+    base = base or RuleSet.objects.filter(is_active=True).first()
+    with transaction.atomic():
+        last = RuleSet.objects.select_for_update().order_by("-version").first()
+        draft = RuleSet.objects.create(
+            version=(last.version + 1) if last else 1,
+            name=name or (f"Taslak (v{base.version} kopyası)" if base else "Taslak"),
+            based_on=base,
+            source="draft",
+        )
+        if base is not None:
+            Rule.objects.bulk_create(
+                Rule(
+                    rule_set=draft,
+                    terms=r.terms,
+                    **{n: getattr(r, n) for n in RULE_FIELDS},
+                )
+                for r in base.rules.all()
+            )
+            Delegation.objects.bulk_create(
+                Delegation(
+                    rule_set=draft, **{n: getattr(d, n) for n in DELEGATION_FIELDS}
+                )
+                for d in base.delegations.all()
+            )
+        event_record(
+            "rule_set.draft",
+            draft,
+            actor=actor,
+            after={
+                "version": draft.version,
+                "based_on": getattr(base, "version", None),
+            },
+        )
+    return draft
+
+
+def _require_draft(rule_set):
+    if not rule_set.is_draft:
+        raise RuleError(
+            f"rule set v{rule_set.version} has been live and can no longer change; "
+            "make a draft from it and edit that"
+        )
+
+
+def rule_save(rule_set, values, rule=None, actor=None):
+    """Create or change one rule of a draft after checking the whole set.
+
+    ``values`` are written values (as a form gives them). Returns
+    ``(rule, warnings)``; raises RuleError with every problem found.
+    """
+    _require_draft(rule_set)
+    spec = rule_spec(values)
+    others = [s for s in _specs(rule_set) if rule is None or s.id != rule.pk]
+    errors, warnings = validate(
+        [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
+    )
+    if errors:
+        raise RuleError("; ".join(errors))
+    with transaction.atomic():
+        fields = rule_model_values(spec)
+        before = None
+        if rule is None:
+            rule = Rule.objects.create(rule_set=rule_set, **fields)
+        else:
+            before = {"condition": rule.condition, "owner": rule.owner_text}
+            for name, value in fields.items():
+                setattr(rule, name, value)
+            rule.save()
+        event_record(
+            "rule.save",
+            rule_set,
+            actor=actor,
+            before=before,
+            after={
+                "rule": rule.code,
+                "stage": STAGE_LABELS[rule.stage],
+                "condition": rule.condition,
+                "owner": rule.owner_text,
+            },
+        )
+    return rule, warnings
+
+
+def rule_delete(rule, actor=None):
+    _require_draft(rule.rule_set)
+    rule_set = rule.rule_set
+    remaining = [s for s in _specs(rule_set) if s.id != rule.pk]
+    errors, _ = validate(remaining, _delegation_specs(rule_set), catalogue_from_db())
+    if errors:
+        raise RuleError("; ".join(errors))
+    with transaction.atomic():
+        event_record("rule.delete", rule_set, actor=actor, before={"rule": rule.code})
+        rule.delete()
+
+
+def delegation_save(rule_set, values, delegation=None, actor=None):
+    _require_draft(rule_set)
+    spec = delegation_spec(values)
+    others = [
+        d
+        for d in _delegation_specs(rule_set)
+        if delegation is None or d.code != delegation.code
+    ]
+    errors, _ = validate(_specs(rule_set), [*others, spec], catalogue_from_db())
+    if errors:
+        raise RuleError("; ".join(errors))
+    fields = delegation_model_values(spec, values.get("description", ""))
+    with transaction.atomic():
+        if delegation is None:
+            delegation = Delegation.objects.create(rule_set=rule_set, **fields)
+        else:
+            for name, value in fields.items():
+                setattr(delegation, name, value)
+            delegation.save()
+        event_record(
+            "delegation.save", rule_set, actor=actor, after={"delegation": spec.code}
+        )
+    return delegation
+
+
+def rule_set_check(rule_set):
+    """(errors, warnings) of a stored rule set against today's data."""
+    return validate(_specs(rule_set), _delegation_specs(rule_set), catalogue_from_db())

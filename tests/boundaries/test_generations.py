@@ -83,7 +83,7 @@ def test_activation_switches_routing_and_rollback_is_one_step(hatay, tmp_path):
     generation_activate(draft.generation)
     outcome = decide(ANTAKYA, "COP")
     assert outcome.owner_body.code == "DEFNE"
-    assert outcome.generations == {"districts": 2}
+    assert outcome.generations == {"districts": 2, "container_cities": 1}
 
     back = generation_rollback(Layer.objects.get(code="districts"))
     assert back.number == 1

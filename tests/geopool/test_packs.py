@@ -47,10 +47,11 @@ def test_loading_the_pack_twice_changes_nothing(hatay):
         "deactivated": 0,
     }
     assert summary["rule_set"] == {
-        "version": 1,
+        "version": 2,
         "created": False,
-        "rules": 13,
-        "active": 1,
+        "rules": 35,
+        "delegations": 0,
+        "active": 2,
     }
 
 
@@ -97,15 +98,15 @@ def test_dry_run_counts_but_writes_nothing(hatay, pack_copy):
         ),
         (
             "rules.csv",
-            "GAZ-AKSA,emergency,10,GAZ,",
-            "GAZ-AKSA,emergency,10,GAZX,",
-            "rules.csv line 2: unknown category GAZX",
+            "GAZ-AKSA,emergency,10,,GAZ,",
+            "GAZ-AKSA,emergency,10,,GAZX,",
+            "rules.csv line 2: rule GAZ-AKSA: unknown category GAZX",
         ),
         (
             "rules.csv",
-            "body,HATSU,,Su",
-            "body,HATSUU,,Su",
-            "rules.csv line 5: owner_body HATSUU is not in bodies.csv",
+            "anywhere,body:HATSU,,,Su",
+            "anywhere,body:HATSUU,,,Su",
+            "rules.csv line 21: rule SU-KANAL-HATSU: unknown owner body HATSUU",
         ),
         (
             "departments.csv",
@@ -121,9 +122,10 @@ def test_dry_run_counts_but_writes_nothing(hatay, pack_copy):
         ),
         (
             "rules.csv",
-            "GAZ-AKSA,emergency,10,GAZ,anywhere,body,AKSA,,",
-            "GAZ-AKSA,emergency,10,GAZ,anywhere,body,AKSA,HBB-FEN,",
-            "rules.csv line 2: owner_department HBB-FEN belongs to HBB, not to AKSA",
+            "GAZ-AKSA,emergency,10,,GAZ,anywhere,body:AKSA,",
+            "GAZ-AKSA,emergency,10,,GAZ,anywhere,body:AKSA/HBB-FEN,",
+            "rules.csv line 2: rule GAZ-AKSA: department HBB-FEN belongs to HBB, "
+            "not to AKSA",
         ),
         (
             "bodies.csv",
@@ -154,24 +156,36 @@ def test_invalid_pack_names_file_line_and_problem(pack_copy, file, old, new, pro
     )
 
 
-def test_category_with_two_category_rules_is_refused(pack_copy):
-    _edit(pack_copy / "rules.csv", "AYD-SOKAK ELEKTRIK,", "AYD-SOKAK ELEKTRIK SU,")
-    with pytest.raises(PackError, match="category SU already has a category rule"):
-        read_pack(pack_copy)
+def test_rule_that_can_never_match_is_reported_with_its_line(pack_copy):
+    rules = pack_copy / "rules.csv"
+    rules.write_text(
+        rules.read_text(encoding="utf-8")
+        + "SU-IKINCI,category_default,15,,SU,anywhere,body:HBB/HBB-FEN,,,ikinci\n",
+        encoding="utf-8",
+    )
+    pack = read_pack(pack_copy)
+    assert pack.warnings == [
+        "rules.csv line 37: rule SU-IKINCI can never match: every one of its "
+        "categories is decided earlier by SU-KANAL-HATSU"
+    ]
 
 
 def test_changed_rules_under_the_same_version_are_refused(hatay, pack_copy):
     _edit(
         pack_copy / "rules.csv",
-        "SU KANAL,anywhere,body,HATSU",
-        "SU,anywhere,body,HATSU",
+        "SU KANAL,anywhere,body:HATSU",
+        "SU,anywhere,body:HATSU",
     )
-    _edit(pack_copy / "rules.csv", "AYD-SOKAK ELEKTRIK,", "AYD-SOKAK ELEKTRIK KANAL,")
+    _edit(
+        pack_copy / "rules.csv",
+        ",AYD-SOKAK ELEKTRIK,anywhere",
+        ",AYD-SOKAK ELEKTRIK KANAL,anywhere",
+    )
     with pytest.raises(
         PackError, match="give the changed rules a new rule_set.version"
     ):
         load_jurisdiction(read_pack(pack_copy))
-    assert RuleSet.objects.get(is_active=True).version == 1
+    assert RuleSet.objects.get(is_active=True).version == 2
 
 
 def test_command_turns_pack_errors_into_a_clear_message(tmp_path):
@@ -188,9 +202,12 @@ def test_pack_file_not_in_utf8_is_named(pack_copy):
 
 
 def test_older_pack_does_not_silently_switch_rule_sets_back(hatay, pack_copy):
-    _edit(pack_copy / "pack.yaml", "  version: 1\n", "  version: 5\n")
+    _edit(pack_copy / "pack.yaml", "  version: 2\n", "  version: 5\n")
     load_jurisdiction(read_pack(pack_copy))
     out = io.StringIO()
     call_command("load_jurisdiction", str(PACK), stdout=out)
-    assert "rule set v1: 13 rules, already stored; v5 stays active" in out.getvalue()
+    assert (
+        "rule set v2: 35 rules, 0 delegations, already stored; v5 stays active"
+        in out.getvalue()
+    )
     assert RuleSet.objects.get(is_active=True).version == 5

@@ -77,7 +77,7 @@ def test_point_inside_a_square_goes_to_its_municipality(squares):
     outcome = decide((40.005, LAT), "COP")
     assert outcome.owner_body.code == "SQ-A1"
     assert outcome.flags == []
-    assert outcome.generations == {"squares": 1}
+    assert outcome.generations == {"squares": 1, "container_cities": 1}
 
 
 def test_point_on_shared_edge_gets_exactly_one_owner_lowest_code(squares):

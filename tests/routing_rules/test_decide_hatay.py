@@ -131,5 +131,5 @@ def test_explanation_names_category_district_rule_and_owner(hatay):
         "Waste collection and bins, inside the Antakya district boundary, rule "
         "ILCE-HIZMETLERI: Antakya Belediyesi"
     )
-    assert outcome.generations == {"districts": 1}
-    assert outcome.rule_set_version == 1
+    assert outcome.generations == {"districts": 1, "container_cities": 1}
+    assert outcome.rule_set_version == 2

@@ -30,8 +30,12 @@ def test_new_request_has_one_current_decision_with_its_trace(routed):
     assert decision.is_current
     assert decision.owner_body.code == "ANTAKYA"
     assert decision.rule_code == "ILCE-HIZMETLERI"
-    assert decision.rule_set_version == 1
-    assert decision.generations == {"districts": 1}
+    assert decision.rule_set_version == 2
+    assert decision.generations == {"districts": 1, "container_cities": 1}
+    assert decision.trace == [
+        {"rule": "KONTEYNER-KENT-ISLETEN", "status": "no_match"},
+        {"rule": "ILCE-HIZMETLERI", "status": "matched"},
+    ]
     assert decision.candidates == [
         {
             "layer": "districts",

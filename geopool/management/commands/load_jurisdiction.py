@@ -18,9 +18,12 @@ class Command(BaseCommand):
 
     def handle(self, pack, dry_run, **options):
         try:
-            summary = load_jurisdiction(read_pack(pack), dry_run=dry_run)
+            loaded = read_pack(pack)
+            summary = load_jurisdiction(loaded, dry_run=dry_run)
         except GeopoolError as exc:
             raise CommandError(str(exc)) from exc
+        for warning in loaded.warnings:
+            self.stdout.write(self.style.WARNING(f"warning: {warning}"))
         for kind in ("bodies", "departments", "categories", "layers"):
             counts = summary[kind]
             self.stdout.write(
@@ -29,7 +32,10 @@ class Command(BaseCommand):
             )
         rs = summary["rule_set"]
         state = "stored and activated" if rs["created"] else "already stored"
-        line = f"rule set v{rs['version']}: {rs['rules']} rules, {state}"
+        line = (
+            f"rule set v{rs['version']}: {rs['rules']} rules, "
+            f"{rs['delegations']} delegations, {state}"
+        )
         if rs["active"] != rs["version"]:
             line += (
                 f"; v{rs['active']} stays active (loading a pack never switches "
