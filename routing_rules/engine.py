@@ -601,70 +601,108 @@ def route(context, lons, lats, categories, at=None):
     coordinator_department = context.settings["coordinator_department"]
     layer_sets = context.consulted_layers()
     routed = []
+    # Most points lie inside one district: their place, district candidates
+    # and (for the same rule, feature and rounded distance) explanations are
+    # shared instead of rebuilt point by point.
+    places, district_lists, sentences = {}, {}, {}
+    kinds, districts = batch.kind.tolist(), batch.district.tolist()
+    codes, positions = batch.categories.tolist(), position.tolist()
+    bodies, departments = result["body"].tolist(), result["department"].tolist()
+    rule_numbers, vias = result["rule"].tolist(), result["via"].tolist()
+    features, distances = result["feature"].tolist(), result["distance"].tolist()
+    ties, steps, offered = result["tie"].tolist(), result["steps"], result["candidates"]
+    categories_ = context.categories
     for i in range(batch.n):
-        category = context.categories[batch.categories[i]]
-        place = batch.place_of(i)
-        if place.kind == "out_of_area":
-            routed.append(_out_of_area(batch, i, place))
-            continue
-        k = position[i]
-        flags = list(_FLAGS.get(place.kind, []))
+        category = categories_[codes[i]]
+        kind = kinds[i]
+        if kind == "inside":
+            key = districts[i]
+            place = places.get(key)
+            if place is None:
+                place = places[key] = batch.place_of(i)
+                district_lists[key] = _district_candidates(batch, i, place)
+            district_candidates = district_lists[key]
+        else:
+            key = None
+            place = batch.place_of(i)
+            if kind == "out_of_area":
+                routed.append(_out_of_area(batch, i, place))
+                continue
+            district_candidates = _district_candidates(batch, i, place)
+        k = positions[i]
+        flags = list(_FLAGS.get(kind, ()))
         if category.is_emergency:
             flags.insert(0, "urgent")
-        body = result["body"][k]
-        department = result["department"][k]
-        rule_number = result["rule"][k]
+        body = bodies[k]
+        department = departments[k]
+        rule_number = rule_numbers[k]
         rule = batch._rules[rule_number] if rule_number >= 0 else None
-        trace = result["steps"][k]
-        candidates = _district_candidates(batch, i, place) + result["candidates"][k]
+        trace = steps[k]
+        candidates = district_candidates + offered[k]
         triage_reason = None
+        delegation = None
         if not body:
             triage_reason = _triage_reason(batch, place, result, k)
             body, department = coordinator, coordinator_department
             flags.append("triage")
-            if result["tie"][k]:
+            if ties[k]:
                 flags.append("tie")
-        else:
+                key = None
+        elif context.delegations:
             delegation = _delegation(
                 context, body, category.code, place.district_code, batch.day
             )
-            if delegation is not None:
-                target = delegation.to_body or batch.district_body[i]
-                if target:
-                    trace.append(
-                        {
-                            "delegation": delegation.code,
-                            "from": body,
-                            "to": target,
-                            "decision": delegation.decision_ref,
-                        }
-                    )
-                    body, department = target, ""
-                    flags.append("delegated")
-        owner = context.bodies[body]
-        dept = context.departments.get(department) if department else None
-        label = f"{owner.name} — {dept.name}" if dept else owner.name
-        feature = result["feature"][k]
-        via = batch._rules[result["via"][k]] if result["via"][k] >= 0 else rule
-        rule_label = rule.code if rule else ""
-        if via is not None and via is not rule:
-            rule_label = f"{rule.code} → {via.code}"
-        if via is not None and feature >= 0 and primary_term(via.terms):
-            term = primary_term(via.terms)
-            index = context.index(term["layer"])
-            where = feature_phrases(
-                index.names[feature], term, float(result["distance"][k])
+            target = delegation and (delegation.to_body or batch.district_body[i])
+            if target:
+                trace.append(
+                    {
+                        "delegation": delegation.code,
+                        "from": body,
+                        "to": target,
+                        "decision": delegation.decision_ref,
+                    }
+                )
+                body, department = target, ""
+                flags.append("delegated")
+            else:
+                delegation = None
+        feature = features[k]
+        distance = distances[k]
+        via_number = vias[k]
+        cache_key = None
+        if key is not None:
+            cache_key = (
+                category.code,
+                key,
+                body,
+                department,
+                rule_number,
+                via_number,
+                feature,
+                round(distance),
+                triage_reason,
+                delegation.code if delegation else "",
             )
+            texts = sentences.get(cache_key)
         else:
-            where = where_phrases(place)
-        tr, en = sentence(category, where, label, rule_label, triage_reason)
-        if "delegated" in flags:
-            ref = trace[-1]["decision"]
-            tr += f" (yetki devri: {ref})"
-            en += f" (delegated by {ref})"
-        if category.is_emergency and category.emergency_phone:
-            tr = f"ACİL ({category.emergency_phone}). {tr}"
-            en = f"URGENT ({category.emergency_phone}). {en}"
+            texts = None
+        if texts is None:
+            texts = _explain(
+                context,
+                batch,
+                category,
+                place,
+                body,
+                department,
+                rule,
+                via_number,
+                feature,
+                distance,
+                triage_reason,
+                delegation,
+            )
+            if cache_key is not None:
+                sentences[cache_key] = texts
         routed.append(
             Routed(
                 owner_body=body,
@@ -675,12 +713,50 @@ def route(context, lons, lats, categories, at=None):
                 candidates=candidates,
                 trace=trace,
                 generations=layer_sets.get(category.code, {}),
-                explanation_tr=tr,
-                explanation_en=en,
+                explanation_tr=texts[0],
+                explanation_en=texts[1],
                 place=place,
             )
         )
     return routed
+
+
+def _explain(
+    context,
+    batch,
+    category,
+    place,
+    body,
+    department,
+    rule,
+    via_number,
+    feature,
+    distance,
+    triage_reason,
+    delegation,
+):
+    """The (tr, en) explanation of one decision."""
+    owner = context.bodies[body]
+    dept = context.departments.get(department) if department else None
+    label = f"{owner.name} — {dept.name}" if dept else owner.name
+    via = batch._rules[via_number] if via_number >= 0 else rule
+    rule_label = rule.code if rule else ""
+    if via is not None and via is not rule:
+        rule_label = f"{rule.code} → {via.code}"
+    term = primary_term(via.terms) if via is not None else None
+    if term is not None and feature >= 0:
+        index = context.index(term["layer"])
+        where = feature_phrases(index.names[feature], term, distance)
+    else:
+        where = where_phrases(place)
+    tr, en = sentence(category, where, label, rule_label, triage_reason)
+    if delegation is not None:
+        tr += f" (yetki devri: {delegation.decision_ref})"
+        en += f" (delegated by {delegation.decision_ref})"
+    if category.is_emergency and category.emergency_phone:
+        tr = f"ACİL ({category.emergency_phone}). {tr}"
+        en = f"URGENT ({category.emergency_phone}). {en}"
+    return tr, en
 
 
 def _out_of_area(batch, i, place):

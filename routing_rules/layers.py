@@ -37,10 +37,18 @@ SMALL_LAYER = 64
 CACHE_SIZE = 32
 
 _FEATURES = """
-    SELECT f.name, f.code, f.attributes, ST_AsBinary(f.geometry)
+    SELECT f.name, f.code, f.attributes, ST_AsBinary(f.geometry), f.id
     FROM boundaries_feature f
     WHERE f.generation_id = %s
     ORDER BY f.code, f.name, f.id
+"""
+
+# Distances are measured to the pieces of large features (at most
+# SUBDIVIDE_MAX_VERTICES each, see boundaries.models): nearest-feature
+# searches over a detailed coastline stay fast.
+_PARTS = """
+    SELECT feature_id, ST_AsBinary(geometry) FROM boundaries_lookup
+    WHERE generation_id = %s
 """
 
 
@@ -92,7 +100,9 @@ class LayerView:
         self.layer = layer
         self.indices = indices
         self.geoms = layer.geoms[indices]
-        self.metric = layer.metric[indices]
+        keep = np.isin(layer.part_feature, indices)
+        self.part_feature = layer.part_feature[keep]
+        self.part_metric = layer.part_metric[keep]
         self.bounds = shapely.bounds(self.geoms) if len(indices) else np.empty((0, 4))
         self._tree = None
         self._metric_tree = None
@@ -109,7 +119,7 @@ class LayerView:
     @property
     def metric_tree(self):
         if self._metric_tree is None:
-            self._metric_tree = shapely.STRtree(self.metric)
+            self._metric_tree = shapely.STRtree(self.part_metric)
         return self._metric_tree
 
     def covering(self, x, y):
@@ -171,11 +181,12 @@ class LayerView:
             points, max_distance=max_distance, return_distance=True, all_matches=True
         )
         if pairs.shape[1]:
-            point_idx, position = pairs
-            order = np.lexsort((position, dists, point_idx))
-            point_idx, position, dists = point_idx[order], position[order], dists[order]
+            point_idx, part = pairs
+            feature = self.part_feature[part]
+            order = np.lexsort((feature, dists, point_idx))
+            point_idx, feature, dists = point_idx[order], feature[order], dists[order]
             starts = np.r_[True, point_idx[1:] != point_idx[:-1]]
-            found[point_idx[starts]] = self.indices[position[starts]]
+            found[point_idx[starts]] = feature[starts]
             distance[point_idx[starts]] = dists[starts]
         return found, distance
 
@@ -183,7 +194,7 @@ class LayerView:
 class LayerIndex:
     """All features of one generation, in layer order (code, then name)."""
 
-    def __init__(self, layer_code, generation_id, number, rows, lon_0):
+    def __init__(self, layer_code, generation_id, number, rows, parts, lon_0):
         self.code = layer_code
         self.generation_id = generation_id
         self.number = number
@@ -191,7 +202,13 @@ class LayerIndex:
         self.codes = [r[1] or "" for r in rows]
         self.attributes = [_json(r[2]) for r in rows]
         self.geoms = shapely.from_wkb([bytes(r[3]) for r in rows])
-        self.metric = _geoms_to_metric(self.geoms, lon_0)
+        position = {r[4]: i for i, r in enumerate(rows)}
+        self.part_feature = np.asarray(
+            [position[feature_id] for feature_id, _ in parts], dtype=np.int64
+        )
+        self.part_metric = _geoms_to_metric(
+            shapely.from_wkb([bytes(wkb) for _, wkb in parts]), lon_0
+        )
         if len(rows):
             shapely.prepare(self.geoms)
         self._views = {}
@@ -238,7 +255,9 @@ def layer_index(layer_code, generation_id, number, lon_0):
     with connection.cursor() as cursor:
         cursor.execute(_FEATURES, [generation_id])
         rows = cursor.fetchall()
-    index = LayerIndex(layer_code, generation_id, number, rows, lon_0)
+        cursor.execute(_PARTS, [generation_id])
+        parts = cursor.fetchall()
+    index = LayerIndex(layer_code, generation_id, number, rows, parts, lon_0)
     logger.debug(
         "layer %s generation %s: %d features in memory", layer_code, number, len(index)
     )
