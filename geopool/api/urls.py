@@ -1,6 +1,6 @@
 from django.urls import path
 
-from geopool.api import layers
+from geopool.api import layers, route
 
 urlpatterns = [
     path("layers/", layers.layers_index, name="layer-list"),
@@ -10,4 +10,6 @@ urlpatterns = [
         name="layer-features",
     ),
     path("layers/<slug:layer>/covering", layers.covering, name="layer-covering"),
+    path("route", route.route, name="api-route"),
+    path("health", route.health, name="api-health"),
 ]
