@@ -27,6 +27,12 @@ from routing_rules.models import RuleSet
 _STATE = """
     SELECT
       (SELECT id FROM routing_rules_ruleset WHERE is_active),
+      (SELECT concat_ws('|', count(*), max(r.id))
+         FROM routing_rules_rule r JOIN routing_rules_ruleset s ON s.id = r.rule_set_id
+         WHERE s.is_active),
+      (SELECT concat_ws('|', count(*), max(d.id))
+         FROM routing_rules_delegation d
+         JOIN routing_rules_ruleset s ON s.id = d.rule_set_id WHERE s.is_active),
       (SELECT string_agg(id::text, ',' ORDER BY id)
          FROM boundaries_generation WHERE is_active),
       (SELECT md5(string_agg(concat_ws('|', id, code, name, kind, district_code,

@@ -443,7 +443,9 @@ class _Batch:
                     (d, rule.priority, rule.code, rule, layer, f, b, dep)
                 )
         for k, offered in per_row.items():
-            offered.sort(key=lambda o: (o[0], o[1], o[2]))
+            # Distances equal to the millimetre are a tie: priority decides
+            # which candidate is named first (the margin test still applies).
+            offered.sort(key=lambda o: (round(o[0], 3), o[1], o[2]))
             best = offered[0]
             result["candidates"][k].extend(
                 self._candidate(o[3], o[4], o[5], o[0], o[6]) for o in offered
@@ -456,7 +458,7 @@ class _Batch:
                         "rule": best[2],
                         "status": "tie",
                         "with": rival[2],
-                        "difference_m": round(rival[0] - best[0], 1),
+                        "difference_m": round(float(rival[0] - best[0]), 1),
                     }
                 )
                 open_[k] = False

@@ -147,7 +147,8 @@ def _route_chunk(context, chunk, at, keep_owner, result):
         result.owners[routed.owner_body] = result.owners.get(routed.owner_body, 0) + 1
     with connection.cursor() as cursor:
         cursor.execute(_RETIRE, [[s[0] for s in stored]])
-        with cursor.copy(f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN") as copy:
+        copy_sql = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
+        with cursor.copy(copy_sql) as copy:
             for values in stored:
                 copy.write_row(values)
         if not keep_owner and owners:
