@@ -4,18 +4,22 @@ Requests that no rule could give an owner (outside every district beyond
 the snap tolerance, no location, a district without a municipality) are
 owned by the coordinator and flagged ``needs_triage``. This page lists the
 open ones, newest first, with the decision's explanation and the nearest
-district, so the coordinator can place each one.
+district, so the coordinator can place each one, or route it again after a
+layer or rule change (POST ``reroute`` with its tracking code).
 """
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from geopool.models import ServiceRequest, Status
 from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
+from geopool.services.rerouting import request_reroute
 from geopool.web.access import staff_required
 from geopool.web.l10n import count_text
+from routing_rules.errors import RoutingError
 from routing_rules.models import Decision
 
 PAGE_SIZE = 50
@@ -30,6 +34,8 @@ def triage_queue(request):
             "administrator for the coordinator role."
         )
         return render(request, "403.html", {"reason": reason}, status=403)
+    if request.method == "POST":
+        return _reroute(request)
     queue = (
         ServiceRequest.objects.filter(needs_triage=True)
         .exclude(status__in=Status.closed_values())
@@ -61,3 +67,18 @@ def triage_queue(request):
         "web/triage.html",
         {"page": page, "rows": rows, "total": count_text(page.paginator.count)},
     )
+
+
+def _reroute(request):
+    code = (request.POST.get("tracking_code") or "").strip()
+    item = ServiceRequest.objects.filter(tracking_code=code).first()
+    if item is None:
+        messages.error(request, _("No request has the tracking code %s.") % code)
+        return redirect("triage")
+    try:
+        decision = request_reroute(item, actor=request.user, reason="asked")
+    except RoutingError as exc:
+        messages.error(request, str(exc))
+        return redirect("triage")
+    messages.success(request, f"{code}: {decision.explanation_tr}")
+    return redirect("triage")

@@ -36,3 +36,31 @@ def test_nav_shows_sections_by_role(client, hatay, make_staff):
     client.force_login(make_staff("planner", body="HBB"))
     page = client.get("/map/").content.decode()
     assert 'href="/planning/layers/"' in page and 'href="/triage/"' not in page
+
+
+def test_coordinator_routes_a_request_again_after_a_change(client, hatay, make_staff):
+    from geopool.models import Jurisdiction
+
+    waiting = request_at("COP", **point_offshore(1500), description="Sahilde çöp")
+    # The coordinator widens the snap tolerance; routing again places it.
+    Jurisdiction.objects.filter(pk=hatay.pk).update(
+        settings=hatay.settings | {"snap_tolerance_m": 2000}
+    )
+    client.force_login(make_staff("coordinator", body="HBB"))
+    response = client.post(
+        "/triage/", {"tracking_code": waiting.tracking_code}, follow=True
+    )
+    page = response.content.decode()
+    waiting.refresh_from_db()
+    assert not waiting.needs_triage
+    assert (
+        f"{waiting.tracking_code}: Çöp toplama ve konteyner, ilçe sınırı dışında"
+        in (page)
+    )
+    assert "0 açık talep" in page
+
+
+def test_routing_again_an_unknown_code_says_so(client, hatay, make_staff):
+    client.force_login(make_staff("coordinator", body="HBB"))
+    response = client.post("/triage/", {"tracking_code": "XXX-XXXX"}, follow=True)
+    assert "XXX-XXXX takip kodlu bir başvuru yok." in response.content.decode()
