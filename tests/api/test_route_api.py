@@ -1,0 +1,97 @@
+"""``GET /api/route``: the decision as JSON, nothing stored."""
+
+import pytest
+
+from geopool.models import ApiKey, ServiceRequest
+
+ANTAKYA = {"lon": "36.1603", "lat": "36.2021"}
+
+
+def _get(client, key, **params):
+    return client.get("/api/route", params, headers={"Authorization": f"Bearer {key}"})
+
+
+def test_route_returns_the_decision_without_creating_a_request(client, api_key):
+    response = _get(client, api_key, category="COP", **ANTAKYA)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["owner"] == {
+        "body": "ANTAKYA",
+        "name": "Antakya Belediyesi",
+        "department": None,
+        "department_name": None,
+    }
+    assert body["rule"] == "ILCE-HIZMETLERI"
+    assert body["rule_set_version"] == 2
+    assert body["district"] == {"code": "2080", "name": "Antakya"}
+    assert body["explanation"]["tr"] == (
+        "Çöp toplama ve konteyner, Antakya ilçe sınırı içinde, kural "
+        "ILCE-HIZMETLERI: Antakya Belediyesi"
+    )
+    assert body["trace"][-1] == {"rule": "ILCE-HIZMETLERI", "status": "matched"}
+    assert ServiceRequest.objects.count() == 0
+
+
+def test_emergency_carries_the_line_to_call(client, api_key):
+    body = _get(client, api_key, category="GAZ", **ANTAKYA).json()
+    assert body["urgent"] is True
+    assert body["owner"]["body"] == "AKSA"
+    assert "187" in body["service_notice"]
+
+
+def test_staff_session_may_call_it_too(client, hatay, make_staff):
+    client.force_login(make_staff("operator", body="HBB"))
+    assert (
+        client.get("/api/route", {"category": "SU", **ANTAKYA}).json()["owner"]["body"]
+        == "HATSU"
+    )
+
+
+def test_without_a_key_it_is_a_401_that_says_how(client, hatay):
+    response = client.get("/api/route", {"category": "COP", **ANTAKYA})
+    assert response.status_code == 401
+    assert "Authorization: Bearer KEY" in response.json()["error"]
+
+
+def test_a_revoked_key_is_a_403(client, api_key):
+    ApiKey.objects.get().revoke()
+    response = _get(client, api_key, category="COP", **ANTAKYA)
+    assert response.status_code == 403
+    assert response.json()["error"].startswith("the API key is unknown or revoked")
+
+
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({"category": "COP", "lon": "36,16", "lat": "36.2"}, "lon", "decimal comma"),
+        ({"category": "COP", "lat": "36.2"}, "lon", "lon is required"),
+        ({"lon": "36.16", "lat": "36.2"}, "category", "category is required"),
+        (
+            {"category": "CUKUR", **ANTAKYA},
+            "category",
+            "unknown service_code 'CUKUR'",
+        ),
+        (
+            {"category": "COP", "lon": "36.2021", "lat": "16.1603"},
+            "lat,lon",
+            "outside the service area (20,000 m)",
+        ),
+        (
+            {"category": "COP", "date": "2027-02-30", **ANTAKYA},
+            "date",
+            "is not a date",
+        ),
+    ],
+)
+def test_bad_parameters_are_a_400_naming_the_field(
+    client, api_key, params, field, message
+):
+    response = _get(client, api_key, **params)
+    assert response.status_code == 400
+    body = response.json()
+    assert body["field"] == field
+    assert message in body["error"]
+
+
+def test_health_answers_without_a_key(client, db):
+    assert client.get("/api/health").json() == {"status": "ok"}
