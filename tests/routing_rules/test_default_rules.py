@@ -364,3 +364,91 @@ def test_rule_outside_its_validity_period_is_skipped_and_traced(town):
     assert {"rule": "YOL-KGM", "status": "not_valid"} in outcome.trace
     # Without the KGM rule the HBB street, 22 m away, is out of its 15 m reach.
     assert outcome.owner_body.code == "ANTAKYA"
+
+
+# Every category at a point 100 m south of the highway and far from every
+# drawn feature: what the category rows of the default table give.
+AWAY = (0, -100)
+HBB = "Hatay Büyükşehir Belediyesi"
+
+
+@pytest.mark.parametrize(
+    "category, owner, rule",
+    [
+        ("YOL-BAKIM", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("YOL-YENI", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("KALDIRIM", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("KAR", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("SINYAL", f"{HBB} — Ulaşım Dairesi Başkanlığı", "ULASIM-HBB"),
+        ("LEVHA", f"{HBB} — Ulaşım Dairesi Başkanlığı", "ULASIM-HBB"),
+        ("DURAK", f"{HBB} — Ulaşım Dairesi Başkanlığı", "ULASIM-HBB"),
+        ("TOPLU-TASIMA", f"{HBB} — Ulaşım Dairesi Başkanlığı", "ULASIM-HBB"),
+        ("OTOPARK", f"{HBB} — Ulaşım Dairesi Başkanlığı", "ULASIM-HBB"),
+        ("SU", "Hatay Su ve Kanalizasyon İdaresi (HATSU)", "SU-KANAL-HATSU"),
+        ("KANAL", "Hatay Su ve Kanalizasyon İdaresi (HATSU)", "SU-KANAL-HATSU"),
+        ("YAGMUR", "Antakya Belediyesi", "YAGMUR-YOL-SAHIBI"),
+        ("DERE", f"{HBB} — Fen İşleri Dairesi Başkanlığı", "DERE-HBB"),
+        ("COP", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("TEMIZLIK", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("MOLOZ", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        (
+            "ATIK-TESIS",
+            f"{HBB} — Temizlik İşleri ve Katı Atık Dairesi Başkanlığı",
+            "ATIK-TESIS-HBB",
+        ),
+        ("ILACLAMA", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("PARK", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("AGAC", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("KIYI", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("GURULTU", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("AYD-SOKAK", "Toroslar EDAŞ", "ELEKTRIK-TOROSLAR"),
+        ("AYD-PARK", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("ELEKTRIK", "Toroslar EDAŞ", "ELEKTRIK-TOROSLAR"),
+        ("ELEKTRIK-HAT", "Toroslar EDAŞ", "ELEKTRIK-HAT-TOROSLAR"),
+        ("GAZ", "Aksa Çukurova Doğalgaz", "GAZ-AKSA"),
+        ("ZABITA-ISGAL", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("ZABITA-ISYERI", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("HAYVAN", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("KACAK-YAPI", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("TEHLIKELI-BINA", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("ADRES", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("MEZARLIK", f"{HBB} — Mezarlıklar Dairesi Başkanlığı", "MEZARLIK-HBB"),
+        ("SOSYAL", f"{HBB} — Sosyal Hizmetler Dairesi Başkanlığı", "SOSYAL-HBB"),
+        ("KONTEYNER-KENT", "Antakya Belediyesi", "ILCE-HIZMETLERI"),
+        ("ITFAIYE", f"{HBB} — İtfaiye Dairesi Başkanlığı", "ITFAIYE-HBB"),
+        (
+            "DIGER",
+            f"{HBB} — Basın Yayın ve Halkla İlişkiler Dairesi Başkanlığı",
+            "DIGER-KOORDINATOR",
+        ),
+    ],
+)
+def test_every_category_away_from_any_feature(town, category, owner, rule):
+    outcome = decide(at(*AWAY), category)
+    assert (outcome.owner_label, outcome.rule_code) == (owner, rule)
+    assert "triage" not in outcome.flags
+
+
+def test_street_light_on_the_o53_motorway_goes_to_kgm(hatay):
+    replace_layer(
+        "roads",
+        [
+            (
+                "O-53 otoyolu",
+                "KGM-O53",
+                {"class": "motorway", "ref": "O-53", "owner": "KGM"},
+                LineString([(-500, 0), (500, 0)]),
+            )
+        ],
+    )
+    assert decide(at(0, 20), "AYD-SOKAK").owner_body.code == "KGM"
+    assert decide(at(0, 30), "AYD-SOKAK").owner_body.code == "TOROSLAR"
+
+
+def test_stray_animal_outside_every_district_goes_to_hbb_veterinary(hatay):
+    # 4.9 km south of Yayladağı's border, inside the 20 km service area.
+    outcome = decide((35.9, 36.0), "HAYVAN")
+    assert outcome.owner_department.code == "HBB-VETERINER"
+    assert outcome.flags == ["outside_districts"]
+    rubbish = decide((35.9, 36.0), "COP")
+    assert rubbish.flags == ["outside_districts", "triage"]
