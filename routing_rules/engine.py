@@ -106,6 +106,13 @@ class _Batch:
         self.points = _Points(lons, lats, context.lon_0)
         self.categories = np.asarray(categories, dtype=object)
         self.n = len(self.categories)
+        # Category codes as small integers: rule filters test them fast.
+        self.category_number = {code: i for i, code in enumerate(context.categories)}
+        self.category_ids = np.fromiter(
+            (self.category_number.get(c, -1) for c in self.categories),
+            dtype=np.int32,
+            count=self.n,
+        )
         self.day = _local_date(at)
         self.settings = context.settings
         self.margin = float(self.settings.get("network_tie_margin_m", 3))
@@ -317,7 +324,7 @@ class _Batch:
             "no_district": np.zeros(n, dtype=bool),
         }
         open_ = np.ones(n, dtype=bool)
-        categories = self.categories[rows]
+        categories = self.category_ids[rows]
         for stage in sorted({r.stage for r in rules}):
             stage_rules = [r for r in rules if r.stage == stage]
             if stage == Stage.NETWORK_PROXIMITY:
@@ -331,7 +338,8 @@ class _Batch:
     def _applicable(self, rule, categories, open_):
         mask = open_.copy()
         if rule.categories:
-            mask &= np.isin(categories, list(rule.categories))
+            wanted = [self.category_number.get(c, -2) for c in rule.categories]
+            mask &= np.isin(categories, wanted)
         return np.flatnonzero(mask)
 
     def _skip(self, rule, local, result):

@@ -76,7 +76,9 @@ def route(request):
         category = (request.GET.get("category") or "").strip()
         if not category:
             raise ParameterError(
-                "category", "category is required (a service_code, e.g. YOL-BAKIM)"
+                "category",
+                "category is required: a service_code listed by "
+                "GET /open311/services.json",
             )
         at = _date(request.GET.get("date"))
     except ParameterError as exc:
