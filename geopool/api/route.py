@@ -78,7 +78,7 @@ def route(request):
             raise ParameterError(
                 "category",
                 "category is required: a service_code listed by "
-                "GET /open311/services.json",
+                "GET /open311/v2/services.json",
             )
         at = _date(request.GET.get("date"))
     except ParameterError as exc:
