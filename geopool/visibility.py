@@ -16,10 +16,13 @@ from geopool.roles import ADMINISTRATOR, COORDINATOR, OPERATOR, PLANNER, has_rol
 SEE_ALL = (COORDINATOR, OPERATOR, PLANNER, ADMINISTRATOR)
 
 # For raw SQL over ``geopool_servicerequest r``: NULL scope means all.
+# A decision flagged ``owner_kept`` (today's rules beside an imported
+# request's recorded owner) never made its body an owner.
 VISIBLE_SQL = """
     (%(scope_body)s::bigint IS NULL OR r.owner_body_id = %(scope_body)s
      OR EXISTS (SELECT 1 FROM routing_rules_decision d
-                WHERE d.request_id = r.id AND d.owner_body_id = %(scope_body)s))
+                WHERE d.request_id = r.id AND d.owner_body_id = %(scope_body)s
+                  AND NOT ('owner_kept' = ANY(d.flags))))
 """
 
 
@@ -35,10 +38,13 @@ def scope_body_of(user):
 def requests_visible_to(user, queryset=None):
     """Filter ``queryset`` (default: all requests) to what ``user`` may see."""
     from routing_rules.models import Decision
+    from routing_rules.services.bulk import OWNER_KEPT
 
     queryset = ServiceRequest.objects.all() if queryset is None else queryset
     body = scope_body_of(user)
     if body is None:
         return queryset
-    owned = Decision.objects.filter(request=OuterRef("pk"), owner_body_id=body)
+    owned = Decision.objects.filter(request=OuterRef("pk"), owner_body_id=body).exclude(
+        flags__contains=[OWNER_KEPT]
+    )
     return queryset.filter(Q(owner_body_id=body) | Exists(owned))

@@ -8,8 +8,10 @@ the previous current decision of each request is retired first, so the
 append-only history stays intact.
 
 ``keep_owner=True`` (history imports) stores today's decision beside the
-request without touching its recorded owner, status or inbox; otherwise
-the requests' owner fields follow the new decisions.
+request without touching its recorded owner, status or inbox; such a
+decision carries the flag ``owner_kept`` and never makes its body an owner
+of the request (``geopool.visibility``). Otherwise the requests' owner
+fields follow the new decisions.
 
 Example: after importing 1,000,000 historic rows, ``route_stored(ids,
 keep_owner=True, progress=True)`` stores one current decision for each, so
@@ -42,6 +44,9 @@ _RETIRE = """
     UPDATE routing_rules_decision SET is_current = false
     WHERE request_id = ANY(%s) AND is_current
 """
+
+# The flag of a decision stored beside a request whose owner it did not set.
+OWNER_KEPT = "owner_kept"
 
 _COLUMNS = (
     "request_id, decided_at, owner_body_id, owner_department_id, rule_id, "
@@ -126,7 +131,7 @@ def _route_chunk(context, chunk, at, keep_owner, result):
                 version,
                 orjson.dumps(routed.generations).decode(),
                 orjson.dumps(routed.candidates).decode(),
-                routed.flags,
+                [*routed.flags, OWNER_KEPT] if keep_owner else routed.flags,
                 orjson.dumps(routed.trace).decode(),
                 routed.explanation_tr,
                 routed.explanation_en,

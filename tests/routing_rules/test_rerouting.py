@@ -104,6 +104,25 @@ def test_bulk_routing_with_keep_owner_leaves_the_recorded_owner(hatay):
     route_stored([request.pk], keep_owner=True)
     request.refresh_from_db()
     assert request.owner_body is None
+    kept = Decision.objects.get(request=request, is_current=True)
+    assert kept.owner_body.code == "ANTAKYA"
+    assert kept.flags == ["owner_kept"]
+
+
+def test_a_decision_beside_a_kept_owner_does_not_show_the_request(hatay, make_staff):
+    from geopool.visibility import requests_visible_to
+
+    request = _create(hatay, "SU")  # HATSU's
+    # Recorded as a water fault, today's rules would give the (re-coded)
+    # rubbish complaint to Antakya: Antakya did not own it and does not see it.
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        category=Category.objects.get(code="COP")
+    )
+    route_stored([request.pk], keep_owner=True)
     assert Decision.objects.get(request=request, is_current=True).owner_body.code == (
         "ANTAKYA"
     )
+    antakya = make_staff("body_staff", body="ANTAKYA")
+    hatsu = make_staff("body_staff", body="HATSU")
+    assert not requests_visible_to(antakya).filter(pk=request.pk).exists()
+    assert requests_visible_to(hatsu).filter(pk=request.pk).exists()
