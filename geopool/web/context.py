@@ -1,6 +1,7 @@
 """Template context every staff page shares: which sections the user may open."""
 
 from geopool.roles import ADMINISTRATOR, COORDINATOR, PLANNER, has_role
+from geopool.web.access import is_staff_member
 
 
 def navigation(request):
@@ -11,5 +12,6 @@ def navigation(request):
         "nav": {
             "triage": has_role(user, COORDINATOR, ADMINISTRATOR),
             "planning": has_role(user, PLANNER),
+            "rules": is_staff_member(user),
         }
     }

@@ -17,5 +17,6 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("map/", views.district_map, name="map"),
     path("planning/", include("geopool.web.planning.urls")),
+    path("rules/", include("geopool.web.rules.urls")),
     path("triage/", triage.triage_queue, name="triage"),
 ]
