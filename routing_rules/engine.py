@@ -261,10 +261,13 @@ class _Batch:
         return holds, feature, distance
 
     def dormant_layer(self, rule):
-        for layer in rule.layers:
-            if self.context.generations.get(layer) is None:
-                return layer
-        return None
+        """The layers (comma-separated) a rule names that have no generation."""
+        missing = [
+            layer
+            for layer in rule.layers
+            if self.context.generations.get(layer) is None
+        ]
+        return ", ".join(dict.fromkeys(missing)) or None
 
     # -- owners -------------------------------------------------------------
     def owners(self, rule, rows, feature, depth):

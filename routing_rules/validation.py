@@ -121,6 +121,17 @@ def parse_owner(text):
 
 def rule_spec(values):
     """A RuleSpec from written values (pack row or form); raises RuleError."""
+    missing = [
+        name
+        for name in ("code", "stage", "condition")
+        if not str(values.get(name) or "").strip()
+    ]
+    if not (values.get("owner") or values.get("owner_kind")):
+        missing.append("owner")
+    if missing:
+        raise RuleError(
+            f"rule {values.get('code') or '(no code)'}: {', '.join(missing)} required"
+        )
     stage = values["stage"]
     if isinstance(stage, str):
         if stage not in STAGES:
@@ -161,6 +172,8 @@ def rule_spec(values):
 
 
 def delegation_spec(values):
+    if not str(values.get("code") or "").strip():
+        raise RuleError("a delegation needs a code")
     valid_from = _date(values.get("valid_from"), "valid_from")
     if valid_from is None:
         raise RuleError(

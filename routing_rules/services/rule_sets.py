@@ -337,6 +337,19 @@ def rule_delete(rule, actor=None):
         rule.delete()
 
 
+def delegation_delete(delegation, actor=None):
+    """Remove a delegation from a draft (nothing else can depend on it)."""
+    _require_draft(delegation.rule_set)
+    with transaction.atomic():
+        event_record(
+            "delegation.delete",
+            delegation.rule_set,
+            actor=actor,
+            before={"delegation": delegation.code},
+        )
+        delegation.delete()
+
+
 def delegation_save(rule_set, values, delegation=None, actor=None):
     _require_draft(rule_set)
     spec = delegation_spec(values)

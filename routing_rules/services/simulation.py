@@ -78,7 +78,7 @@ def default_since(months=6):
     return timezone.now() - timedelta(days=round(30.44 * months))
 
 
-def simulate(rule_set=None, generations=None, since=None, progress=False):
+def simulate(rule_set=None, generations=None, since=None, progress=False, at=None):
     """Route recent requests with a draft and compare with today's owners.
 
     Parameters
@@ -88,6 +88,8 @@ def simulate(rule_set=None, generations=None, since=None, progress=False):
         active generations of those layers
     since : aware datetime, default six months ago
     progress : show a progress bar (command line)
+    at : the day the draft would decide on (rules and delegations with
+        dates), default now
     """
     since = since or default_since()
     context = build_context(rule_set=rule_set, generations=generations)
@@ -121,11 +123,11 @@ def simulate(rule_set=None, generations=None, since=None, progress=False):
     for row in requests.iterator(chunk_size=BATCH):
         batch.append(row)
         if len(batch) == BATCH:
-            _compare(context, batch, result, per_pair)
+            _compare(context, batch, result, per_pair, at)
             bar.update(len(batch))
             batch = []
     if batch:
-        _compare(context, batch, result, per_pair)
+        _compare(context, batch, result, per_pair, at)
         bar.update(len(batch))
     bar.close()
     logger.info(
@@ -138,14 +140,14 @@ def simulate(rule_set=None, generations=None, since=None, progress=False):
     return result
 
 
-def _compare(context, rows, result, per_pair):
+def _compare(context, rows, result, per_pair, at):
     located = [r for r in rows if r[3] is not None and r[2] in context.categories]
     result.skipped += len(rows) - len(located)
     if not located:
         return
     lons = np.array([r[3].x for r in located])
     lats = np.array([r[3].y for r in located])
-    decided = route(context, lons, lats, [r[2] for r in located])
+    decided = route(context, lons, lats, [r[2] for r in located], at)
     for row, new in zip(located, decided, strict=True):
         if new.error:
             result.skipped += 1

@@ -515,7 +515,11 @@ def test_trace_names_dormant_rules(coordinator_client):
 
     trace = page.context["result"]["trace"]
     assert [(s["rule"], s["status"], s["text"]) for s in trace] == [
-        ("KIYI-HBB", "dormant", "uykuda: coastline katmanının etkin sürümü yok"),
+        (
+            "KIYI-HBB",
+            "dormant",
+            "uykuda: etkin sürümü olmayan katman: coastline, ports",
+        ),
         ("ILCE-HIZMETLERI", "matched", "eşleşti: bu kural karar verdi"),
     ]
     assert 'data-status="dormant" data-rule="KIYI-HBB"' in page.text

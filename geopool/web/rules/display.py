@@ -198,7 +198,7 @@ TRACE_STATUS = {
     "no_match": gettext_lazy("its condition does not hold here"),
     "farther": gettext_lazy("matched, but another candidate is nearer"),
     "not_valid": gettext_lazy("not valid on this day"),
-    "dormant": gettext_lazy("dormant: layer %(layer)s has no active generation"),
+    "dormant": gettext_lazy("dormant: no active generation of %(layer)s"),
     "tie": gettext_lazy(
         "tie with %(with)s: the nearest owners are %(difference_m)s m apart, "
         "within the margin; the coordinator decides"

@@ -12,14 +12,12 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from geopool.services.events import event_record
 from geopool.web.access import staff_required
 from geopool.web.l10n import datetime_text
 from geopool.web.rules import display
@@ -32,6 +30,7 @@ from routing_rules.decide import decide
 from routing_rules.errors import RoutingError, RuleError, UnknownCategory
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.services.rule_sets import (
+    delegation_delete,
     delegation_save,
     rule_delete,
     rule_save,
@@ -258,17 +257,7 @@ def delegation_remove(request, version, pk):
     refused = _refuse_if_live(request, rule_set)
     if refused:
         return refused
-    # TODO(rules): a delegation_delete service beside rule_delete in
-    # routing_rules.services.rule_sets; removing a delegation cannot make a
-    # rule set invalid, so there is nothing to check first.
-    with transaction.atomic():
-        event_record(
-            "delegation.delete",
-            rule_set,
-            actor=request.user,
-            before={"delegation": delegation.code},
-        )
-        delegation.delete()
+    delegation_delete(delegation, actor=request.user)
     messages.success(request, DELEGATION_DELETED % {"code": delegation.code})
     return _detail(rule_set, "delegations")
 
