@@ -28,6 +28,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     WALK_IN = "walk_in", _("In person")
     AGENCY = "agency", _("Other agency")
+    # Loaded from another system's records (``manage.py import_requests``).
+    HISTORY = "history", _("Historic import")
 
 
 class LocationSource(models.TextChoices):
@@ -72,6 +74,8 @@ class ServiceRequest(models.Model):
     )
     address_string = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    # When it was (last) closed; empty while open, or when history lacks it.
+    closed_at = models.DateTimeField(null=True, blank=True)
     is_urgent = models.BooleanField(default=False)
     # The current owner, copied from the current decision (or a transfer) so
     # inboxes and counts need no join through decisions.
@@ -82,6 +86,12 @@ class ServiceRequest(models.Model):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     needs_triage = models.BooleanField(default=False)
+    # Historic imports: the owner's body code as the source system recorded
+    # it. ``owner_body`` starts as the same body and may later move on; this
+    # stays, so simulations compare what happened with what today's rules
+    # say. A code, not a key, like the rules' owners: no index, no foreign
+    # key check per row when millions of rows are copied in.
+    recorded_owner = models.CharField(max_length=64, blank=True)
     api_key = models.ForeignKey(
         ApiKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -104,6 +114,12 @@ class ServiceRequest(models.Model):
                 fields=["api_key", "external_id"],
                 condition=~Q(external_id=""),
                 name="external_id_unique_per_api_client",
+            ),
+            # Re-running a history import skips what it already stored.
+            models.UniqueConstraint(
+                fields=["external_id"],
+                condition=Q(channel="history") & ~Q(external_id=""),
+                name="external_id_unique_in_history",
             ),
         ]
         indexes = [models.Index(fields=["status", "requested_at"])]

@@ -2,6 +2,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geopool.models import ApiKey, Body, Channel
 
+# Historic imports are not a channel a live system posts through.
+KEY_CHANNELS = [value for value in Channel.values if value != Channel.HISTORY]
+
 
 class Command(BaseCommand):
     help = (
@@ -13,7 +16,7 @@ class Command(BaseCommand):
         parser.add_argument("name", help="who uses the key, e.g. 'HATSU SCADA'")
         parser.add_argument("--body", required=True, help="body code, e.g. HATSU")
         parser.add_argument(
-            "--channel", default=Channel.API, choices=Channel.values, help="channel"
+            "--channel", default=Channel.API, choices=KEY_CHANNELS, help="channel"
         )
 
     def handle(self, name, body, channel, **options):

@@ -1,0 +1,368 @@
+"""Importing historic requests from another system's CSV export.
+
+``history_import(path, commit=False)`` reads a CSV with the columns
+``service_code, lat, long, description, requested_datetime, status,
+closed_datetime, recorded_owner, external_id`` (and optionally
+``address_string``), keeps what the old system recorded, and stores today's
+decision beside it:
+
+- the request keeps its recorded owner (``owner_body``, and the code in
+  ``recorded_owner``), its status and times (``requested_at``,
+  ``closed_at``); its channel is ``history`` and it carries no contact data.
+  Closed history never reaches an inbox or the triage queue;
+- a current ``Decision`` holds what today's rules say, made by the bulk
+  path (``routing_rules.services.bulk.route_stored`` with ``keep_owner``),
+  so simulations can compare the two.
+
+The file is streamed in chunks (``CHUNK`` rows): each is checked column by
+column (``checks``), written with COPY (``writing``) and routed before the
+next is read, all in one transaction. Bad rows are skipped and listed with
+their line and reason; ``strict`` stops at the first and writes nothing. A
+row whose ``external_id`` an earlier import stored is skipped as
+``ALREADY_IMPORTED``, so re-running an import is safe. Without ``commit``
+nothing is written: the rows are checked and routed in memory by the same
+engine, so the summary says what would be written, including today's
+owners and the points outside the service area.
+
+Example: a ``COP`` row at lat 36.2021, long 36.1603 (inside Antakya) with
+``recorded_owner`` HBB is stored owned by HBB, and its decision names
+Antakya Belediyesi; ``summary.changed`` counts it.
+"""
+
+import csv
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from time import perf_counter
+from zoneinfo import ZoneInfo
+
+import numpy as np
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from geopool.services.history.checks import Lookups, chunk_check
+from geopool.services.history.errors import (
+    ALREADY_IMPORTED,
+    BadRow,
+    HistoryError,
+    MissingColumns,
+    NotUtf8,
+)
+from geopool.services.history.reading import (
+    OPTIONAL,
+    REQUIRED,
+    Utf8Lines,
+    header_read,
+    records,
+)
+from geopool.services.history.writing import (
+    changed_count,
+    ids_new,
+    requests_copy,
+    requests_delete,
+    stored_external_ids,
+    tracking_codes_unused,
+)
+from routing_rules.context import live_context
+from routing_rules.engine import route
+from routing_rules.services.bulk import route_stored
+
+logger = logging.getLogger(__name__)
+
+__all__ = [
+    "ALREADY_IMPORTED",
+    "CHUNK",
+    "OPTIONAL",
+    "REQUIRED",
+    "BadRow",
+    "HistoryError",
+    "HistorySummary",
+    "MissingColumns",
+    "NotUtf8",
+    "history_import",
+]
+
+CHUNK = 50_000
+SWAPPED_HINT = "; with lat and long swapped it would lie in the service area"
+
+
+@dataclass
+class HistorySummary:
+    """What an import did (or, in a dry run, would do)."""
+
+    path: str
+    committed: bool
+    read: int = 0  # data rows read
+    written: int = 0  # requests stored (in a dry run: that would be)
+    skipped: list = field(default_factory=list)  # [(line, reason)], by line
+    without_location: int = 0
+    routed: int = 0  # today's decisions stored
+    triage: int = 0  # of which today's rules leave to the coordinator
+    changed: int = 0  # of which today's owner is not the recorded one
+    owners: dict = field(default_factory=dict)  # today's owner code -> count
+    # parse: reading and checking (in a thread, beside the database work);
+    # lookup: external_ids already stored; copy: writing the requests;
+    # route: today's decisions.
+    seconds: dict = field(
+        default_factory=lambda: dict.fromkeys(("parse", "lookup", "copy", "route"), 0.0)
+    )
+
+    @property
+    def errors(self):
+        """The skipped rows that are bad (not merely already imported)."""
+        return [(line, why) for line, why in self.skipped if why != ALREADY_IMPORTED]
+
+    @property
+    def already_imported(self):
+        return len(self.skipped) - len(self.errors)
+
+
+def history_import(path, *, commit=False, strict=False, progress=False, chunk=CHUNK):
+    """Import the history CSV at ``path``; return a ``HistorySummary``.
+
+    Parameters
+    ----------
+    commit : write; otherwise a dry run: everything but the writing (the
+        rows are checked and routed in memory), so the summary is the same
+    strict : stop at the first bad row (``BadRow``), writing nothing
+    progress : show a progress bar on stderr
+    chunk : rows read, checked, written and routed at a time
+
+    Raises
+    ------
+    HistoryError (NotUtf8, MissingColumns, BadRow), RoutingError
+    """
+    path = Path(path)
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise HistoryError(f"cannot read {path}: {exc.strerror}") from exc
+    run = _Run(path, commit, strict)
+    with handle, transaction.atomic(), _constraints_immediate(commit):
+        lines = Utf8Lines(handle, path.name)
+        reader = csv.reader(lines)
+        positions, width = header_read(reader, path.name)
+        bar = tqdm(
+            total=path.stat().st_size,
+            unit="B",
+            unit_scale=True,
+            desc=f"import {path.name}",
+            disable=not progress,
+            mininterval=0.5,
+        )
+        chunks = _checked(records(reader, width, chunk, path.name), positions, run)
+        for checked, malformed, count in _ahead(chunks):
+            run.chunk(checked, malformed, count)
+            bar.update(lines.offset - bar.n)
+            bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
+        bar.close()
+    summary = run.summary
+    summary.skipped = sorted(run.skipped)
+    logger.info(
+        "history %s%s: %d rows read, %d written, %d bad, %d already imported; "
+        "today's rules give %d to another owner, %d to triage",
+        path.name,
+        "" if commit else " (dry run)",
+        summary.read,
+        summary.written,
+        len(summary.errors),
+        summary.already_imported,
+        summary.changed,
+        summary.triage,
+    )
+    return summary
+
+
+@contextmanager
+def _constraints_immediate(wanted):
+    """Check foreign keys as each COPY ends rather than all at commit.
+
+    The server then queues one chunk's checks at a time, not millions. Django
+    creates every foreign key deferred, so that is what is set back.
+    """
+    if not wanted:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    yield
+    # Not after an error: the transaction is rolled back (and may be aborted).
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _checked(chunks, positions, run):
+    """Check each chunk of records: ``(Checked, malformed, rows read)``."""
+    started = perf_counter()
+    for rows, numbers, malformed in chunks:
+        checked = chunk_check(rows, numbers, positions, run.lookups)
+        run.summary.seconds["parse"] += perf_counter() - started
+        yield checked, malformed, len(rows) + len(malformed)
+        started = perf_counter()
+
+
+def _ahead(iterator):
+    """Yield from ``iterator`` while a thread computes the next item.
+
+    Reading and checking a chunk touch no database, so they overlap the
+    server's work on the chunk before (psycopg releases the GIL while it
+    waits). Errors raised in the thread are raised here.
+    """
+    end = object()
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history") as pool:
+        pending = pool.submit(next, iterator, end)
+        while (item := pending.result()) is not end:
+            pending = pool.submit(next, iterator, end)
+            yield item
+
+
+class _Run:
+    """State of one import across its chunks."""
+
+    def __init__(self, path, commit, strict):
+        self.summary = HistorySummary(path=str(path), committed=commit)
+        self.skipped = []
+        self.commit, self.strict = commit, strict
+        self.context = live_context()
+        self.at = timezone.now()
+        self.lookups = Lookups(
+            categories={
+                code: (c.id, c.is_emergency)
+                for code, c in self.context.categories.items()
+            },
+            bodies={code: b.id for code, b in self.context.bodies.items()},
+            zone=ZoneInfo(settings.TIME_ZONE),
+            now=self.at,
+        )
+        # external_id hashes of the rows kept so far (sorted, per chunk) and
+        # their lines: a repeat in a later chunk is found without keeping
+        # every id (two ids sharing a 64-bit hash: ~n**2 / 2**65, 3e-6 for
+        # ten million rows).
+        self.seen = []
+
+    def chunk(self, checked, malformed, count):
+        started = perf_counter()
+        self.summary.read += count
+        bad = malformed + checked.bad
+        with connection.cursor() as cursor:
+            checked = self._fresh(cursor, checked, bad)
+            self.summary.seconds["lookup"] += perf_counter() - started
+            if len(checked):
+                kept = (self._write if self.commit else self._preview)(
+                    cursor, checked, bad
+                )
+                self._remember(checked, kept)
+        self.skipped += bad
+        errors = [(line, why) for line, why in bad if why != ALREADY_IMPORTED]
+        if self.strict and errors:
+            raise BadRow(*min(errors))
+
+    def _fresh(self, cursor, checked, bad):
+        """Drop rows whose external_id came earlier in the file or is stored."""
+        external_ids = checked.columns["external_id"]
+        hashes = np.fromiter(map(hash, external_ids), np.int64, len(external_ids))
+        first = np.zeros(len(hashes), dtype=np.int64)
+        for seen, lines in self.seen:
+            at = np.searchsorted(seen, hashes).clip(max=len(seen) - 1)
+            found = (seen[at] == hashes) & (first == 0)
+            first[found] = lines[at[found]]
+        stored = stored_external_ids(cursor, external_ids)
+        if not stored and not first.any():
+            return checked
+        keep = []
+        for i, external_id in enumerate(external_ids):
+            if first[i]:
+                why = (
+                    f"duplicate external_id {external_id!r} (first at line {first[i]})"
+                )
+            elif external_id in stored:
+                why = ALREADY_IMPORTED
+            else:
+                keep.append(i)
+                continue
+            bad.append((checked.lines[i], why))
+        return checked.subset(keep)
+
+    def _remember(self, checked, kept):
+        hashes = np.fromiter(
+            (hash(checked.columns["external_id"][i]) for i in kept), np.int64, len(kept)
+        )
+        order = np.argsort(hashes)
+        if len(order):
+            self.seen.append((hashes[order], np.asarray(checked.lines)[kept][order]))
+
+    def _write(self, cursor, checked, bad):
+        """COPY the rows, store today's decisions; return the positions kept."""
+        seconds, summary = self.summary.seconds, self.summary
+        started = perf_counter()
+        ids = ids_new(cursor, len(checked))
+        codes = tracking_codes_unused(cursor, len(checked))
+        located = requests_copy(cursor, checked, ids, codes, self.at)
+        seconds["copy"] += perf_counter() - started
+
+        started = perf_counter()
+        result = route_stored(
+            ids, context=self.context, at=self.at, keep_owner=True, batch=len(ids)
+        )
+        summary.routed += result.routed
+        summary.triage += result.triage
+        for code, count in result.owners.items():
+            summary.owners[code] = summary.owners.get(code, 0) + count
+        position = {request_id: i for i, request_id in enumerate(ids)}
+        refused = {
+            position[request_id]: why for request_id, why in result.refused.items()
+        }
+        if refused:
+            self._refuse(checked, refused, bad)
+            requests_delete(cursor, result.refused)
+            located -= sum(1 for i in refused if not np.isnan(checked.lon[i]))
+        summary.changed += changed_count(cursor, ids[0], ids[-1])
+        summary.written += len(ids) - len(refused)
+        summary.without_location += len(ids) - len(refused) - located
+        seconds["route"] += perf_counter() - started
+        return [i for i in range(len(ids)) if i not in refused]
+
+    def _preview(self, cursor, checked, bad):
+        """Route in memory as ``_write`` would; return the positions kept."""
+        summary = self.summary
+        started = perf_counter()
+        decided = route(
+            self.context,
+            checked.lon,
+            checked.lat,
+            checked.columns["service_code"],
+            self.at,
+        )
+        refused, kept = {}, []
+        owners = summary.owners
+        recorded = checked.columns["owner_code"]
+        for i, routed in enumerate(decided):
+            if routed.error:
+                refused[i] = routed.error
+                continue
+            kept.append(i)
+            owners[routed.owner_body] = owners.get(routed.owner_body, 0) + 1
+            summary.triage += routed.needs_triage
+            summary.changed += routed.owner_body != recorded[i]
+        if refused:
+            self._refuse(checked, refused, bad)
+        summary.routed += len(kept)
+        summary.written += len(kept)
+        summary.without_location += int(np.isnan(checked.lon[kept]).sum())
+        summary.seconds["route"] += perf_counter() - started
+        return kept
+
+    def _refuse(self, checked, refused, bad):
+        """List rows outside the service area; hint when swapping would fit."""
+        positions = sorted(refused)
+        codes = [checked.columns["service_code"][i] for i in positions]
+        swapped = route(
+            self.context, checked.lat[positions], checked.lon[positions], codes
+        )
+        for i, other in zip(positions, swapped, strict=True):
+            hint = "" if other.error else SWAPPED_HINT
+            bad.append((checked.lines[i], refused[i] + hint))

@@ -1,0 +1,343 @@
+"""Checking a chunk of history rows, column by column.
+
+Each check runs over a whole column of the chunk; the common case (every
+value fine) costs one pass in C where it can (numbers through numpy, text
+through one joined string), and only values that fail are looked at one by
+one to say why. A row may fail several checks: its reasons are joined with
+"; ".
+
+Decisions on what is accepted:
+
+- ``status``: Open311's ``open`` (stored as ``assigned``: the recorded owner
+  had it) and ``closed``, or any of geopool's statuses (``resolved``,
+  ``refused`` ...), in any case.
+- ``closed_datetime``: may be empty (old systems often lack it), also for
+  a closed status; it may not be given for an open status (except
+  ``reopened``, which was closed once), nor fall before the request.
+- ``lat`` and ``long``: decimal degrees with a point, both given or both
+  empty (a request without a location); messages as the API gives them.
+- Times: ISO 8601 (``2015-01-15 12:00``, ``2015-01-15T12:00:00+02:00``); a
+  time without an offset is wall-clock time in the jurisdiction's zone
+  (``settings.TIME_ZONE``) through zoneinfo, so daylight saving as observed
+  then applies. No time may lie in the future.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+
+from geopool.api.params import ParameterError, coordinate
+from geopool.models import Status
+
+OPEN311_STATUSES = {"open": Status.ASSIGNED, "closed": Status.CLOSED}
+STATUS_WORDS = {**{s.value: s.value for s in Status}, **OPEN311_STATUSES}
+MAX_EXTERNAL_ID = 100
+MAX_ADDRESS = 500
+TIME_EXAMPLE = "2015-01-15 12:00 or 2015-01-15T12:00:00+02:00"
+_PLAIN_NUMBERS = re.compile(r"[0-9.eE+-]*")
+_LIMITS = {"lat": 90.0, "long": 180.0}
+# Lengths of "2015-01-15 12:00" and "2015-01-15 12:00:00".
+_PLAIN_TIME = {16, 19}
+
+
+@dataclass
+class Lookups:
+    """What the rows are checked against, read once per import."""
+
+    categories: dict  # code -> (category id, is_emergency)
+    bodies: dict  # code -> body id
+    zone: object  # zoneinfo.ZoneInfo of naive times
+    now: datetime  # aware; nothing may happen later
+
+    def __post_init__(self):
+        self.now_utc = self.now.astimezone(UTC).replace(tzinfo=None)
+        self.offsets = {}  # UTC offset -> its text
+        self.known_categories = ", ".join(sorted(self.categories))
+        self.known_bodies = ", ".join(sorted(self.bodies))
+        self.known_statuses = (
+            "open, closed (Open311) or one of geopool's: "
+            + ", ".join(s.value for s in Status)
+        )
+
+
+@dataclass
+class Checked:
+    """The good rows of a chunk, column by column, and the bad ones."""
+
+    lines: list
+    columns: dict = field(default_factory=dict)
+    lon: np.ndarray | None = None
+    lat: np.ndarray | None = None
+    bad: list = field(default_factory=list)  # [(line, reason)]
+
+    def __len__(self):
+        return len(self.lines)
+
+    def subset(self, keep):
+        """The good rows at the positions ``keep``, in that order."""
+        return Checked(
+            lines=[self.lines[i] for i in keep],
+            columns={k: [v[i] for i in keep] for k, v in self.columns.items()},
+            lon=self.lon[keep],
+            lat=self.lat[keep],
+            bad=self.bad,
+        )
+
+
+class _Problems(dict):
+    def add(self, i, reason):
+        self.setdefault(i, []).append(reason)
+
+
+def chunk_check(rows, lines, positions, lookups):
+    """Check one chunk; return ``Checked`` with the rows that passed."""
+    n = len(rows)
+    if not n:
+        return Checked(lines=[], lon=np.empty(0), lat=np.empty(0))
+    # Every row has the header's width (reading.records).
+    columns = list(zip(*rows, strict=True))
+    text = {name: columns[i] for name, i in positions.items()}
+    address = text.get("address_string") or ("",) * n
+    problems = _Problems()
+
+    categories, service_codes = _lookup(
+        text["service_code"],
+        lookups.categories,
+        "service_code",
+        f"known: {lookups.known_categories}",
+        problems,
+    )
+    lon, lat = _coordinates(text["lat"], text["long"], problems)
+    statuses, _ = _lookup(
+        text["status"],
+        STATUS_WORDS,
+        "status",
+        f"expected {lookups.known_statuses}",
+        problems,
+        fold=str.lower,
+    )
+    owners, owner_codes = _lookup(
+        text["recorded_owner"],
+        lookups.bodies,
+        "recorded_owner",
+        f"known: {lookups.known_bodies}",
+        problems,
+    )
+    requested = _moments(text["requested_datetime"], "requested_datetime", lookups)
+    closed = _moments(text["closed_datetime"], "closed_datetime", lookups)
+    _times(requested, closed, statuses, text["status"], problems)
+    _external_ids(text["external_id"], lines, problems)
+    _text(text["description"], "description", None, problems)
+    _text(address, "address_string", MAX_ADDRESS, problems)
+
+    checked = Checked(
+        lines=lines,
+        columns={
+            "category": categories,
+            "service_code": service_codes,
+            "status": statuses,
+            "owner": owners,
+            "owner_code": owner_codes,
+            "requested": [text for _, text in requested],
+            "closed": [text if utc else None for utc, text in closed],
+            "description": text["description"],
+            "address": address,
+            "external_id": [v.strip() for v in text["external_id"]],
+        },
+        lon=lon,
+        lat=lat,
+        bad=[(lines[i], "; ".join(r)) for i, r in sorted(problems.items())],
+    )
+    if problems:
+        checked = checked.subset([i for i in range(n) if i not in problems])
+    return checked
+
+
+def _lookup(values, table, name, known, problems, fold=None):
+    """Look each value up in ``table``; a miss is tried stripped (and folded).
+
+    Returns what was found for each value and the keys that matched.
+    """
+    out = [table.get(v) for v in values]
+    keys = values
+    for i, found in enumerate(out):
+        if found is not None:
+            continue
+        value = values[i].strip()
+        key = fold(value) if fold else value
+        found = out[i] = table.get(key)
+        if found is None:
+            problems.add(
+                i, f"unknown {name} {value!r}; {known}" if value else f"{name} is empty"
+            )
+        elif keys is values:
+            keys = list(values)
+        if found is not None:
+            keys[i] = key
+    return out, keys
+
+
+def _coordinates(lat_text, lon_text, problems):
+    """Both coordinates as float arrays (NaN where a row has no location)."""
+    lat = _degrees(lat_text, "lat", problems)
+    lon = _degrees(lon_text, "long", problems)
+    lat_empty = np.isnan(lat) & np.array([not v for v in lat_text], dtype=bool)
+    lon_empty = np.isnan(lon) & np.array([not v for v in lon_text], dtype=bool)
+    for i in np.flatnonzero(lat_empty != lon_empty).tolist():
+        given, empty = ("long", "lat") if lat_empty[i] else ("lat", "long")
+        problems.add(i, f"{empty} is empty but {given} is given; give both or neither")
+    return lon, lat
+
+
+def _degrees(texts, name, problems):
+    """Parse decimal degrees; NaN for empty and for refused values."""
+    limit = _LIMITS[name]
+    values = None
+    if _PLAIN_NUMBERS.fullmatch("".join(texts)):
+        try:
+            values = np.array([t or "nan" for t in texts], dtype=np.float64)
+        except ValueError:
+            values = None
+    if values is not None:
+        with np.errstate(invalid="ignore"):
+            fine = np.isnan(values) | (np.abs(values) <= limit)
+        if fine.all():
+            return values
+        slow = np.flatnonzero(~fine).tolist()
+    else:
+        values = np.full(len(texts), np.nan)
+        slow = range(len(texts))
+    for i in slow:
+        try:
+            value = coordinate({name: texts[i]}, name, -limit, limit, required=False)
+        except ParameterError as exc:
+            problems.add(i, str(exc) + _swap_hint(name, texts, i))
+            value = None
+        values[i] = np.nan if value is None else value
+    return values
+
+
+def _swap_hint(name, texts, i):
+    if name != "lat":
+        return ""
+    try:
+        value = float(texts[i])
+    except ValueError:
+        return ""
+    return " (are lat and long swapped?)" if 90 < abs(value) <= 180 else ""
+
+
+def _moments(texts, name, lookups):
+    """[(UTC time, COPY text) or (None, problem)] for one time column.
+
+    Naive times get the zone's offset on that day (zoneinfo; an hour that
+    occurs twice when clocks go back is read as the first). The COPY text is
+    the wall-clock time with its offset, so PostgreSQL stores that instant.
+    """
+    zone, now, offsets = lookups.zone, lookups.now_utc, lookups.offsets
+    parse = datetime.fromisoformat
+    out = []
+    for value in texts:
+        if not value:
+            out.append((None, None))
+            continue
+        try:
+            moment = parse(value)
+        except ValueError:
+            try:
+                moment = parse(value.strip())
+            except ValueError:
+                out.append(
+                    (
+                        None,
+                        f"{name}={value!r} is not a date and time; "
+                        f"expected ISO 8601, e.g. {TIME_EXAMPLE}",
+                    )
+                )
+                continue
+        if moment.tzinfo is None:
+            offset = zone.utcoffset(moment)
+            # "2015-01-15 12:00[:00]" is read by PostgreSQL as it is.
+            plain = (
+                len(value) in _PLAIN_TIME
+                and value[4] == value[7] == "-"
+                and value[10] in " T"
+            )
+        else:
+            offset = moment.utcoffset()
+            moment = moment.replace(tzinfo=None)
+            plain = False
+        utc = moment - offset
+        if utc > now:
+            out.append((None, f"{name} {value.strip()} is in the future"))
+            continue
+        text = offsets.get(offset)
+        if text is None:
+            text = offsets[offset] = _offset_text(offset)
+        out.append((utc, (value if plain else moment.isoformat(" ")) + text))
+    return out
+
+
+def _offset_text(offset):
+    """``+03:00`` for a UTC offset (``+00:19:44`` with seconds, as in LMT)."""
+    seconds = int(offset.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{sign}{hours:02d}:{minutes:02d}" + (f":{seconds:02d}" if seconds else "")
+
+
+def _times(requested, closed, statuses, status_text, problems):
+    closed_states = Status.closed_values() | {Status.REOPENED}
+    for i, ((start, start_text), (end, end_text)) in enumerate(
+        zip(requested, closed, strict=True)
+    ):
+        if start is None:
+            problems.add(i, start_text or "requested_datetime is empty")
+        if end is None:
+            if end_text:
+                problems.add(i, end_text)
+            continue
+        if start is not None and end < start:
+            problems.add(
+                i,
+                f"closed_datetime {end_text} is before requested_datetime {start_text}",
+            )
+        status = statuses[i]
+        if status is not None and status not in closed_states:
+            problems.add(
+                i,
+                f"closed_datetime is given but status {status_text[i].strip()!r} "
+                "is open; leave it empty or give the closed status",
+            )
+
+
+def _external_ids(values, lines, problems):
+    first = {}
+    for i, raw in enumerate(values):
+        value = raw.strip()
+        if not value:
+            problems.add(i, "external_id is empty; every row needs its own")
+        elif len(value) > MAX_EXTERNAL_ID:
+            problems.add(i, f"external_id is longer than {MAX_EXTERNAL_ID} characters")
+        elif value in first:
+            earlier = lines[first[value]]
+            problems.add(
+                i, f"duplicate external_id {value!r} (first at line {earlier})"
+            )
+        else:
+            first[value] = i
+
+
+def _text(values, name, limit, problems):
+    joined = "".join(values)
+    if "\x00" in joined:
+        for i, value in enumerate(values):
+            if "\x00" in value:
+                problems.add(i, f"{name} contains a NUL character")
+    if limit and len(joined) > limit and max(map(len, values)) > limit:
+        for i, value in enumerate(values):
+            if len(value) > limit:
+                problems.add(i, f"{name} is longer than {limit} characters")

@@ -1,0 +1,44 @@
+"""What a history import refuses, and the texts of the reasons it gives."""
+
+from geopool.errors import GeopoolError
+
+# Reason of a row whose external_id an earlier import already stored: it is
+# skipped, but it is not an error (re-running an import is safe).
+ALREADY_IMPORTED = "already imported"
+
+
+class HistoryError(GeopoolError):
+    """The file cannot be imported at all; nothing is written."""
+
+
+class NotUtf8(HistoryError):
+    def __init__(self, name, offset, line, raw):
+        self.offset, self.line = offset, line
+        byte = raw[0] if raw else 0
+        super().__init__(
+            f"{name} is not UTF-8: byte 0x{byte:02X} at byte offset {offset} "
+            f"(line {line}) is not valid UTF-8; save the file as UTF-8, e.g. "
+            f"`iconv -f CP1254 -t UTF-8 {name}` for Windows Turkish, and import "
+            "it again"
+        )
+
+
+class MissingColumns(HistoryError):
+    def __init__(self, name, missing, found):
+        self.missing, self.found = list(missing), list(found)
+        super().__init__(
+            f"{name} lacks the column(s) {', '.join(self.missing)}; it has "
+            f"{', '.join(self.found) or 'no columns'}; header names must match "
+            "exactly (lower case, as in the Open311 fields)"
+        )
+
+
+class BadRow(HistoryError):
+    """``--strict``: the first bad row stops the import."""
+
+    def __init__(self, line, reason):
+        self.line, self.reason = line, reason
+        super().__init__(
+            f"line {line}: {reason}; nothing was written (--strict stops at the "
+            "first bad row)"
+        )

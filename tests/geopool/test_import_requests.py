@@ -1,0 +1,407 @@
+"""Importing historic requests: ``manage.py import_requests CSV``.
+
+Each test writes a small CSV into ``tmp_path``. The places are real Hatay
+places (the ``hatay`` fixture loads the pack and the districts):
+
+- ANTAKYA_POINT, lat 36.2021 / long 36.1603, inside Antakya: a ``COP``
+  request there is Antakya Belediyesi's under today's rules
+  (``ILCE-HIZMETLERI``);
+- ERZIN_POINT, lat 36.95 / long 36.2, inside Erzin; with lat and long
+  swapped (lat 36.2 / long 36.95) it lies in Syria, more than the 20 km
+  service-area buffer away from every district.
+
+Times: Türkiye kept daylight saving until 2016, so 2015-01-15 12:00 in
+Istanbul is +02:00 (10:00 UTC) and 2015-07-01 12:00 is +03:00 (09:00 UTC).
+"""
+
+import csv
+from datetime import UTC, datetime, timedelta
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from geopool.models import Channel, Contact, ServiceRequest, Status
+from geopool.services.history import (
+    ALREADY_IMPORTED,
+    REQUIRED,
+    BadRow,
+    MissingColumns,
+    NotUtf8,
+    history_import,
+)
+from geopool.services.history.checks import TIME_EXAMPLE
+from geopool.tracking import tracking_code_normalize
+from routing_rules.models import Decision
+
+ISTANBUL = ZoneInfo("Europe/Istanbul")
+HEADER = [*REQUIRED, "address_string"]
+ANTAKYA_POINT = ("36.2021", "36.1603")  # (lat, long)
+ERZIN_POINT = ("36.95", "36.2")
+
+
+def row(external_id, /, **values):
+    """A good row (a closed COP request at Antakya recorded for HBB), changed."""
+    lat, long = values.pop("point", ANTAKYA_POINT)
+    base = {
+        "service_code": "COP",
+        "lat": lat,
+        "long": long,
+        "description": "Çöp konteyneri dolu",
+        "requested_datetime": "2015-01-15 12:00",
+        "status": "closed",
+        "closed_datetime": "2015-01-16 09:30",
+        "recorded_owner": "HBB",
+        "external_id": external_id,
+        "address_string": "Kurtuluş Cd.",
+    }
+    base.update(values)
+    return base
+
+
+def write_csv(path, rows, header=HEADER, encoding="utf-8"):
+    with path.open("w", encoding=encoding, newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for values in rows:
+            writer.writerow([values.get(column, "") for column in header])
+    return path
+
+
+@pytest.fixture
+def history_csv(tmp_path):
+    def make(rows, name="history.csv", **options):
+        return write_csv(tmp_path / name, rows, **options)
+
+    return make
+
+
+def test_rows_keep_recorded_owner_and_status_with_todays_decision_beside(
+    hatay, history_csv
+):
+    path = history_csv(
+        [
+            row("crm-1"),
+            row(
+                "crm-2",
+                requested_datetime="2015-07-01 12:00",
+                status="open",
+                closed_datetime="",
+                address_string="",
+            ),
+            row(
+                "crm-3",
+                requested_datetime="2015-01-15T12:00:00+03:00",
+                status="Resolved",
+                closed_datetime="",
+            ),
+        ]
+    )
+
+    summary = history_import(path, commit=True)
+
+    assert (summary.read, summary.written, summary.skipped) == (3, 3, [])
+    assert (summary.routed, summary.triage, summary.changed) == (3, 0, 3)
+    assert summary.owners == {"ANTAKYA": 3}
+    winter, summer, with_offset = ServiceRequest.objects.order_by("external_id")
+    assert winter.owner_body.code == "HBB"
+    assert winter.recorded_owner == "HBB"
+    assert winter.status == Status.CLOSED
+    assert winter.channel == Channel.HISTORY
+    assert winter.category.code == "COP"
+    assert (winter.location.x, winter.location.y) == (36.1603, 36.2021)
+    assert winter.description == "Çöp konteyneri dolu"
+    assert winter.address_string == "Kurtuluş Cd."
+    assert not winter.needs_triage
+    # Naive times are Istanbul wall-clock time with that day's offset.
+    assert winter.requested_at == datetime(2015, 1, 15, 10, 0, tzinfo=UTC)
+    assert winter.requested_at.astimezone(ISTANBUL).utcoffset() == timedelta(hours=2)
+    assert winter.closed_at == datetime(2015, 1, 16, 7, 30, tzinfo=UTC)
+    assert summer.requested_at == datetime(2015, 7, 1, 9, 0, tzinfo=UTC)
+    assert summer.requested_at.astimezone(ISTANBUL).utcoffset() == timedelta(hours=3)
+    assert (summer.status, summer.closed_at) == (Status.ASSIGNED, None)
+    # A time with an offset keeps it: 12:00+03:00 is 09:00 UTC, even in winter.
+    assert with_offset.requested_at == datetime(2015, 1, 15, 9, 0, tzinfo=UTC)
+    assert with_offset.status == Status.RESOLVED
+    # Today's rules give the request to Antakya; the request stays HBB's.
+    decision = Decision.objects.get(request=winter, is_current=True)
+    assert decision.owner_body.code == "ANTAKYA"
+    assert decision.rule_code == "ILCE-HIZMETLERI"
+    assert "Antakya Belediyesi" in decision.explanation_tr
+    assert Decision.objects.filter(is_current=True).count() == 3
+    codes = [r.tracking_code for r in (winter, summer, with_offset)]
+    assert len(set(codes)) == 3
+    assert all(tracking_code_normalize(code) == code for code in codes)
+    assert not Contact.objects.exists()
+
+
+# Each case: the values that make line 3 bad, and the reason given for it.
+BAD_ROWS = [
+    pytest.param(
+        {"service_code": "CÖP"}, "unknown service_code 'CÖP'; known: ", id="category"
+    ),
+    pytest.param(
+        {"point": ("36,2021", "36.1603")},
+        "lat='36,2021' uses a decimal comma; write decimal degrees with a point, "
+        "e.g. 36.2021",
+        id="decimal-comma",
+    ),
+    pytest.param(
+        {"point": ("136.2", "36.1603")},
+        "lat='136.2' is out of range; expected -90.0 to 90.0 (are lat and long "
+        "swapped?)",
+        id="out-of-range",
+    ),
+    pytest.param(
+        {"point": ERZIN_POINT[::-1]},
+        "the point lat=36.2, long=36.95 is more than 20,000 m from every district",
+        id="swapped-outside-the-service-area",
+    ),
+    pytest.param(
+        {"point": ("", "36.1603")},
+        "lat is empty but long is given; give both or neither",
+        id="half-a-point",
+    ),
+    pytest.param(
+        {"requested_datetime": "15.01.2015 12:00"},
+        f"requested_datetime='15.01.2015 12:00' is not a date and time; expected "
+        f"ISO 8601, e.g. {TIME_EXAMPLE}",
+        id="date",
+    ),
+    pytest.param(
+        {
+            "requested_datetime": "2015-01-16 12:00",
+            "closed_datetime": "2015-01-16 9:00",
+        },
+        "closed_datetime='2015-01-16 9:00' is not a date and time",
+        id="closed-date",
+    ),
+    pytest.param(
+        {"closed_datetime": "2015-01-14 12:00"},
+        "closed_datetime 2015-01-14 12:00+02:00 is before requested_datetime "
+        "2015-01-15 12:00+02:00",
+        id="closed-before-requested",
+    ),
+    pytest.param(
+        {"requested_datetime": "2099-01-15 12:00", "closed_datetime": ""},
+        "requested_datetime 2099-01-15 12:00 is in the future",
+        id="future",
+    ),
+    pytest.param(
+        {"recorded_owner": "HATSUU"},
+        "unknown recorded_owner 'HATSUU'; known: ",
+        id="owner",
+    ),
+    pytest.param(
+        {"status": "pending"},
+        "unknown status 'pending'; expected open, closed (Open311) or one of "
+        "geopool's: new, assigned,",
+        id="status",
+    ),
+    pytest.param(
+        {"status": "in_progress"},
+        "closed_datetime is given but status 'in_progress' is open",
+        id="open-with-closed-time",
+    ),
+    pytest.param(
+        {"external_id": "crm-1"},
+        "duplicate external_id 'crm-1' (first at line 2)",
+        id="duplicate-in-file",
+    ),
+    pytest.param({"external_id": ""}, "external_id is empty", id="no-external-id"),
+]
+
+
+@pytest.mark.parametrize(("values", "reason"), BAD_ROWS)
+def test_bad_row_is_skipped_and_reported_with_its_line(
+    hatay, history_csv, values, reason
+):
+    path = history_csv([row("crm-1"), row("crm-2", **values), row("crm-3")])
+
+    summary = history_import(path, commit=True)
+
+    assert [line for line, _ in summary.errors] == [3]
+    assert summary.errors[0][1].startswith(reason)
+    assert summary.written == 2
+    stored = ServiceRequest.objects.values_list("external_id", flat=True)
+    assert sorted(stored) == ["crm-1", "crm-3"]
+
+
+def test_swapped_point_is_told_that_swapping_fits(hatay, history_csv):
+    path = history_csv([row("crm-1", point=ERZIN_POINT[::-1])])
+
+    (line, reason), *_ = history_import(path).errors
+
+    assert line == 2
+    assert reason.endswith("with lat and long swapped it would lie in the service area")
+
+
+def test_row_with_the_wrong_number_of_fields_is_reported(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [row("crm-1")])
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write("COP,36.2,36.16,too short\n")
+
+    summary = history_import(path)
+
+    assert summary.errors == [(3, "has 4 fields; the header has 10")]
+
+
+def test_several_problems_of_one_row_are_all_named(hatay, history_csv):
+    path = history_csv([row("crm-1", service_code="X", recorded_owner="Y")])
+
+    ((line, reason),) = history_import(path).errors
+
+    assert line == 2
+    assert "unknown service_code 'X'" in reason
+    assert "unknown recorded_owner 'Y'" in reason
+
+
+def test_duplicates_are_found_across_chunks(hatay, history_csv):
+    path = history_csv([row(f"crm-{n}") for n in (1, 2, 3, 1, 5, 2)])
+
+    summary = history_import(path, commit=True, chunk=2)
+
+    assert summary.errors == [
+        (5, "duplicate external_id 'crm-1' (first at line 2)"),
+        (7, "duplicate external_id 'crm-2' (first at line 3)"),
+    ]
+    assert ServiceRequest.objects.count() == 4
+
+
+def test_strict_stops_at_the_first_bad_row_and_writes_nothing(hatay, history_csv):
+    path = history_csv(
+        [
+            row("crm-1"),
+            row("crm-2", status="pending"),
+            row("crm-3", point=ERZIN_POINT[::-1]),
+        ]
+    )
+
+    with pytest.raises(BadRow) as refused:
+        history_import(path, commit=True, strict=True, chunk=2)
+
+    assert refused.value.line == 3
+    assert str(refused.value).startswith("line 3: unknown status 'pending'")
+    assert not ServiceRequest.objects.exists()
+    assert not Decision.objects.exists()
+
+
+def test_strict_names_the_first_bad_row_even_when_routing_finds_it(hatay, history_csv):
+    path = history_csv(
+        [row("crm-1", point=ERZIN_POINT[::-1]), row("crm-2", status="pending")]
+    )
+
+    with pytest.raises(BadRow) as refused:
+        history_import(path, commit=True, strict=True)
+
+    assert refused.value.line == 2
+    assert not ServiceRequest.objects.exists()
+
+
+def test_dry_run_writes_nothing_and_says_what_would_be_written(hatay, history_csv):
+    path = history_csv(
+        [row("crm-1"), row("crm-2", point=ERZIN_POINT[::-1]), row("crm-3")]
+    )
+
+    summary = history_import(path)
+
+    assert not summary.committed
+    assert (summary.written, summary.routed, summary.changed) == (2, 2, 2)
+    assert [line for line, _ in summary.errors] == [3]
+    assert not ServiceRequest.objects.exists()
+    assert not Decision.objects.exists()
+
+
+def test_running_an_import_again_skips_what_it_stored(hatay, history_csv):
+    first = history_csv([row("crm-1"), row("crm-2")])
+    history_import(first, commit=True)
+    again = history_csv([row("crm-1"), row("crm-2"), row("crm-3")], name="b.csv")
+
+    summary = history_import(again, commit=True)
+
+    assert summary.errors == []
+    assert summary.skipped == [(2, ALREADY_IMPORTED), (3, ALREADY_IMPORTED)]
+    assert (summary.already_imported, summary.written) == (2, 1)
+    assert ServiceRequest.objects.count() == 3
+    assert Decision.objects.filter(is_current=True).count() == 3
+
+
+def test_request_without_a_location_is_kept_and_left_to_triage_today(
+    hatay, history_csv
+):
+    path = history_csv([row("crm-1", point=("", ""), recorded_owner="ANTAKYA")])
+
+    summary = history_import(path, commit=True)
+
+    request = ServiceRequest.objects.get()
+    assert (request.location, request.location_source) == (None, "")
+    assert (request.owner_body.code, request.needs_triage) == ("ANTAKYA", False)
+    assert (summary.without_location, summary.triage) == (1, 1)
+    assert "triage" in request.decisions.get(is_current=True).flags
+
+
+def test_file_that_is_not_utf8_is_refused_with_the_byte_offset(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [row("crm-1")], encoding="cp1254")
+    offset = path.read_bytes().index("Ç".encode("cp1254"))
+
+    with pytest.raises(NotUtf8) as refused:
+        history_import(path, commit=True)
+
+    assert (refused.value.offset, refused.value.line) == (offset, 2)
+    assert f"byte 0xC7 at byte offset {offset} (line 2)" in str(refused.value)
+    assert not ServiceRequest.objects.exists()
+
+
+def test_byte_order_mark_is_accepted(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [row("crm-1")], encoding="utf-8-sig")
+
+    assert history_import(path).written == 1
+
+
+def test_missing_column_is_refused_naming_missing_and_found(hatay, history_csv):
+    header = [c for c in HEADER if c not in ("status", "external_id")]
+    path = history_csv([row("crm-1")], header=header)
+
+    with pytest.raises(MissingColumns) as refused:
+        history_import(path)
+
+    assert refused.value.missing == ["status", "external_id"]
+    message = str(refused.value)
+    assert "lacks the column(s) status, external_id" in message
+    assert ", ".join(header) in message
+
+
+def test_command_is_a_dry_run_unless_told_to_commit(hatay, history_csv):
+    path = history_csv([row("crm-1"), row("crm-2", recorded_owner="NOBODY")])
+    out = StringIO()
+
+    call_command("import_requests", str(path), "--no-progress", stdout=out)
+
+    assert "line 3: unknown recorded_owner 'NOBODY'" in out.getvalue()
+    assert "2 rows read: 1 would be written, 1 bad" in out.getvalue()
+    assert not ServiceRequest.objects.exists()
+
+    call_command("import_requests", str(path), "--commit", "--no-progress", stdout=out)
+
+    assert ServiceRequest.objects.get().external_id == "crm-1"
+
+
+def test_command_writes_every_skipped_row_to_the_report(hatay, history_csv, tmp_path):
+    path = history_csv([row("crm-1", status="?"), row("crm-2")])
+    report = tmp_path / "skipped.csv"
+
+    call_command(
+        "import_requests", str(path), "--report", str(report), stdout=StringIO()
+    )
+
+    lines = list(csv.reader(report.open(encoding="utf-8")))
+    assert lines[0] == ["line", "reason"]
+    assert lines[1][0] == "2" and lines[1][1].startswith("unknown status '?'")
+
+
+def test_command_turns_a_refused_file_into_a_command_error(hatay, history_csv):
+    path = history_csv([row("crm-1"), row("crm-2", status="?")])
+
+    with pytest.raises(CommandError, match=r"^line 3: unknown status '\?'"):
+        call_command("import_requests", str(path), "--strict", "--no-progress")
