@@ -257,16 +257,20 @@ def test_several_problems_of_one_row_are_all_named(hatay, history_csv):
     assert "unknown recorded_owner 'Y'" in reason
 
 
-def test_duplicates_are_found_across_chunks(hatay, history_csv):
-    path = history_csv([row(f"crm-{n}") for n in (1, 2, 3, 1, 5, 2)])
+@pytest.mark.parametrize("commit", [True, False], ids=["commit", "dry-run"])
+def test_duplicates_are_found_across_chunks(hatay, history_csv, commit):
+    # Lines 2-11 hold crm-1 .. crm-10; line 12 repeats crm-1, line 13 crm-6.
+    numbers = [*range(1, 11), 1, 6]
+    path = history_csv([row(f"crm-{n}") for n in numbers])
 
-    summary = history_import(path, commit=True, chunk=2)
+    summary = history_import(path, commit=commit, chunk=2)
 
     assert summary.errors == [
-        (5, "duplicate external_id 'crm-1' (first at line 2)"),
-        (7, "duplicate external_id 'crm-2' (first at line 3)"),
+        (12, "duplicate external_id 'crm-1' (first at line 2)"),
+        (13, "duplicate external_id 'crm-6' (first at line 7)"),
     ]
-    assert ServiceRequest.objects.count() == 4
+    assert summary.written == 10
+    assert ServiceRequest.objects.count() == (10 if commit else 0)
 
 
 def test_strict_stops_at_the_first_bad_row_and_writes_nothing(hatay, history_csv):

@@ -47,6 +47,7 @@ from tqdm import tqdm
 from geopool.services.history.checks import Lookups, chunk_check
 from geopool.services.history.errors import (
     ALREADY_IMPORTED,
+    DUPLICATE,
     BadRow,
     HistoryError,
     MissingColumns,
@@ -276,9 +277,7 @@ class _Run:
         keep = []
         for i, external_id in enumerate(external_ids):
             if first[i]:
-                why = (
-                    f"duplicate external_id {external_id!r} (first at line {first[i]})"
-                )
+                why = DUPLICATE.format(external_id=external_id, line=first[i])
             elif external_id in stored:
                 why = ALREADY_IMPORTED
             else:
@@ -288,12 +287,26 @@ class _Run:
         return checked.subset(keep)
 
     def _remember(self, checked, kept):
-        hashes = np.fromiter(
-            (hash(checked.columns["external_id"][i]) for i in kept), np.int64, len(kept)
-        )
-        order = np.argsort(hashes)
-        if len(order):
-            self.seen.append((hashes[order], np.asarray(checked.lines)[kept][order]))
+        """Add the kept rows' external_id hashes to ``seen``.
+
+        ``seen`` holds sorted runs whose sizes halve from the first to the
+        last, merging the last two while the newer is as large: a file of n
+        rows is searched in about log2(n / CHUNK) runs.
+        """
+        if not kept:
+            return
+        external_ids = checked.columns["external_id"]
+        hashes = np.fromiter((hash(external_ids[i]) for i in kept), np.int64)
+        lines = np.asarray(checked.lines, dtype=np.int64)[kept]
+        self.seen.append((hashes, lines))
+        while len(self.seen) > 1 and len(self.seen[-1][0]) >= len(self.seen[-2][0]):
+            newer, older = self.seen.pop(), self.seen.pop()
+            self.seen.append(
+                tuple(np.concatenate(p) for p in zip(older, newer, strict=True))
+            )
+        hashes, lines = self.seen[-1]
+        order = np.argsort(hashes, kind="stable")
+        self.seen[-1] = (hashes[order], lines[order])
 
     def _write(self, cursor, checked, bad):
         """COPY the rows, store today's decisions; return the positions kept."""

@@ -30,6 +30,7 @@ import numpy as np
 
 from geopool.api.params import ParameterError, coordinate
 from geopool.models import Status
+from geopool.services.history.errors import DUPLICATE
 
 OPEN311_STATUSES = {"open": Status.ASSIGNED, "closed": Status.CLOSED}
 STATUS_WORDS = {**{s.value: s.value for s in Status}, **OPEN311_STATUSES}
@@ -172,10 +173,10 @@ def _lookup(values, table, name, known, problems, fold=None):
             problems.add(
                 i, f"unknown {name} {value!r}; {known}" if value else f"{name} is empty"
             )
-        elif keys is values:
+            continue
+        if keys is values:
             keys = list(values)
-        if found is not None:
-            keys[i] = key
+        keys[i] = key
     return out, keys
 
 
@@ -324,9 +325,7 @@ def _external_ids(values, lines, problems):
             problems.add(i, f"external_id is longer than {MAX_EXTERNAL_ID} characters")
         elif value in first:
             earlier = lines[first[value]]
-            problems.add(
-                i, f"duplicate external_id {value!r} (first at line {earlier})"
-            )
+            problems.add(i, DUPLICATE.format(external_id=value, line=earlier))
         else:
             first[value] = i
 

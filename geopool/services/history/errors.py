@@ -5,6 +5,7 @@ from geopool.errors import GeopoolError
 # Reason of a row whose external_id an earlier import already stored: it is
 # skipped, but it is not an error (re-running an import is safe).
 ALREADY_IMPORTED = "already imported"
+DUPLICATE = "duplicate external_id {external_id!r} (first at line {line})"
 
 
 class HistoryError(GeopoolError):
