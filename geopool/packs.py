@@ -37,6 +37,7 @@ class Pack:
     categories: list = field(default_factory=list)
     rules: list = field(default_factory=list)
     delegations: list = field(default_factory=list)
+    service_levels: list = field(default_factory=list)
     warnings: list = field(default_factory=list)
 
     @property
@@ -162,6 +163,7 @@ def _check_references(pack, problems):
             )
 
     _check_rules(pack, problems)
+    _check_service_levels(pack, categories, bodies, problems)
 
     if s["district_layer"] not in layer_codes:
         problems.append(
@@ -177,6 +179,37 @@ def _check_references(pack, problems):
     for code in wanted:
         if code not in categories:
             problems.append(f"samples: unknown category {code}")
+
+
+def _check_service_levels(pack, categories, bodies, problems):
+    """SLA rows name known categories once; the calendar's bodies exist."""
+    name = pack.meta["files"].get("service_levels", "service_levels")
+    seen = {}
+    for row in pack.service_levels:
+        code = row["category"]
+        if code != "*" and code not in categories:
+            problems.append(f"{name} line {row['_line']}: unknown category {code}")
+        if code in seen:
+            problems.append(
+                f"{name} line {row['_line']}: category {code} repeats line {seen[code]}"
+            )
+        seen.setdefault(code, row["_line"])
+    hours = pack.settings.get("calendar", {}).get("working_hours", {})
+    for code in hours.get("bodies", {}):
+        if code not in bodies:
+            problems.append(
+                f"settings.calendar.working_hours.bodies: unknown body {code}"
+            )
+    from geopool.worktime import WorkingHours
+
+    for where, text in [("default", hours.get("default"))] + list(
+        hours.get("bodies", {}).items()
+    ):
+        if text:
+            try:
+                WorkingHours.parse(text)
+            except ValueError as exc:
+                problems.append(f"settings.calendar.working_hours.{where}: {exc}")
 
 
 def _check_rules(pack, problems):
@@ -244,6 +277,10 @@ def read_pack(path):
     if files.get("delegations"):
         pack.delegations = _read_csv(
             path / files["delegations"], defs["delegation"], problems
+        )
+    if files.get("service_levels"):
+        pack.service_levels = _read_csv(
+            path / files["service_levels"], defs["service_level"], problems
         )
     if not problems:
         _check_references(pack, problems)

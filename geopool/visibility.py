@@ -1,8 +1,8 @@
 """Which requests a staff member may see.
 
-A body's staff see the requests their body owns now or has owned (any of its
-decisions); requests offered to it by a transfer join them when transfers
-exist. The pool coordinators, call-centre operators, planners and
+A body's staff (and its managers and field crews) see the requests their
+body owns now or has owned (any of its decisions), and the requests offered
+to it by a transfer proposal. The pool coordinators, call-centre operators, planners and
 administrators work across bodies and see all. Every list, count and map of
 requests goes through ``requests_visible_to`` (or, in hand-written SQL,
 ``VISIBLE_SQL`` with the ``scope_body`` parameter).
@@ -10,7 +10,7 @@ requests goes through ``requests_visible_to`` (or, in hand-written SQL,
 
 from django.db.models import Exists, OuterRef, Q
 
-from geopool.models import ServiceRequest, StaffProfile
+from geopool.models import ServiceRequest, StaffProfile, Transfer
 from geopool.roles import ADMINISTRATOR, COORDINATOR, OPERATOR, PLANNER, has_role
 
 SEE_ALL = (COORDINATOR, OPERATOR, PLANNER, ADMINISTRATOR)
@@ -22,7 +22,9 @@ VISIBLE_SQL = """
     (%(scope_body)s::bigint IS NULL OR r.owner_body_id = %(scope_body)s
      OR EXISTS (SELECT 1 FROM routing_rules_decision d
                 WHERE d.request_id = r.id AND d.owner_body_id = %(scope_body)s
-                  AND NOT ('owner_kept' = ANY(d.flags))))
+                  AND NOT ('owner_kept' = ANY(d.flags)))
+     OR EXISTS (SELECT 1 FROM geopool_transfer t
+                WHERE t.request_id = r.id AND t.to_body_id = %(scope_body)s))
 """
 
 
@@ -47,4 +49,5 @@ def requests_visible_to(user, queryset=None):
     owned = Decision.objects.filter(request=OuterRef("pk"), owner_body_id=body).exclude(
         flags__contains=[OWNER_KEPT]
     )
-    return queryset.filter(Q(owner_body_id=body) | Exists(owned))
+    offered = Transfer.objects.filter(request=OuterRef("pk"), to_body_id=body)
+    return queryset.filter(Q(owner_body_id=body) | Exists(owned) | Exists(offered))

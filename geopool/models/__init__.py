@@ -9,9 +9,33 @@ from geopool.models.requests import (
     ServiceRequest,
     Status,
 )
+from geopool.models.workflow import (
+    Answer,
+    Crew,
+    Incident,
+    Note,
+    Notification,
+    Photo,
+    Priority,
+    SlaTarget,
+    Transfer,
+    TransferReason,
+    TransferState,
+)
 
 __all__ = [
+    "Answer",
     "ApiKey",
+    "Crew",
+    "Incident",
+    "Note",
+    "Notification",
+    "Photo",
+    "Priority",
+    "SlaTarget",
+    "Transfer",
+    "TransferReason",
+    "TransferState",
     "Body",
     "BodyKind",
     "Category",

@@ -18,6 +18,12 @@ class Category(models.Model):
     is_emergency = models.BooleanField(default=False)
     emergency_phone = models.CharField(max_length=20, blank=True)
     notice = models.CharField(max_length=300, blank=True)
+    # Personal data of closed requests is removed after this many days.
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
+    # Possible duplicates: an open request of the category within this many
+    # metres (0: off) received within the window.
+    duplicate_radius_m = models.PositiveIntegerField(default=0, db_default=0)
+    duplicate_window_hours = models.PositiveIntegerField(default=72, db_default=72)
     sort_order = models.PositiveIntegerField(default=0)
     is_active = models.BooleanField(default=True)
 

@@ -86,6 +86,33 @@ class ServiceRequest(models.Model):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     needs_triage = models.BooleanField(default=False)
+    # Work inside the owning body (geopool.services.workflow).
+    priority = models.CharField(max_length=10, default="normal", db_default="normal")
+    assigned_crew = models.ForeignKey(
+        "geopool.Crew",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="requests",
+    )
+    # Anonymous reports are worked but have no legal answer clock and no
+    # notifications.
+    is_anonymous = models.BooleanField(default=False, db_default=False)
+    # Two transfers back and forth (geopool.models.workflow.Transfer).
+    is_disputed = models.BooleanField(default=False, db_default=False)
+    # The SLA clock in working minutes (geopool.worktime): the target, the
+    # minutes used while it was running before, and since when it runs now
+    # (empty while paused: transfer pending, waiting for information, done).
+    sla_minutes = models.PositiveIntegerField(null=True, blank=True)
+    sla_used_minutes = models.FloatField(default=0, db_default=0)
+    sla_running_since = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # When the owner was warned that the SLA is near (once per running clock).
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    # The legal answer deadline (30 days) and when the first answer went out.
+    legal_due_at = models.DateTimeField(null=True, blank=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
     # Historic imports: the owner's body code as the source system recorded
     # it. ``owner_body`` starts as the same body and may later move on; this
     # stays, so simulations compare what happened with what today's rules
@@ -122,10 +149,28 @@ class ServiceRequest(models.Model):
                 name="external_id_unique_in_history",
             ),
         ]
-        indexes = [models.Index(fields=["status", "requested_at"])]
+        indexes = [
+            models.Index(fields=["status", "requested_at"]),
+            models.Index(fields=["owner_body", "status"]),
+        ]
+        permissions = [
+            ("enter_call", "Can enter phone requests (call centre)"),
+            ("work_request", "Can work on the requests its body owns"),
+            ("transfer_request", "Can propose and answer transfers"),
+            ("assign_request", "Can assign requests within its body"),
+            ("view_contact", "Can reveal callers' personal data"),
+            ("export_requests", "Can export request lists"),
+            ("coordinate_pool", "Can see every request and settle disputes"),
+        ]
 
     def __str__(self):
         return self.tracking_code
+
+    def pending_transfer_id(self):
+        """The id of the transfer waiting for an answer, or None."""
+        return (
+            self.transfers.filter(state="pending").values_list("id", flat=True).first()
+        )
 
     @property
     def open311_status(self):

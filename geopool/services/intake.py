@@ -14,8 +14,9 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from geopool.models import Contact, ServiceRequest
+from geopool.models import Contact, Priority, ServiceRequest
 from geopool.services.events import event_record
+from geopool.services.workflow import CLOCK_FIELDS, sla_start
 from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_new
 from routing_rules.decide import decide
@@ -49,6 +50,9 @@ class Intake:
     is_sample: bool = False
     requested_at: datetime | None = None
     actor: object = None
+    # Anonymous reports are worked but have no legal answer clock and no
+    # messages to the citizen (any contact given is not stored).
+    is_anonymous: bool = False
 
 
 @dataclass
@@ -83,7 +87,7 @@ def request_create(intake):
         with transaction.atomic():
             request = _insert(intake, location)
             contact = {k: v for k, v in intake.contact.items() if v}
-            if contact:
+            if contact and not intake.is_anonymous:
                 Contact.objects.create(request=request, **contact)
             decision_record(
                 request,
@@ -91,6 +95,9 @@ def request_create(intake):
                 actor=intake.actor,
                 actor_label=_actor_label(intake),
             )
+            request.priority = Priority.URGENT if outcome.is_urgent else Priority.NORMAL
+            sla_start(request, request.requested_at)
+            request.save(update_fields=["priority", *CLOCK_FIELDS])
             event_record(
                 "request.create",
                 request,
@@ -136,6 +143,7 @@ def _insert(intake, location):
         "api_key": intake.api_key,
         "external_id": intake.external_id,
         "is_sample": intake.is_sample,
+        "is_anonymous": intake.is_anonymous,
         "requested_at": intake.requested_at or timezone.now(),
         "created_by": intake.actor
         if getattr(intake.actor, "is_authenticated", False)

@@ -111,9 +111,42 @@ def apply_pack(pack):
         "categories",
         summary,
     )
+    summary["service_levels"] = _service_levels_apply(pack)
     summary["layers"] = _layers_define(pack.meta["layers"])
     summary["rule_set"] = rule_set_load_from_pack(pack)
     return summary
+
+
+def _service_levels_apply(pack):
+    """SLA targets, duplicate radius and retention of every category."""
+    from geopool.models import Priority, SlaTarget
+    from geopool.worktime import parse_duration
+
+    rows = {row["category"]: row for row in pack.service_levels}
+    default = rows.get("*")
+    count = 0
+    for category in Category.objects.filter(is_active=True):
+        row = rows.get(category.code, default)
+        if row is None:
+            continue
+        category.duplicate_radius_m = int(row.get("duplicate_radius_m") or 0)
+        category.duplicate_window_hours = int(row.get("duplicate_window_hours") or 72)
+        category.retention_days = _int_or_none(row.get("retention_days"))
+        category.save(
+            update_fields=[
+                "duplicate_radius_m",
+                "duplicate_window_hours",
+                "retention_days",
+            ]
+        )
+        for priority in (Priority.NORMAL, Priority.URGENT):
+            SlaTarget.objects.update_or_create(
+                category=category,
+                priority=priority,
+                defaults={"working_minutes": parse_duration(row[priority])},
+            )
+        count += 1
+    return {"categories": count}
 
 
 def _layers_define(specs):
