@@ -1,4 +1,4 @@
-"""Staff web pages: log-in and log-out, and the map."""
+"""Web pages: staff (log-in, map, pool, rules, layers) and citizens' pages."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -19,4 +19,9 @@ urlpatterns = [
     path("planning/", include("geopool.web.planning.urls")),
     path("rules/", include("geopool.web.rules.urls")),
     path("triage/", triage.triage_queue, name="triage"),
+    path("inbox/", include("geopool.web.inbox.urls")),
+    path("requests/", include("geopool.web.requestpages.urls")),
+    path("console/", include("geopool.web.console.urls")),
+    # Citizens' pages (no log-in): the request form and tracking pages.
+    path("", include("geopool.web.public.urls")),
 ]

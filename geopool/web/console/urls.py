@@ -1,0 +1,3 @@
+"""The call-centre operator's console (``/console/``)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""Body inboxes, staff search, exports and transfer statistics (``/inbox/``)."""
+
+urlpatterns = []

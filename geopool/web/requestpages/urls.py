@@ -1,0 +1,3 @@
+"""One request's staff page and the actions on it (``/requests/<code>/``)."""
+
+urlpatterns = []
