@@ -441,7 +441,7 @@ def over_http(env, folder, points, key, args):
                     f"req/s, {figures['errors']} errors"
                 )
         command = " ".join(
-            ["gunicorn", *server.cmd[1:3], "--bind", "127.0.0.1:PORT", *GUNICORN_FLAGS]
+            ["gunicorn", *server.cmd[1:2], "--bind", "127.0.0.1:PORT", *GUNICORN_FLAGS]
         )
     return phases, command
 
