@@ -6,10 +6,10 @@ or drafts given as overrides), and the jurisdiction's bodies, departments,
 categories and settings. ``live_context()`` returns the context of live
 routing; it is rebuilt only when one cheap query says that something it
 depends on changed (another rule set or generation went live, a body or
-category was edited), so a process sees activations made by another at once.
+category was edited: database triggers bump a version counter), so a process
+sees activations made by another at once.
 """
 
-import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -23,29 +23,9 @@ from routing_rules.errors import RoutingError
 from routing_rules.layers import layer_index
 from routing_rules.models import RuleSet
 
-# One row that changes whenever live routing must be rebuilt.
-_STATE = """
-    SELECT
-      (SELECT id FROM routing_rules_ruleset WHERE is_active),
-      (SELECT concat_ws('|', count(*), max(r.id))
-         FROM routing_rules_rule r JOIN routing_rules_ruleset s ON s.id = r.rule_set_id
-         WHERE s.is_active),
-      (SELECT concat_ws('|', count(*), max(d.id))
-         FROM routing_rules_delegation d
-         JOIN routing_rules_ruleset s ON s.id = d.rule_set_id WHERE s.is_active),
-      (SELECT string_agg(id::text, ',' ORDER BY id)
-         FROM boundaries_generation WHERE is_active),
-      (SELECT md5(string_agg(concat_ws('|', id, code, name, kind, district_code,
-                                       is_active), ',' ORDER BY id))
-         FROM geopool_body),
-      (SELECT md5(string_agg(concat_ws('|', id, code, name, body_id), ','
-                             ORDER BY id)) FROM geopool_department),
-      (SELECT md5(string_agg(concat_ws('|', id, code, name, name_en, is_active,
-                                       is_emergency, emergency_phone), ','
-                             ORDER BY id)) FROM geopool_category),
-      (SELECT md5(string_agg(concat_ws('|', id, settings::text), ',' ORDER BY id))
-         FROM geopool_jurisdiction)
-"""
+# Bumped by triggers whenever a table live routing reads changes
+# (migration 0004_routing_state).
+_STATE = "SELECT version FROM routing_rules_state WHERE id = 1"
 
 
 @dataclass
@@ -319,8 +299,8 @@ _live_lock = threading.Lock()
 def _state_token():
     with connection.cursor() as cursor:
         cursor.execute(_STATE)
-        row = cursor.fetchone()
-    return hashlib.sha1(repr(row).encode()).hexdigest()
+        (version,) = cursor.fetchone()
+    return version
 
 
 def live_context():

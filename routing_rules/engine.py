@@ -28,6 +28,7 @@ in the trace. Distances are metres on the ground, measured in a transverse
 Mercator centred on the jurisdiction (``routing_rules.layers``).
 """
 
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -48,6 +49,7 @@ from routing_rules.models import OwnerKind, Stage
 logger = logging.getLogger(__name__)
 
 MAX_GROUP_DEPTH = 4
+GC_PAUSE_FROM = 10_000
 
 
 @dataclass
@@ -116,6 +118,7 @@ class _Batch:
         self.day = _local_date(at)
         self.settings = context.settings
         self.margin = float(self.settings.get("network_tie_margin_m", 3))
+        self._category_masks = {}
         self._terms = {}
 
     # -- step 1: districts ------------------------------------------------
@@ -328,6 +331,9 @@ class _Batch:
         }
         open_ = np.ones(n, dtype=bool)
         categories = self.category_ids[rows]
+        # Only the rules for the categories in this batch (one point: a few).
+        present = set(self.categories[rows].tolist())
+        rules = [r for r in rules if not r.categories or r.categories & present]
         for stage in sorted({r.stage for r in rules}):
             stage_rules = [r for r in rules if r.stage == stage]
             if stage == Stage.NETWORK_PROXIMITY:
@@ -341,8 +347,15 @@ class _Batch:
     def _applicable(self, rule, categories, open_):
         mask = open_.copy()
         if rule.categories:
-            wanted = [self.category_number.get(c, -2) for c in rule.categories]
-            mask &= np.isin(categories, wanted)
+            lookup = self._category_masks.get(rule.code)
+            if lookup is None:
+                lookup = np.zeros(len(self.category_number) + 1, dtype=bool)
+                for code in rule.categories:
+                    if code in self.category_number:
+                        lookup[self.category_number[code]] = True
+                self._category_masks[rule.code] = lookup
+            # Unknown categories are numbered -1: the last, always-False slot.
+            mask &= lookup[categories]
         return np.flatnonzero(mask)
 
     def _skip(self, rule, local, result):
@@ -375,7 +388,18 @@ class _Batch:
                 rule, rows[hit], feature[holds], depth
             )
             named = body != ""
+            if sub is not None and sub["tie"].any():
+                # A tie inside the group is a tie of the whole decision: the
+                # coordinator decides, with the group's candidates.
+                tied = sub["tie"]
+                self._merge_group(rule, hit[tied], np.flatnonzero(tied), sub, result)
+                result["tie"][hit[tied]] = True
+                open_[hit[tied]] = False
+                named &= ~tied
+                reason[tied] = ""
             for k, why in zip(hit[~named], reason[~named], strict=False):
+                if not why:
+                    continue
                 result["steps"][k].append({"rule": rule.code, "status": why})
                 if why == "no_district":
                     result["no_district"][k] = True
@@ -405,8 +429,9 @@ class _Batch:
         """Carry what a group decided (its steps, candidates, feature) up."""
         group = rule.owner_group
         for k, j in zip(won, positions, strict=True):
+            status = "tie" if sub["tie"][j] else "matched"
             result["steps"][k].append(
-                {"rule": rule.code, "status": "matched", "group": group}
+                {"rule": rule.code, "status": status, "group": group}
             )
             result["steps"][k].extend({**s, "in_group": group} for s in sub["steps"][j])
             result["candidates"][k].extend(sub["candidates"][j])
@@ -486,7 +511,7 @@ class _Batch:
             open_[k] = False
 
     def _rule_number(self, rule):
-        return self._rules.index(rule)
+        return self._rule_numbers[id(rule)]
 
     def _candidate(self, rule, layer, feature, distance, body):
         index = self.context.index(layer)
@@ -503,6 +528,7 @@ class _Batch:
     def run(self):
         self.place()
         self._rules = list(self.context.rules)
+        self._rule_numbers = {id(rule): i for i, rule in enumerate(self._rules)}
         main = [r for r in self._rules if not r.group]
         routable = np.flatnonzero(self.kind != "out_of_area")
         result = self.walk(routable, main)
@@ -606,6 +632,20 @@ def route(context, lons, lats, categories, at=None):
     Points beyond the service area get ``error`` set and no owner.
     """
     at = at or timezone.now()
+    if len(categories) < GC_PAUSE_FROM:
+        return _route(context, lons, lats, categories, at)
+    # A large batch builds millions of small objects, none in cycles: pausing
+    # the cyclic garbage collector saves it rescanning them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _route(context, lons, lats, categories, at)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _route(context, lons, lats, categories, at):
     batch = _Batch(context, lons, lats, categories, at)
     routable, result = batch.run()
     position = np.full(batch.n, -1, dtype=np.int64)

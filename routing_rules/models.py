@@ -164,12 +164,35 @@ class Decision(models.Model):
         ServiceRequest, on_delete=models.CASCADE, related_name="decisions"
     )
     decided_at = models.DateTimeField(auto_now_add=True)
-    owner_body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="+")
+    # Owner, department and rule are written only by geopool's own routing
+    # from ids it has just read, and bodies and live rules are never deleted
+    # (PROTECT, enforced by Django): no database constraint or index checks
+    # them again, which keeps bulk routing of millions of rows fast. The
+    # request keeps both.
+    owner_body = models.ForeignKey(
+        Body,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     owner_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     rule = models.ForeignKey(
-        Rule, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Rule,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
     )
     rule_code = models.CharField(max_length=100, blank=True)
     rule_set_version = models.PositiveIntegerField(null=True, blank=True)

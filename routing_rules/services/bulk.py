@@ -18,6 +18,7 @@ keep_owner=True, progress=True)`` stores one current decision for each, so
 a simulation can compare recorded owners with today's rules.
 """
 
+import gc
 import logging
 from dataclasses import dataclass, field
 
@@ -62,6 +63,15 @@ _OWNERS = """
 """
 
 
+_NULL = "\\N"
+_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+def _text(value):
+    """A value in COPY's text format (backslash, tab and newlines escaped)."""
+    return value.translate(_ESCAPES)
+
+
 @dataclass
 class BulkResult:
     routed: int = 0
@@ -86,11 +96,19 @@ def route_stored(
     bar = tqdm(
         total=len(ids), desc="route", unit="req", disable=not progress, mininterval=0.5
     )
-    with transaction.atomic():
-        for start in range(0, len(ids), batch):
-            chunk = ids[start : start + batch].tolist()
-            _route_chunk(context, chunk, at, keep_owner, result)
-            bar.update(len(chunk))
+    # Hundreds of thousands of small objects per batch: the cyclic garbage
+    # collector would rescan them again and again (none of them form cycles).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        with transaction.atomic():
+            for start in range(0, len(ids), batch):
+                chunk = ids[start : start + batch].tolist()
+                _route_chunk(context, chunk, at, keep_owner, result)
+                bar.update(len(chunk))
+    finally:
+        if collecting:
+            gc.enable()
     bar.close()
     logger.info(
         "routed %d requests in bulk (%d to triage, %d outside the service area)",
@@ -111,8 +129,12 @@ def _route_chunk(context, chunk, at, keep_owner, result):
     lats = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
     decided = route(context, lons, lats, [r[1] for r in rows], at)
     bodies, departments = context.bodies, context.departments
-    version = context.rule_set_version
-    stored, owners = [], []
+    version = (
+        "\\N" if context.rule_set_version is None else str(context.rule_set_version)
+    )
+    decided_at = at.isoformat()
+    json_of = {}  # generations dicts are shared per category: dump each once
+    lines, ids, owners = [], [], []
     for row, routed in zip(rows, decided, strict=True):
         if routed.error:
             result.refused[row[0]] = routed.error
@@ -120,24 +142,33 @@ def _route_chunk(context, chunk, at, keep_owner, result):
         body_id = bodies[routed.owner_body].id
         department = departments.get(routed.owner_department)
         department_id = department.id if department else None
-        stored.append(
-            (
-                row[0],
-                at,
-                body_id,
-                department_id,
-                routed.rule_id,
-                routed.rule_code,
-                version,
-                orjson.dumps(routed.generations).decode(),
-                orjson.dumps(routed.candidates).decode(),
-                [*routed.flags, OWNER_KEPT] if keep_owner else routed.flags,
-                orjson.dumps(routed.trace).decode(),
-                routed.explanation_tr,
-                routed.explanation_en,
-                True,
+        generations = json_of.get(id(routed.generations))
+        if generations is None:
+            generations = json_of[id(routed.generations)] = _text(
+                orjson.dumps(routed.generations).decode()
+            )
+        flags = [*routed.flags, OWNER_KEPT] if keep_owner else routed.flags
+        lines.append(
+            "\t".join(
+                (
+                    str(row[0]),
+                    decided_at,
+                    str(body_id),
+                    _NULL if department_id is None else str(department_id),
+                    _NULL if routed.rule_id is None else str(routed.rule_id),
+                    _text(routed.rule_code),
+                    version,
+                    generations,
+                    _text(orjson.dumps(routed.candidates).decode()),
+                    "{" + ",".join(flags) + "}",
+                    _text(orjson.dumps(routed.trace).decode()),
+                    _text(routed.explanation_tr),
+                    _text(routed.explanation_en),
+                    "t",
+                )
             )
         )
+        ids.append(row[0])
         owners.append(
             (
                 row[0],
@@ -151,11 +182,11 @@ def _route_chunk(context, chunk, at, keep_owner, result):
         result.triage += routed.needs_triage
         result.owners[routed.owner_body] = result.owners.get(routed.owner_body, 0) + 1
     with connection.cursor() as cursor:
-        cursor.execute(_RETIRE, [[s[0] for s in stored]])
+        cursor.execute(_RETIRE, [ids])
         copy_sql = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
-            for values in stored:
-                copy.write_row(values)
+            for start in range(0, len(lines), 5000):
+                copy.write("\n".join(lines[start : start + 5000]) + "\n")
         if not keep_owner and owners:
             cursor.execute(
                 "CREATE TEMP TABLE IF NOT EXISTS _bulk_owner (id bigint PRIMARY KEY, "

@@ -452,3 +452,20 @@ def test_stray_animal_outside_every_district_goes_to_hbb_veterinary(hatay):
     assert outcome.flags == ["outside_districts"]
     rubbish = decide((35.9, 36.0), "COP")
     assert rubbish.flags == ["outside_districts", "triage"]
+
+
+def test_a_tie_inside_a_rule_group_sends_the_request_to_triage(town):
+    # Ponding halfway between D-817 and the HBB street: the road-owner group
+    # cannot tell the owner, so the coordinator decides.
+    outcome = decide(at(0, 13.5), "YAGMUR")
+    assert outcome.flags == ["triage", "tie"]
+    assert {
+        "rule": "YAGMUR-YOL-SAHIBI",
+        "status": "tie",
+        "group": "road-owner",
+    } in outcome.trace
+    roads = [c for c in outcome.candidates if c["layer"] == "roads"]
+    assert [(c["body"], c["distance_m"]) for c in roads] == [
+        ("KGM", 13.5),
+        ("HBB", 13.5),
+    ]

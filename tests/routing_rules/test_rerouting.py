@@ -126,3 +126,15 @@ def test_a_decision_beside_a_kept_owner_does_not_show_the_request(hatay, make_st
     hatsu = make_staff("body_staff", body="HATSU")
     assert not requests_visible_to(antakya).filter(pk=request.pk).exists()
     assert requests_visible_to(hatsu).filter(pk=request.pk).exists()
+
+
+def test_bulk_routing_stores_tabs_backslashes_and_newlines_exactly(hatay):
+    from geopool.models import Body
+
+    odd = 'Antakya\tBelediyesi \\ "tırnak"\nikinci satır'
+    Body.objects.filter(code="ANTAKYA").update(name=odd)
+    request = _create(hatay)
+    route_stored([request.pk])
+    current = Decision.objects.get(request=request, is_current=True)
+    assert current.explanation_tr.endswith(f"kural ILCE-HIZMETLERI: {odd}")
+    assert current.trace[-1] == {"rule": "ILCE-HIZMETLERI", "status": "matched"}
