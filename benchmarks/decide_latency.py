@@ -589,6 +589,7 @@ def run(args, folder):
     url = args.database_url
     env = rd.geopool_env(url, folder / "media")
     machine = rd.machine_info()
+    load_start = rd.load_average()
     log(
         f"{machine['nproc']} cores, {machine['cpu']}; {args.points:,} points, "
         f"{args.roads:,} roads, database {rd.redacted(url)}"
@@ -636,6 +637,7 @@ def run(args, folder):
         "machine": machine,
         "software": {**rd.software(url), "gunicorn": _gunicorn_version()},
         "database_url": rd.redacted(url),
+        "load_average": {"start": load_start, "end": rd.load_average()},
         "parameters": {
             "points": args.points,
             "targeted": int(points.targeted.sum()),

@@ -1309,6 +1309,7 @@ def run(args, folder):
     url = args.database_url
     env = rd.geopool_env(url, folder / "media")
     machine = rd.machine_info()
+    load_start = rd.load_average()
     log(
         f"{machine['nproc']} cores, {machine['cpu']}; {args.requests:,} requests, "
         f"{args.roads:,} roads, database {rd.redacted(url)}"
@@ -1408,6 +1409,7 @@ def run(args, folder):
         "machine": machine,
         "software": rd.software(url),
         "database_url": rd.redacted(url),
+        "load_average": {"start": load_start, "end": rd.load_average()},
         "parameters": {
             "requests": n,
             "targeted": int(targeted.sum()),

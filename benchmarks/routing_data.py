@@ -706,6 +706,24 @@ def header_lines(title, script, meta):
         f"{s['shapely']} (GEOS {s['geos']}), pyproj {s['pyproj']} (PROJ "
         f"{s['proj']}), PostgreSQL {s['postgresql']}, PostGIS {s['postgis']}",
         f"- database: {meta['database_url']}",
+    ] + _load_line(meta)
+
+
+def load_average():
+    """The 1-minute load average: other work on a shared machine shows here."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _load_line(meta):
+    load = meta.get("load_average")
+    if not load:
+        return []
+    return [
+        f"- load average (1 min) at the start and the end of the run: "
+        f"{load['start']} and {load['end']} on {meta['machine']['nproc']} cores"
     ]
 
 
