@@ -1,6 +1,6 @@
 """Template context every staff page shares: which sections the user may open."""
 
-from geopool.roles import ADMINISTRATOR, COORDINATOR, PLANNER, has_role
+from geopool.roles import ADMINISTRATOR, COORDINATOR, PLANNER, can, has_role
 from geopool.web.access import is_staff_member
 
 
@@ -13,5 +13,6 @@ def navigation(request):
             "triage": has_role(user, COORDINATOR, ADMINISTRATOR),
             "planning": has_role(user, PLANNER),
             "rules": is_staff_member(user),
+            "console": is_staff_member(user) and can(user, "enter_call"),
         }
     }

@@ -1,0 +1,372 @@
+/*
+ * The operator console's map and live preview (templates/console/console.html).
+ *
+ * Clicking the map (or typing coordinates) fills the form's latitude and
+ * longitude; as soon as a category and a point are known the page asks
+ * /api/route (the routing decision) and /console/nearby (open requests of
+ * the same category nearby) and shows both, with the emergency line in red.
+ * Nothing is saved until the operator presses a button: the form posts as
+ * it would without this script, which only adds the map, the live preview
+ * and the category search. All text from the server goes in as text
+ * (textContent), never as HTML.
+ */
+(function () {
+  "use strict";
+
+  var config = JSON.parse(document.getElementById("console-config").textContent);
+  var text = config.text;
+  var form = document.getElementById("call-form");
+  var category = form.elements.category;
+  var lonInput = form.elements.lon;
+  var latInput = form.elements.lat;
+  var preview = document.getElementById("preview");
+  var sequence = 0;
+  var timer = null;
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (_, name) {
+      return values[name] === undefined ? "" : String(values[name]);
+    });
+  }
+
+  function element(tag, attributes, children) {
+    var node = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      node.setAttribute(name, attributes[name]);
+    });
+    (children || []).forEach(function (child) {
+      node.appendChild(
+        typeof child === "string" ? document.createTextNode(child) : child
+      );
+    });
+    return node;
+  }
+
+  // Turkish-aware folding for the category search: "Çöp" matches "cop".
+  function fold(value) {
+    return value
+      .toLocaleLowerCase("tr")
+      .normalize("NFD")
+      .replace(/[\u0300-\u036f]/g, "")
+      .replace(/ı/g, "i");
+  }
+
+  function degrees(input) {
+    var raw = input.value.trim().replace(/\s/g, "").replace(",", ".");
+    if (!/^[+-]?(\d+(\.\d*)?|\.\d+)$/.test(raw)) {
+      return null;
+    }
+    return parseFloat(raw);
+  }
+
+  function point() {
+    var lon = degrees(lonInput);
+    var lat = degrees(latInput);
+    if (lon === null || lat === null || Math.abs(lon) > 180 || Math.abs(lat) > 90) {
+      return null;
+    }
+    return { lon: lon, lat: lat };
+  }
+
+  // -- category search -------------------------------------------------------
+
+  var search = document.getElementById("category-search");
+  search.hidden = false;
+  search.addEventListener("input", function () {
+    var words = fold(search.value).split(/\s+/).filter(Boolean);
+    Array.prototype.forEach.call(category.options, function (option) {
+      if (!option.value) {
+        return;
+      }
+      var haystack = fold(option.text + " " + (option.dataset.search || ""));
+      option.hidden = !words.every(function (word) {
+        return haystack.indexOf(word) !== -1;
+      });
+    });
+    Array.prototype.forEach.call(category.querySelectorAll("optgroup"), function (group) {
+      group.hidden = !group.querySelector("option:not([hidden])");
+    });
+  });
+  search.addEventListener("keydown", function (event) {
+    if (event.key !== "Enter") {
+      return;
+    }
+    // Enter picks the first match instead of submitting the form.
+    event.preventDefault();
+    var first = category.querySelector("option:not([hidden]):not([value=''])");
+    if (first) {
+      category.value = first.value;
+      category.dispatchEvent(new Event("change"));
+      category.focus();
+    }
+  });
+
+  // -- anonymous calls -------------------------------------------------------
+
+  var anonymous = form.elements.is_anonymous;
+  var contact = document.getElementById("contact-fields");
+  function anonymousChanged() {
+    contact.querySelectorAll("input").forEach(function (input) {
+      input.disabled = anonymous.checked;
+    });
+    contact.classList.toggle("opacity-50", anonymous.checked);
+  }
+  anonymous.addEventListener("change", anonymousChanged);
+  anonymousChanged();
+
+  // -- the map ---------------------------------------------------------------
+
+  var map = L.map("console-map", { zoomSnap: 0.5, maxZoom: 19 });
+  map.setView([0, 0], 2);
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, {
+      attribution: config.tileAttribution,
+      maxZoom: 19,
+    }).addTo(map);
+  }
+  var marker = null;
+  // For the browser tests, which click at a known place.
+  window.geopoolConsoleMap = map;
+
+  function placeMarker(where, pan) {
+    var latlng = [where.lat, where.lon];
+    if (marker) {
+      marker.setLatLng(latlng);
+    } else {
+      marker = L.circleMarker(latlng, {
+        radius: 8,
+        color: "#dc3545",
+        fillOpacity: 0.7,
+      }).addTo(map);
+    }
+    if (pan) {
+      map.setView(latlng, Math.max(map.getZoom(), 15));
+    }
+  }
+
+  if (config.districtsUrl) {
+    fetch(config.districtsUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (collection) {
+        if (!collection) {
+          return;
+        }
+        var districts = L.geoJSON(collection, {
+          style: { color: "#6c757d", weight: 1, fillOpacity: 0.04 },
+          onEachFeature: function (feature, layer) {
+            var name = feature.properties.name || "";
+            layer.bindTooltip(element("span", {}, [name]), { sticky: true });
+          },
+        }).addTo(map);
+        if (!point() && districts.getBounds().isValid()) {
+          map.fitBounds(districts.getBounds());
+        }
+        document.documentElement.dataset.districtsReady = "1";
+      })
+      .catch(function () {
+        /* The map still takes clicks without the districts. */
+      });
+  }
+
+  map.on("click", function (event) {
+    lonInput.value = event.latlng.lng.toFixed(6);
+    latInput.value = event.latlng.lat.toFixed(6);
+    placeMarker({ lon: event.latlng.lng, lat: event.latlng.lat }, false);
+    update();
+  });
+
+  // -- the preview -----------------------------------------------------------
+
+  function emergencyPhone() {
+    var option = category.options[category.selectedIndex];
+    return option ? option.dataset.emergencyPhone || "" : "";
+  }
+
+  function decisionPart(decision) {
+    var parts = [];
+    if (decision.urgent && decision.service_notice) {
+      var phone = emergencyPhone();
+      parts.push(
+        element("div", {
+          class: "alert alert-danger console-emergency",
+          role: "alert",
+          "data-testid": "emergency",
+        }, [
+          element("div", { class: "line" }, [
+            phone ? format(text.emergency, { phone: phone }) : "",
+          ]),
+          element("div", {}, [decision.service_notice]),
+        ])
+      );
+    }
+    var owner = decision.owner.name;
+    if (decision.owner.department_name) {
+      owner += " — " + decision.owner.department_name;
+    }
+    var english = document.documentElement.lang.indexOf("en") === 0;
+    var rows = [
+      row(text.owner, owner, { "data-testid": "owner", "data-owner": decision.owner.body }),
+    ];
+    if (decision.district) {
+      rows.push(row(text.district, decision.district.name, { "data-testid": "district" }));
+    }
+    rows.push(row(
+      text.explanation,
+      english ? decision.explanation.en : decision.explanation.tr,
+      { "data-testid": "explanation" }
+    ));
+    parts.push(element("table", { class: "table table-sm mb-2", "data-testid": "decision" }, [
+      element("tbody", {}, rows),
+    ]));
+    if (decision.triage) {
+      parts.push(element("div", { class: "alert alert-warning py-2", "data-testid": "triage" }, [
+        text.triage,
+      ]));
+    }
+    return parts;
+  }
+
+  function row(label, value, attributes) {
+    return element("tr", {}, [
+      element("th", { scope: "row", class: "w-25" }, [label]),
+      element("td", attributes, [value]),
+    ]);
+  }
+
+  function nearbyPart(nearby) {
+    var radius = nearby.radius_m;
+    if (!radius) {
+      return [element("p", { class: "text-muted small", "data-testid": "nearby-off" }, [
+        text.nearbyOff,
+      ])];
+    }
+    if (!nearby.requests.length) {
+      return [element("p", { class: "text-muted small", "data-testid": "nearby-none" }, [
+        format(text.nearbyNone, { radius: radius }),
+      ])];
+    }
+    var head = element("tr", {}, [
+      element("th", { scope: "col" }, [text.code]),
+      element("th", { scope: "col" }, [text.status]),
+      element("th", { scope: "col", class: "text-end" }, [text.distance]),
+      element("th", { scope: "col" }, [text.received]),
+      element("th", { scope: "col" }, []),
+    ]);
+    var body = nearby.requests.map(function (item) {
+      return element("tr", { "data-code": item.tracking_code }, [
+        element("td", { class: "font-monospace" }, [item.tracking_code]),
+        element("td", {}, [item.status_label]),
+        element("td", { class: "text-end" }, [
+          format(text.metres, { distance: Math.round(item.distance_m) }),
+        ]),
+        element("td", {}, [item.received_text]),
+        element("td", {}, [
+          element("button", {
+            type: "submit",
+            form: "call-form",
+            name: "attach",
+            value: item.tracking_code,
+            class: "btn btn-sm btn-outline-warning",
+            "data-testid": "attach",
+          }, [text.attach]),
+        ]),
+      ]);
+    });
+    return [
+      element("h2", { class: "h6" }, [format(text.nearby, { radius: radius })]),
+      element("table", { class: "table table-sm align-middle", "data-testid": "nearby" }, [
+        element("thead", {}, [head]),
+        element("tbody", {}, body),
+      ]),
+    ];
+  }
+
+  function show(children, done) {
+    var box = element("div", { "data-testid": "preview" }, children);
+    preview.replaceChildren(box);
+    if (done) {
+      document.documentElement.dataset.previewReady = String(sequence);
+    }
+  }
+
+  function getJson(url, values) {
+    var query = new URLSearchParams(values).toString();
+    return fetch(url + "?" + query, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      return response.json().then(function (body) {
+        return { ok: response.ok, body: body };
+      });
+    });
+  }
+
+  function update() {
+    var where = point();
+    var code = category.value;
+    if (!where || !code) {
+      return;
+    }
+    var mine = ++sequence;
+    delete document.documentElement.dataset.previewReady;
+    show([element("p", { class: "text-muted" }, [text.checking])], false);
+    var values = { lon: where.lon, lat: where.lat, category: code };
+    Promise.all([getJson(config.routeUrl, values), getJson(config.nearbyUrl, values)])
+      .then(function (answers) {
+        if (mine !== sequence) {
+          return;
+        }
+        var route = answers[0];
+        var nearby = answers[1];
+        if (!route.ok) {
+          var message = route.body.field === "lat,lon"
+            ? text.outside
+            : format(text.failed, { error: route.body.error || "" });
+          show([element("div", {
+            class: "alert alert-danger",
+            role: "alert",
+            "data-testid": "preview-error",
+          }, [message])], true);
+          return;
+        }
+        var parts = decisionPart(route.body);
+        if (nearby.ok) {
+          parts = parts.concat(nearbyPart(nearby.body));
+        }
+        show(parts, true);
+      })
+      .catch(function (error) {
+        if (mine === sequence) {
+          show([element("div", { class: "alert alert-warning" }, [
+            format(text.failed, { error: String(error) }),
+          ])], true);
+        }
+      });
+  }
+
+  function typed() {
+    clearTimeout(timer);
+    timer = setTimeout(function () {
+      var where = point();
+      if (where) {
+        placeMarker(where, true);
+        update();
+      }
+    }, 400);
+  }
+
+  lonInput.addEventListener("input", typed);
+  latInput.addEventListener("input", typed);
+  category.addEventListener("change", update);
+
+  var start = point();
+  if (start) {
+    placeMarker(start, true);
+    if (!preview.querySelector("[data-testid=preview]")) {
+      update();
+    }
+  }
+  document.documentElement.dataset.consoleReady = "1";
+})();
