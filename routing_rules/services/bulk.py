@@ -83,11 +83,19 @@ class BulkResult:
 
 
 def route_stored(
-    request_ids, context=None, at=None, keep_owner=False, progress=False, batch=BATCH
+    request_ids,
+    context=None,
+    at=None,
+    keep_owner=False,
+    progress=False,
+    batch=BATCH,
+    fresh=False,
 ):
     """Route the stored requests ``request_ids`` and store their decisions.
 
-    Runs in the caller's transaction (or one of its own). Returns BulkResult.
+    ``fresh=True`` says the requests were just written and have no decision
+    yet (a history import), so none is retired first. Runs in the caller's
+    transaction (or one of its own). Returns BulkResult.
     """
     context = context or live_context()
     at = at or timezone.now()
@@ -104,7 +112,7 @@ def route_stored(
         with transaction.atomic():
             for start in range(0, len(ids), batch):
                 chunk = ids[start : start + batch].tolist()
-                _route_chunk(context, chunk, at, keep_owner, result)
+                _route_chunk(context, chunk, at, keep_owner, result, fresh)
                 bar.update(len(chunk))
     finally:
         if collecting:
@@ -119,7 +127,7 @@ def route_stored(
     return result
 
 
-def _route_chunk(context, chunk, at, keep_owner, result):
+def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
     from routing_rules.engine import route
 
     with connection.cursor() as cursor:
@@ -182,7 +190,8 @@ def _route_chunk(context, chunk, at, keep_owner, result):
         result.triage += routed.needs_triage
         result.owners[routed.owner_body] = result.owners.get(routed.owner_body, 0) + 1
     with connection.cursor() as cursor:
-        cursor.execute(_RETIRE, [ids])
+        if not fresh:
+            cursor.execute(_RETIRE, [ids])
         copy_sql = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
         with cursor.copy(copy_sql) as copy:
             for start in range(0, len(lines), 5000):

@@ -319,7 +319,12 @@ class _Run:
 
         started = perf_counter()
         result = route_stored(
-            ids, context=self.context, at=self.at, keep_owner=True, batch=len(ids)
+            ids,
+            context=self.context,
+            at=self.at,
+            keep_owner=True,
+            batch=len(ids),
+            fresh=True,
         )
         summary.routed += result.routed
         summary.triage += result.triage
