@@ -1,0 +1,463 @@
+"""The actions on a request's page: each a POST under ``/requests/<code>/``.
+
+Every action finds the request through the same visibility check as the
+page (404 otherwise), checks the user's right for that action (403 with
+the reason), validates its form (400, with what was typed kept) and calls
+one service. The services lock the request row: when two staff act at
+once the second waits, sees what the first did and gets a
+``WorkflowError`` ("this transfer was already answered"), shown on the page
+as it now is (409), again with the typed text kept. Success redirects to
+the page with a message saying what happened.
+
+Re-routing (``request_reroute``, ``request_change``) is neither locked by
+its service nor restarts the new owner's clock: these views take the row
+lock first, refuse while a transfer waits or once the request is finished,
+and when the owner changed ``_rerouted`` clears the old owner's crew, sets
+the status to new, restarts the SLA clock for the new owner and tells the
+citizen, as ``coordinator_assign`` does.
+"""
+
+import logging
+
+from django.contrib import messages
+from django.db import transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from geopool.models import ServiceRequest, Status
+from geopool.services.events import event_record
+from geopool.services.notify import citizen_notify
+from geopool.services.photos import PhotoRefused, photo_store
+from geopool.services.rerouting import request_change, request_reroute
+from geopool.services.workflow import (
+    FINISHED,
+    WorkflowError,
+    answer_send,
+    coordinator_assign,
+    note_add,
+    request_assign,
+    require_owner_staff,
+    sla_start,
+    status_change,
+    transfer_answer,
+    transfer_propose,
+    transfer_withdraw,
+)
+from geopool.web.access import staff_required
+from geopool.web.requestpages import access
+from geopool.web.requestpages.forms import (
+    ACCEPT,
+    AnswerForm,
+    AssignForm,
+    ChangeForm,
+    CoordinatorAssignForm,
+    NoteForm,
+    PhotoForm,
+    StatusForm,
+    TransferAnswerForm,
+    TransferForm,
+)
+from geopool.web.requestpages.views import explanation, render_page
+from routing_rules.errors import OutsideServiceArea, RoutingError
+
+logger = logging.getLogger(__name__)
+
+# What the page says after each action (tests import these).
+STATUS_CHANGED = _("The status is now “%(status)s”.")
+ANSWER_SENT = _("The answer to the citizen was recorded.")
+NOTE_ADDED = _("The note was added.")
+PHOTO_ADDED = _("The photo was added (stored without its EXIF data).")
+ASSIGNED = _("Assigned: %(what)s.")
+TRANSFER_PROPOSED = _(
+    "Transfer to %(body)s proposed; the SLA clock is paused until it is answered."
+)
+TRANSFER_WITHDRAWN = _("The transfer to %(body)s was withdrawn.")
+TRANSFER_ACCEPTED = _("Transfer accepted: %(body)s now owns the request.")
+TRANSFER_REFUSED = _(
+    "Transfer refused: the request goes to the pool coordinator, who decides."
+)
+COORDINATOR_ASSIGNED = _("%(body)s now owns the request.")
+ROUTED = _("Routed again. Owner: %(body)s. %(explanation)s")
+CHANGED = _("Changed and routed again. Owner: %(body)s. %(explanation)s")
+NOTHING_CHANGED = _("Nothing changed: the category and the location are as they were.")
+NOT_SAVED = _("Not saved: %(errors)s")
+
+# Refusals before any service is called.
+WORK_REFUSED = _(
+    "Only the owning body's staff with the right to work on requests, or a "
+    "pool coordinator, may do this."
+)
+ASSIGN_REFUSED = _(
+    "Assigning needs the right to assign (body managers) in the owning body, "
+    "or a pool coordinator."
+)
+TRANSFER_NOT_ALLOWED = _(
+    "Transfers are proposed and withdrawn by the owning body's staff with the "
+    "right to transfer, or a pool coordinator."
+)
+ANSWER_NOT_ALLOWED = _(
+    "Only %(body)s (or a pool coordinator) may answer this transfer, with the "
+    "right to transfer."
+)
+COORDINATOR_ONLY = _("Only a pool coordinator may do this.")
+CHANGE_NOT_ALLOWED = _(
+    "The category and the pin are changed by call-centre operators, pool "
+    "coordinators and the owning body's staff."
+)
+REROUTE_PENDING = _(
+    "A transfer of this request is waiting for an answer; withdraw it or wait "
+    "for the other body before routing it again."
+)
+OUTSIDE_AREA = _(
+    "Not changed: this point lies beyond the service area, far from every "
+    "district. Check the latitude and the longitude (degrees with a decimal "
+    "point, not swapped)."
+)
+NOT_ROUTED = _("Not routed: %(reason)s")
+REROUTE_FINISHED = _(
+    "The request is “%(status)s”; reopen it before changing where it goes."
+)
+
+
+def _errors_text(form):
+    parts = []
+    for name, errors in form.errors.items():
+        label = form.fields[name].label if name in form.fields else ""
+        text = " ".join(str(e) for e in errors)
+        parts.append(f"{label}: {text}" if label else text)
+    return "; ".join(parts)
+
+
+def _invalid(request, code, name, form):
+    messages.error(request, NOT_SAVED % {"errors": _errors_text(form)})
+    return render_page(request, code, bound={name: form}, status=400)
+
+
+def _refused(request, code, message, *, bound=None, status=409):
+    messages.error(request, str(message))
+    return render_page(request, code, bound=bound, status=status)
+
+
+def _done(request, item, message):
+    messages.success(request, message)
+    return redirect("requestpages:detail", code=item.tracking_code)
+
+
+def _actor(request):
+    return request.user.get_username()
+
+
+# -- work inside the owning body -------------------------------------------------
+
+
+@staff_required
+@require_POST
+def status_update(request, code):
+    """``POST status/``: one move of ``TRANSITIONS`` (answer to resolve/refuse)."""
+    item = access.visible_request(request.user, code)
+    form = StatusForm(request.POST, current=item.status)
+    if not access.may_work(request.user, item):
+        return _refused(request, code, WORK_REFUSED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "status_form", form)
+    data = form.cleaned_data
+    try:
+        done = status_change(
+            item,
+            data["to"],
+            actor=request.user,
+            note=data["note"],
+            answer=data["answer"],
+        )
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"status_form": form})
+    logger.info("%s: %s set status %s", code, _actor(request), done.status)
+    return _done(request, done, STATUS_CHANGED % {"status": Status(done.status).label})
+
+
+@staff_required
+@require_POST
+def answer_create(request, code):
+    """``POST answer/``: a citizen-facing answer without a status change."""
+    item = access.visible_request(request.user, code)
+    form = AnswerForm(request.POST)
+    if not access.may_work(request.user, item):
+        return _refused(request, code, WORK_REFUSED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "answer_form", form)
+    try:
+        answer_send(item, form.cleaned_data["text"], actor=request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"answer_form": form})
+    return _done(request, item, ANSWER_SENT)
+
+
+@staff_required
+@require_POST
+def note_create(request, code):
+    """``POST note/``: an internal note (never shown to the citizen)."""
+    item = access.visible_request(request.user, code)
+    form = NoteForm(request.POST)
+    if not access.may_work(request.user, item):
+        return _refused(request, code, WORK_REFUSED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "note_form", form)
+    try:
+        note_add(item, form.cleaned_data["text"], actor=request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"note_form": form})
+    return _done(request, item, NOTE_ADDED)
+
+
+@staff_required
+@require_POST
+def photo_upload(request, code):
+    """``POST photo/``: a photo, checked and stored without EXIF."""
+    item = access.visible_request(request.user, code)
+    form = PhotoForm(request.POST, request.FILES)
+    if not access.may_work(request.user, item):
+        return _refused(request, code, WORK_REFUSED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "photo_form", form)
+    try:
+        require_owner_staff(request.user, item)
+        photo_store(
+            item,
+            form.cleaned_data["photo"],
+            actor=request.user,
+            is_public=form.cleaned_data["is_public"],
+        )
+    except WorkflowError as exc:
+        return _refused(request, code, exc)
+    except PhotoRefused as exc:
+        return _refused(request, code, exc, status=400)
+    return _done(request, item, PHOTO_ADDED)
+
+
+@staff_required
+@require_POST
+def assign(request, code):
+    """``POST assign/``: a department and/or crew of the owning body."""
+    item = access.visible_request(request.user, code)
+    form = AssignForm(request.POST, body=item.owner_body)
+    if not access.may_assign(request.user, item):
+        return _refused(request, code, ASSIGN_REFUSED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "assign_form", form)
+    department, crew = form.cleaned_data["department"], form.cleaned_data["crew"]
+    try:
+        done = request_assign(
+            item, actor=request.user, department=department, crew=crew
+        )
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"assign_form": form})
+    what = ", ".join(
+        unit.name for unit in (done.owner_department, done.assigned_crew) if unit
+    )
+    return _done(request, done, ASSIGNED % {"what": what})
+
+
+# -- transfers -------------------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def transfer_create(request, code):
+    """``POST transfer/``: propose that another body take the request."""
+    item = access.visible_request(request.user, code)
+    form = TransferForm(request.POST, body=item.owner_body)
+    if not access.may_propose_transfer(request.user, item):
+        return _refused(request, code, TRANSFER_NOT_ALLOWED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "transfer_form", form)
+    data = form.cleaned_data
+    try:
+        transfer = transfer_propose(
+            item, data["to_body"], data["reason"], actor=request.user, note=data["note"]
+        )
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"transfer_form": form})
+    logger.info("%s: %s proposed %s", code, _actor(request), transfer.to_body.code)
+    return _done(request, item, TRANSFER_PROPOSED % {"body": transfer.to_body.name})
+
+
+@staff_required
+@require_POST
+def transfer_cancel(request, code, pk):
+    """``POST transfers/<pk>/withdraw/``: the owner takes its proposal back."""
+    item = access.visible_request(request.user, code)
+    transfer = get_object_or_404(item.transfers.select_related("to_body"), pk=pk)
+    if not access.may_propose_transfer(request.user, item):
+        return _refused(request, code, TRANSFER_NOT_ALLOWED, status=403)
+    try:
+        transfer_withdraw(transfer, actor=request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc)
+    return _done(request, item, TRANSFER_WITHDRAWN % {"body": transfer.to_body.name})
+
+
+@staff_required
+@require_POST
+def transfer_reply(request, code, pk):
+    """``POST transfers/<pk>/answer/``: the receiving body accepts or refuses."""
+    item = access.visible_request(request.user, code)
+    transfer = get_object_or_404(item.transfers.select_related("to_body"), pk=pk)
+    form = TransferAnswerForm(request.POST)
+    user = request.user
+    if not access.may_answer_transfer(user, transfer):
+        message = ANSWER_NOT_ALLOWED % {"body": transfer.to_body.name}
+        return _refused(request, code, message, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "transfer_answer_form", form)
+    accept = form.cleaned_data["decision"] == ACCEPT
+    try:
+        transfer_answer(transfer, accept, actor=user, note=form.cleaned_data["note"])
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"transfer_answer_form": form})
+    logger.info(
+        "%s: %s %s the transfer to %s",
+        code,
+        _actor(request),
+        "accepted" if accept else "refused",
+        transfer.to_body.code,
+    )
+    if accept:
+        return _done(request, item, TRANSFER_ACCEPTED % {"body": transfer.to_body.name})
+    return _done(request, item, TRANSFER_REFUSED)
+
+
+# -- coordinators, operators: across bodies --------------------------------------
+
+
+@staff_required
+@require_POST
+def coordinator_give(request, code):
+    """``POST coordinator-assign/``: a coordinator gives it to any body."""
+    item = access.visible_request(request.user, code)
+    form = CoordinatorAssignForm(request.POST)
+    if not access.may_coordinate(request.user):
+        return _refused(request, code, COORDINATOR_ONLY, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "coordinator_form", form)
+    body = form.cleaned_data["body"]
+    try:
+        coordinator_assign(
+            item, body, actor=request.user, note=form.cleaned_data["note"]
+        )
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound={"coordinator_form": form})
+    return _done(request, item, COORDINATOR_ASSIGNED % {"body": body.name})
+
+
+def _locked(item):
+    return (
+        ServiceRequest.objects.select_for_update(of=("self",))
+        .select_related("category", "owner_body", "assigned_crew")
+        .get(pk=item.pk)
+    )
+
+
+def _reroutable(locked):
+    if locked.pending_transfer_id():
+        raise WorkflowError(str(REROUTE_PENDING))
+    if locked.status in FINISHED:
+        raise WorkflowError(
+            str(REROUTE_FINISHED) % {"status": Status(locked.status).label}
+        )
+
+
+def _rerouted(locked, previous_owner_id, actor):
+    """After a new decision: the new owner starts afresh. True if it moved."""
+    if locked.owner_body_id == previous_owner_id:
+        return False
+    before = locked.status
+    if locked.assigned_crew and locked.assigned_crew.body_id != locked.owner_body_id:
+        locked.assigned_crew = None
+    locked.status = Status.NEW
+    sla_start(locked)
+    locked.save()
+    if before != Status.NEW:
+        event_record(
+            "request.status",
+            locked,
+            actor=actor,
+            before={"status": before},
+            after={"status": Status.NEW, "note": None},
+        )
+    return True
+
+
+def _routing_refused(request, code, exc, bound=None):
+    # Routing errors are written for the API, in English; staff read Turkish.
+    if isinstance(exc, OutsideServiceArea):
+        message = OUTSIDE_AREA
+    else:
+        message = NOT_ROUTED % {"reason": exc}
+    logger.info("%s: routing refused: %s", code, exc)
+    return _refused(request, code, message, bound=bound, status=400)
+
+
+def _route_message(template, decision):
+    return template % {
+        "body": decision.owner_body.name,
+        "explanation": explanation(decision),
+    }
+
+
+@staff_required
+@require_POST
+def reroute(request, code):
+    """``POST reroute/``: a coordinator routes it again with today's rules."""
+    item = access.visible_request(request.user, code)
+    if not access.may_coordinate(request.user):
+        return _refused(request, code, COORDINATOR_ONLY, status=403)
+    try:
+        with transaction.atomic():
+            locked = _locked(item)
+            _reroutable(locked)
+            previous = locked.owner_body_id
+            decision = request_reroute(locked, actor=request.user, reason="asked")
+            moved = _rerouted(locked, previous, request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc)
+    except RoutingError as exc:
+        return _routing_refused(request, code, exc)
+    if moved:
+        citizen_notify(locked, "transfer")
+    return _done(request, item, _route_message(ROUTED, decision))
+
+
+@staff_required
+@require_POST
+def change(request, code):
+    """``POST change/``: a corrected category and/or pin, routed again."""
+    item = access.visible_request(request.user, code)
+    form = ChangeForm(request.POST)
+    if not access.may_change(request.user, item):
+        return _refused(request, code, CHANGE_NOT_ALLOWED, status=403)
+    if not form.is_valid():
+        return _invalid(request, code, "change_form", form)
+    bound = {"change_form": form}
+    try:
+        with transaction.atomic():
+            locked = _locked(item)
+            _reroutable(locked)
+            previous = locked.owner_body_id
+            decision = request_change(
+                locked,
+                category=form.cleaned_data["category"],
+                location=form.location(),
+                actor=request.user,
+            )
+            moved = decision is not None and _rerouted(locked, previous, request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc, bound=bound)
+    except RoutingError as exc:
+        return _routing_refused(request, code, exc, bound)
+    if decision is None:
+        messages.info(request, NOTHING_CHANGED)
+        return redirect("requestpages:detail", code=item.tracking_code)
+    if moved:
+        citizen_notify(locked, "transfer")
+    return _done(request, item, _route_message(CHANGED, decision))
