@@ -48,7 +48,9 @@ def test_other_files_are_refused(data, message):
 def test_gif_is_refused_by_name():
     out = io.BytesIO()
     Image.new("P", (4, 4)).save(out, format="GIF")
-    with pytest.raises(PhotoRefused, match="GIF biçimindeki fotoğraflar kabul edilmiyor"):
+    with pytest.raises(
+        PhotoRefused, match="GIF biçimindeki fotoğraflar kabul edilmiyor"
+    ):
         clean_image(out.getvalue())
 
 
