@@ -31,12 +31,16 @@ Posting. Fields: ``service_code`` (required; see services), ``lat`` and
 ``address_string``, ``external_id`` (your own id, see below), and the
 caller's ``first_name``, ``last_name``, ``phone``, ``email``,
 ``device_id``, ``account_id`` (stored apart, never shown by any endpoint).
-Other spec fields (``jurisdiction_id``, ``media_url``, ``attribute[...]``)
-are accepted and ignored. The answer is ``201`` with ``service_request_id``
-(the tracking code, e.g. ``K7M-4TXR``) and ``service_notice`` (for
-emergencies: the phone line to call now). Retries are safe: a post with an
-``external_id`` already used by the same key creates nothing and answers
-``200`` with the first request's id.
+A photo is uploaded as ``media`` (multipart/form-data; JPEG, PNG or WebP up
+to 8 MB, EXIF removed, private until staff publish it; a refused photo is a
+400 naming ``media`` and creates nothing). ``media_url`` must be an
+``https`` link; it is recorded for staff and never fetched (see
+``geopool.open311.submission``). Other spec fields (``jurisdiction_id``,
+``attribute[...]``) are accepted and ignored. The answer is ``201`` with
+``service_request_id`` (the tracking code, e.g. ``K7M-4TXR``) and
+``service_notice`` (for emergencies: the phone line to call now). Retries
+are safe: a post with an ``external_id`` already used by the same key
+creates nothing and answers ``200`` with the first request's id.
 
 Searching. ``service_request_id`` (comma-separated tracking codes; when
 given, every other filter is ignored, as the spec says), ``service_code``
@@ -60,9 +64,12 @@ database id); ``description`` is only the staff-approved public text
 (``null`` until staff approve one); ``agency_responsible`` is the current
 owner ("body" or "body — department"; triage requests show the pool
 coordinator); ``status`` is ``open`` / ``closed`` and ``status_notes`` the
-pool's detailed status (e.g. "İşlemde"); times are ISO 8601 with the
-Europe/Istanbul offset (``+03:00``); ``expected_datetime``, ``address_id``,
-``zipcode`` and ``media_url`` are ``null``. No personal data is ever shown.
+latest answer sent to the citizen, or the pool's detailed status (e.g.
+"İşlemde") until there is one; ``media_url`` is the first photo staff made
+public (on the tracking page, ``/t/<code>/foto/<n>``) or ``null``; times are
+ISO 8601 with the Europe/Istanbul offset (``+03:00``); ``expected_datetime``,
+``address_id`` and ``zipcode`` are ``null``. The public tracking page
+``/t/<code>`` shows the same. No personal data is ever shown.
 
 Errors. Always a list of ``{"code": <HTTP status>, "description": ...}``
 (XML ``<errors><error><code/><description/></error></errors>``) with status

@@ -26,6 +26,15 @@ NULL_ISLAND = (
 )
 
 TOO_LONG = "{field} is longer than {limit} characters"
+MEDIA_URL_INVALID = (
+    "media_url={value!r} is not accepted: send an https:// link with a host "
+    "name and no user name or password, or upload the photo itself as media "
+    "(multipart/form-data)"
+)
+MEDIA_NOT_FILE = (
+    "media must be a photo file sent as multipart/form-data, not a text "
+    "field; send a link as media_url"
+)
 EMAIL_INVALID = "email is not a valid e-mail address"
 
 DATE_INVALID = (

@@ -29,7 +29,7 @@ from geopool.open311.messages import (
     STATUS_INVALID,
     TOO_MANY_IDS,
 )
-from geopool.open311.serializers import REQUEST_RELATED
+from geopool.open311.serializers import REQUEST_RELATED, with_public_extras
 from geopool.tracking import tracking_code_normalize
 
 DEFAULT_WINDOW = timedelta(days=90)
@@ -171,4 +171,4 @@ def request_query(params, now=None):
 def requests_matching(query):
     """The requests ``query`` selects, newest first, with what they print."""
     queryset = ServiceRequest.objects.select_related(*REQUEST_RELATED)
-    return query.apply(queryset).order_by("-requested_at", "-id")
+    return with_public_extras(query.apply(queryset)).order_by("-requested_at", "-id")

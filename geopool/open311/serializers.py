@@ -5,19 +5,58 @@ request row and its category and owner, never ``ServiceRequest.description``
 (the citizen's own words) and never ``Contact``. ``description`` is the
 staff-approved ``public_description`` only. Field order follows the spec.
 
-Querysets must ``select_related`` what ``REQUEST_RELATED`` names, or a page of
-1000 requests would cost 3000 queries.
+It shows what the public tracking page (``/t/<code>``) shows: ``status``,
+``agency_responsible`` (the current owner), ``status_notes`` (the latest
+answer sent to the citizen; the pool's detailed status, e.g. "İşlemde",
+until there is one), ``updated_datetime`` and ``media_url`` (the first photo
+staff made public, served by the tracking page; never a private one).
+
+Querysets must ``select_related`` what ``REQUEST_RELATED`` names and go
+through ``with_public_extras``, or a page of 1000 requests would cost
+thousands of queries.
 """
 
+from django.db.models import OuterRef, Subquery
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from geopool.models import Status
+from geopool.models import Answer, Photo, Status
 from geopool.open311.notices import service_notice
 from routing_rules.decide import owner_label
 
 REQUEST_RELATED = ("category", "owner_body", "owner_department")
 STATUS_LABELS = dict(Status.choices)
+# Attribute names of the annotations ``with_public_extras`` adds.
+LATEST_ANSWER = "public_latest_answer"
+PUBLIC_PHOTO = "public_photo_id"
+
+
+def _latest_answers():
+    return Answer.objects.filter(request=OuterRef("pk")).order_by("-sent_at", "-id")
+
+
+def _public_photos():
+    return Photo.objects.filter(request=OuterRef("pk"), is_public=True).order_by(
+        "created_at", "id"
+    )
+
+
+def with_public_extras(queryset):
+    """``queryset`` with the latest answer and first public photo of each row."""
+    return queryset.annotate(
+        **{
+            LATEST_ANSWER: Subquery(_latest_answers().values("text")[:1]),
+            PUBLIC_PHOTO: Subquery(_public_photos().values("id")[:1]),
+        }
+    )
+
+
+def _extra(request, name, queryset, column):
+    """An annotation of ``with_public_extras``, or the same value queried."""
+    if hasattr(request, name):
+        return getattr(request, name)
+    return queryset.filter(request=request).values_list(column, flat=True).first()
 
 
 def local_iso(value):
@@ -78,11 +117,32 @@ class ServiceRequestSerializer(serializers.Serializer):
     zipcode = Constant(None)
     lat = serializers.SerializerMethodField()
     long = serializers.SerializerMethodField()
-    media_url = Constant(None)
+    media_url = serializers.SerializerMethodField()
 
     def get_status_notes(self, request):
+        answer = _extra(
+            request,
+            LATEST_ANSWER,
+            Answer.objects.order_by("-sent_at", "-id"),
+            "text",
+        )
+        if answer:
+            return answer
         # Open311 knows only open/closed; the pool's own state says more.
         return STATUS_LABELS.get(request.status) or None
+
+    def get_media_url(self, request):
+        photo = _extra(
+            request,
+            PUBLIC_PHOTO,
+            Photo.objects.filter(is_public=True).order_by("created_at", "id"),
+            "id",
+        )
+        if photo is None:
+            return None
+        path = reverse("public:photo", args=[request.tracking_code, photo])
+        http = self.context.get("request")
+        return http.build_absolute_uri(path) if http is not None else path
 
     def get_description(self, request):
         return request.public_description or None

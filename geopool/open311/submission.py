@@ -9,7 +9,23 @@ without a position fix sends, so it is refused, not routed.
 
 Length limits come from the model fields, so a long value is a 400 naming
 the field, never a database error.
+
+Photos: ``media`` (a file, multipart/form-data) goes through
+``geopool.services.photos.photo_store`` like every photo (type and size
+limits, EXIF removed, private until staff publish it). ``media_url`` is
+kept as a link and never fetched: fetching an address a client chooses
+would let any key holder make geopool's server, which sits inside the
+municipality's network, request internal addresses (server-side request
+forgery; redirects and DNS answers that change between the check and the
+fetch make a safe allow-list hard to get right); geopool's servers often
+have no internet access anyway, and a post would wait on someone else's
+server. So only an ``https`` link with a host name and no credentials is
+accepted, and it is recorded on the request's trail (event
+``request.media_link``) for staff to open in their own browser. A client
+that holds the photo uploads it as ``media``.
 """
+
+from urllib.parse import urlsplit
 
 from rest_framework import serializers
 
@@ -18,6 +34,7 @@ from geopool.models import Category, Contact, LocationSource, ServiceRequest
 from geopool.open311.messages import (
     COORDINATE_REQUIRED,
     EMAIL_INVALID,
+    MEDIA_URL_INVALID,
     NULL_ISLAND,
     SERVICE_CODE_MISSING,
     SERVICE_CODE_UNKNOWN,
@@ -28,6 +45,8 @@ from geopool.services.intake import Intake
 # The Open311 schema's limit for a description; the citizen's text is kept
 # whole below it.
 DESCRIPTION_MAX_LENGTH = 4000
+# Longer links are not photo links a person can open.
+MEDIA_URL_MAX_LENGTH = 2000
 
 CONTACT_FIELDS = (
     "first_name",
@@ -113,6 +132,34 @@ class RequestSubmission(serializers.Serializer):
     )
     device_id = _text(Contact, "device_id")
     account_id = _text(Contact, "account_id")
+    media_url = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=MEDIA_URL_MAX_LENGTH,
+        error_messages={
+            "max_length": TOO_LONG.format(field="media_url", limit="{max_length}")
+        },
+    )
+
+    def validate_media_url(self, value):
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            parts = urlsplit(value)
+            host = parts.hostname
+        except ValueError:  # e.g. a malformed IPv6 address
+            host = None
+        if (
+            value.lower().startswith("https://")
+            and host
+            and not (parts.username or parts.password)
+            and value.isprintable()
+            and " " not in value
+        ):
+            return value
+        raise serializers.ValidationError(MEDIA_URL_INVALID.format(value=value))
 
     def validate_service_code(self, code):
         category = Category.objects.filter(code=code, is_active=True).first()

@@ -8,6 +8,7 @@ failure. Views only translate HTTP; requests are created by
 
 import logging
 
+from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -16,8 +17,10 @@ from rest_framework.views import APIView
 from geopool.models import Category, ServiceRequest
 from geopool.open311.auth import ApiKeyAuthentication, ApiKeyRequired
 from geopool.open311.discovery import discovery_document
+from geopool.open311.errors import InvalidInput
 from geopool.open311.messages import (
     ENDPOINT_NOT_FOUND,
+    MEDIA_NOT_FILE,
     METHOD_NOT_ALLOWED,
     REQUEST_NOT_FOUND,
 )
@@ -30,9 +33,12 @@ from geopool.open311.serializers import (
     CreatedRequestSerializer,
     ServiceRequestSerializer,
     ServiceSerializer,
+    with_public_extras,
 )
 from geopool.open311.submission import RequestSubmission
+from geopool.services.events import event_record
 from geopool.services.intake import request_create
+from geopool.services.photos import photo_store
 from geopool.tracking import tracking_code_normalize
 
 logger = logging.getLogger(__name__)
@@ -103,13 +109,21 @@ class RequestsView(Open311View):
         paging = Open311Paging()
         page = paging.paginate_queryset(requests_matching(query), request, self)
         return paging.get_paginated_response(
-            ServiceRequestSerializer(page, many=True).data
+            ServiceRequestSerializer(page, many=True, context={"request": request}).data
         )
 
     def post(self, request, format=None):
         submission = RequestSubmission(data=request.data)
         submission.is_valid(raise_exception=True)
-        result = request_create(submission.intake(request.auth))
+        media = request.FILES.get("media")
+        if media is None and request.data.get("media"):
+            raise InvalidInput([MEDIA_NOT_FILE])
+        # One transaction: a refused photo (a 400 naming media) leaves no
+        # request behind, so the client can fix it and post again.
+        with transaction.atomic():
+            result = request_create(submission.intake(request.auth))
+            if result.created:
+                _media_store(result.request, submission, media, request.auth)
         if not result.created:
             logger.info(
                 "open311: retried post %r from key %s returns %s",
@@ -123,6 +137,21 @@ class RequestsView(Open311View):
         )
 
 
+def _media_store(service_request, submission, media, api_key):
+    """Store the posted photo; record a ``media_url`` link without fetching it."""
+    if media is not None:
+        photo_store(service_request, media, is_public=False)
+    link = submission.validated_data.get("media_url")
+    if link:
+        # Not fetched, on purpose: see geopool.open311.submission.
+        event_record(
+            "request.media_link",
+            service_request,
+            actor_label=f"api:{api_key.prefix}",
+            after={"media_url": link},
+        )
+
+
 class RequestView(Open311View):
     """One request by tracking code; as in the spec, the answer is a list."""
 
@@ -130,14 +159,16 @@ class RequestView(Open311View):
     xml_item_tag = "request"
 
     def get(self, request, code, format=None):
-        found = (
-            ServiceRequest.objects.select_related(*REQUEST_RELATED)
-            .filter(tracking_code=tracking_code_normalize(code))
-            .first()
-        )
+        found = with_public_extras(
+            ServiceRequest.objects.select_related(*REQUEST_RELATED).filter(
+                tracking_code=tracking_code_normalize(code)
+            )
+        ).first()
         if found is None:
             raise exceptions.NotFound(REQUEST_NOT_FOUND.format(code=code))
-        return Response([ServiceRequestSerializer(found).data])
+        return Response(
+            [ServiceRequestSerializer(found, context={"request": request}).data]
+        )
 
 
 class NotFoundView(Open311View):
