@@ -158,6 +158,14 @@ GEOPOOL_PACKS_DIR = BASE_DIR / "packs"
 
 # Map tiles are optional: empty means no tile layer (the map still shows
 # districts and requests). Example: https://tile.openstreetmap.org/{z}/{x}/{y}.png
+# The address citizens reach geopool at: messages to them link to
+# ``{GEOPOOL_PUBLIC_URL}/t/<tracking code>``.
+GEOPOOL_PUBLIC_URL = os.environ.get("GEOPOOL_PUBLIC_URL", "http://127.0.0.1:8000")
+# Who sends SMS and e-mail to citizens (a class with send(channel, address,
+# text)); the console sender only logs them.
+GEOPOOL_NOTIFY_SENDER = os.environ.get(
+    "GEOPOOL_NOTIFY_SENDER", "geopool.services.notify.ConsoleSender"
+)
 GEOPOOL_TILE_URL = os.environ.get("GEOPOOL_TILE_URL", "")
 GEOPOOL_TILE_ATTRIBUTION = os.environ.get(
     "GEOPOOL_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
