@@ -38,7 +38,7 @@ INSIDE = "inside"
 WITHIN = "within"
 
 _NAME = r"[a-z][a-z0-9_-]*"
-_NUMBER = r"\d+(?:\.\d+)?"
+_NUMBER = r"[0-9]+(?:\.[0-9]+)?"
 _FILTER = r"(?:\[(?P<filter>[^\]]*)\])?"
 _INSIDE = re.compile(
     rf"^inside\s+(?P<layer>{_NAME})\s*{_FILTER}"
@@ -47,6 +47,10 @@ _INSIDE = re.compile(
 _WITHIN = re.compile(
     rf"^within\s+(?P<distance>{_NUMBER})\s*m\s+of\s+(?P<layer>{_NAME})\s*{_FILTER}$"
 )
+# Larger distances are typing mistakes: a province is ~100 km across.
+MAX_DISTANCE_M = 50_000
+MAX_BUFFER_M = 1_000
+
 _PAIR = re.compile(rf"^(?P<name>{_NAME})\s*(?P<op>!=|=)\s*(?P<values>.+)$")
 
 EXPECTED = (
@@ -85,6 +89,11 @@ def _term(text):
         return {"op": ANYWHERE}
     match = _INSIDE.match(body)
     if match:
+        if float(match["buffer"] or 0) > MAX_BUFFER_M:
+            raise RuleError(
+                f"{text!r}: an edge buffer of more than {MAX_BUFFER_M} m is not a "
+                "polygon rule; use 'within N m of LAYER'"
+            )
         return {
             "op": INSIDE,
             "layer": match["layer"],
@@ -95,8 +104,11 @@ def _term(text):
     match = _WITHIN.match(body)
     if match:
         distance = float(match["distance"])
-        if distance <= 0:
-            raise RuleError(f"{text!r}: the distance must be more than 0 m")
+        if not 0 < distance <= MAX_DISTANCE_M:
+            raise RuleError(
+                f"{text!r}: the distance must be more than 0 m and at most "
+                f"{MAX_DISTANCE_M} m"
+            )
         return {
             "op": WITHIN,
             "layer": match["layer"],

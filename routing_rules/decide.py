@@ -99,8 +99,9 @@ def _coordinates(location):
 def _category_code(category, context):
     code = category.code if isinstance(category, Category) else category
     if code not in context.categories:
+        shown = code if len(code) <= 64 else code[:64] + "…"
         raise UnknownCategory(
-            f"unknown service_code {code!r}; GET services.json lists the codes"
+            f"unknown service_code {shown!r}; GET services.json lists the codes"
         )
     return code
 

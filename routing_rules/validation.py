@@ -103,7 +103,7 @@ def parse_owner(text):
     }
     if kind == OwnerKind.DISTRICT and not rest:
         return fields
-    if kind == OwnerKind.BODY and rest:
+    if kind == OwnerKind.BODY and rest and not rest.endswith("/"):
         body, _, department = rest.partition("/")
         fields["owner_body_code"], fields["owner_department_code"] = body, department
         return fields
@@ -144,6 +144,13 @@ def rule_spec(values):
     except RuleError as exc:
         raise RuleError(f"rule {values['code']}: {exc}") from exc
     priority = values.get("priority")
+    if priority not in (None, "") and not (
+        str(priority).isascii() and str(priority).isdigit() and int(priority) <= 99999
+    ):
+        raise RuleError(
+            f"rule {values['code']}: priority {priority!r} is not a whole number "
+            "from 0 to 99999"
+        )
     if values.get("owner"):
         try:
             values = {**values, **parse_owner(values["owner"])}
@@ -267,6 +274,11 @@ def _check_rule(rule, catalogue, groups):
             f"{where}: unknown owner kind {kind!r}; expected body, attribute, "
             "district or group"
         )
+    if rule.stage == Stage.EMERGENCY and not rule.categories:
+        errors.append(
+            f"{where}: an emergency rule must name its categories (gas, fire, …); "
+            "without them it would make every request an emergency"
+        )
     if rule.valid_from and rule.valid_to and rule.valid_to < rule.valid_from:
         errors.append(f"{where}: valid_to {rule.valid_to} is before valid_from")
     return errors
@@ -277,20 +289,23 @@ def _group_cycles(rules):
     for rule in rules:
         if rule.owner_kind == OwnerKind.GROUP:
             edges.setdefault(rule.group, set()).add(rule.owner_group)
-    errors = []
+    cycles = {}
 
     def visit(group, path):
         for target in sorted(edges.get(group, ())):
             if target in path:
-                errors.append(
-                    "groups refer to each other in a circle: "
-                    + " → ".join([*path, target])
-                )
-                return
+                loop = path[path.index(target) :] + [target]
+                cycles.setdefault(frozenset(loop), loop)
+                continue
             visit(target, [*path, target])
 
-    visit("", [""])
-    return sorted(set(errors))
+    for group in sorted(edges):
+        visit(group, [group])
+    return sorted(
+        "rule groups refer to each other in a circle: "
+        + " → ".join(name or "(main rules)" for name in loop)
+        for loop in cycles.values()
+    )
 
 
 def _closes(rule):

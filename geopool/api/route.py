@@ -15,6 +15,7 @@ with dates). Errors are 400 with ``error`` and the ``field`` at fault.
 """
 
 import datetime as dt
+import re
 
 from django.http import JsonResponse
 from django.utils import timezone
@@ -27,11 +28,20 @@ from routing_rules.decide import decide
 from routing_rules.errors import RoutingError
 
 
+def _once(params, name):
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise ParameterError(name, f"{name} is given {len(values)} times; give it once")
+    return (values[0] if values else "").strip()
+
+
 def _date(raw):
     if not raw:
         return None
     try:
-        day = dt.date.fromisoformat(raw.strip())
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", raw):
+            raise ValueError(raw)
+        day = dt.date.fromisoformat(raw)
     except ValueError:
         raise ParameterError(
             "date", f"date={raw!r} is not a date; write it as YYYY-MM-DD"
@@ -73,14 +83,14 @@ def route(request):
     try:
         lon = coordinate(request.GET, "lon", -180, 180)
         lat = coordinate(request.GET, "lat", -90, 90)
-        category = (request.GET.get("category") or "").strip()
+        category = _once(request.GET, "category")
         if not category:
             raise ParameterError(
                 "category",
                 "category is required: a service_code listed by "
                 "GET /open311/v2/services.json",
             )
-        at = _date(request.GET.get("date"))
+        at = _date(_once(request.GET, "date"))
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     try:

@@ -95,3 +95,34 @@ def test_bad_parameters_are_a_400_naming_the_field(
 
 def test_health_answers_without_a_key(client, db):
     assert client.get("/api/health").json() == {"status": "ok"}
+
+
+@pytest.mark.parametrize(
+    "query, field, message",
+    [
+        (
+            "category=COP&category=KAR&lon=36.1603&lat=36.2021",
+            "category",
+            "category is given 2 times; give it once",
+        ),
+        (
+            "category=COP&date=20160101&lon=36.1603&lat=36.2021",
+            "date",
+            "date='20160101' is not a date; write it as YYYY-MM-DD",
+        ),
+    ],
+)
+def test_repeated_or_loose_parameters_are_refused(
+    client, api_key, query, field, message
+):
+    response = client.get(
+        f"/api/route?{query}", headers={"Authorization": f"Bearer {api_key}"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": message, "field": field}
+
+
+def test_a_huge_unknown_category_is_not_echoed_whole(client, api_key):
+    response = _get(client, api_key, category="X" * 100_000, **ANTAKYA)
+    assert response.status_code == 400
+    assert len(response.json()["error"]) < 200

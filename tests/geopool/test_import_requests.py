@@ -409,3 +409,35 @@ def test_command_turns_a_refused_file_into_a_command_error(hatay, history_csv):
 
     with pytest.raises(CommandError, match=r"^line 3: unknown status '\?'"):
         call_command("import_requests", str(path), "--strict", "--no-progress")
+
+
+def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_csv):
+    path = history_csv(
+        [
+            row("crm-1", requested_datetime="0001-01-01 00:00", closed_datetime=""),
+            # 2016-03-27: Türkiye's clocks went from 03:00 to 04:00.
+            row("crm-2", requested_datetime="2016-03-27 03:30", closed_datetime=""),
+            row("crm-3", requested_datetime="2016-03-27 02:30", closed_datetime=""),
+            row("crm-4", requested_datetime="9999-12-31T23:59-14:00"),
+        ]
+    )
+    summary = history_import(path)
+    assert summary.written == 1
+    assert summary.skipped == [
+        (
+            2,
+            "requested_datetime 0001-01-01 00:00 is out of range; expected a year "
+            "from 1900 to now",
+        ),
+        (
+            3,
+            "requested_datetime 2016-03-27 03:30 does not exist in "
+            "Europe/Istanbul: the clocks went forward over it; check the source "
+            "system",
+        ),
+        (
+            5,
+            "requested_datetime 9999-12-31T23:59-14:00 is out of range; expected a "
+            "year from 1900 to now",
+        ),
+    ]

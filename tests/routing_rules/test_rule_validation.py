@@ -179,3 +179,29 @@ def test_activation_refuses_a_set_that_no_longer_checks(draft):
     with pytest.raises(RuleError, match="cannot go live: rule GAZ-AKSA: unknown"):
         rule_set_activate(draft)
     assert not RuleSet.objects.get(pk=draft.pk).is_active
+
+
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"priority": "99999999999999999999"}, "is not a whole number from 0 to"),
+        (
+            {"condition": "within 1000000 m of roads"},
+            "the distance must be more than 0 m and at most 50000 m",
+        ),
+        ({"condition": "within ٥ m of roads"}, "cannot read the condition term"),
+        ({"owner": "body:HBB/"}, "cannot read the owner 'body:HBB/'"),
+        (
+            {"stage": "emergency", "categories": "", "condition": "anywhere"},
+            "an emergency rule must name its categories",
+        ),
+        (
+            {"group": "loop", "owner": "group:loop"},
+            "rule groups refer to each other in a circle: loop → loop",
+        ),
+    ],
+)
+def test_saving_an_absurd_rule_is_refused(draft, overrides, message):
+    with pytest.raises(RuleError) as caught:
+        rule_save(draft, _values(**overrides))
+    assert message in str(caught.value)

@@ -270,6 +270,24 @@ def _moments(texts, name, lookups):
             offset = moment.utcoffset()
             moment = moment.replace(tzinfo=None)
             plain = False
+        if not MIN_YEAR <= moment.year <= now.year:
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} is out of range; expected a year "
+                    f"from {MIN_YEAR} to now",
+                )
+            )
+            continue
+        if moment.tzinfo is None and _in_gap(zone, moment):
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} does not exist in {zone.key}: the "
+                    "clocks went forward over it; check the source system",
+                )
+            )
+            continue
         utc = moment - offset
         if utc > now:
             out.append((None, f"{name} {value.strip()} is in the future"))
@@ -279,6 +297,16 @@ def _moments(texts, name, lookups):
             text = offsets[offset] = _offset_text(offset)
         out.append((utc, (value if plain else moment.isoformat(" ")) + text))
     return out
+
+
+# Municipal records in electronic form start long after this.
+MIN_YEAR = 1900
+
+
+def _in_gap(zone, moment):
+    """True for a wall-clock time skipped when the clocks went forward."""
+    there_and_back = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
+    return there_and_back.replace(tzinfo=None) != moment
 
 
 def _offset_text(offset):
