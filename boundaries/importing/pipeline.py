@@ -10,20 +10,22 @@ ORM; LayerMapping is not the path for large layers).
 """
 
 import logging
+import queue
+import threading
 import unicodedata
+from dataclasses import dataclass
 
 import numpy as np
 import orjson
 import pyarrow
 import pyarrow.compute as pc
 from django.db import connection
-from psycopg.copy import QueuedLibpqWriter
+from psycopg.copy import LibpqWriter
 from tqdm import tqdm
 
 import pyogrio
 import shapely
 from pyproj import CRS, Transformer
-from shapely.geometry import MultiPolygon
 
 from boundaries.errors import ImportRefused
 from boundaries.geometry import normalize_code, repair_polygonal
@@ -33,6 +35,8 @@ from geopool.spatial import STORAGE_SRID, SUBDIVIDE_MAX_VERTICES
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
+# Batches prepared and waiting for the COPY writer thread (see _AheadWriter).
+AHEAD_BATCHES = 2
 # shapely type ids: 0 Point, 1 LineString, 3 Polygon, 4 MultiPoint,
 # 5 MultiLineString, 6 MultiPolygon.
 KIND_TYPE_IDS = {
@@ -145,16 +149,14 @@ def features_copy(
         connection.cursor() as wrapper,
     ):
         geometry_name = meta.get("geometry_name") or "wkb_geometry"
-        # The queued writer sends each block from a worker thread, so the
-        # server parses and indexes one batch while Python prepares the next.
         with wrapper.cursor.copy(
             "COPY boundaries_feature "
             "(generation_id, name, code, attributes, geometry, is_subdivided) "
             "FROM STDIN",
-            writer=QueuedLibpqWriter(wrapper.cursor),
+            writer=_AheadWriter(wrapper.cursor),
         ) as copy:
             for values, geometries in _batches(reader, source, columns, geometry_name):
-                rows, z = _prepare_batch(
+                batch = _prepare_batch(
                     geometries,
                     values,
                     mapping,
@@ -165,10 +167,10 @@ def features_copy(
                     report,
                     province,
                 )
-                z_dropped += z
-                for name, code, attrs, geometry, large in rows:
-                    copy.write_row((generation_id, name, code, attrs, geometry, large))
-                written += len(rows)
+                z_dropped += batch.z_count
+                if batch.count:
+                    copy.write(_copy_block(generation_id, batch))
+                written += batch.count
                 index += len(geometries)
                 bar.update(len(geometries))
     bar.close()
@@ -181,30 +183,35 @@ def features_copy(
     return written
 
 
-def _column_values(column):
-    """A batch column as Python values, text cleaned in one vectorised pass.
+def _is_text(array):
+    return pyarrow.types.is_string(array.type) or pyarrow.types.is_large_string(
+        array.type
+    )
+
+
+def _clean_text(column):
+    """A batch column with its text cleaned in one vectorised pass.
 
     Text is NFC-normalised, stripped of NUL (PostgreSQL text cannot hold it)
-    and trimmed; a text code like "1131.0" loses its ".0" as
-    ``normalize_code`` would do.
+    and trimmed (of what ``str.strip`` trims); other columns are as read.
     """
-    if pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(
-        column.type
-    ):
+    if pyarrow.types.is_large_string(column.type):
+        column = column.cast(pyarrow.string())  # a batch holds far below 2 GB
+    if _is_text(column):
         column = pc.utf8_normalize(column, "NFC")
         column = pc.replace_substring(column, "\x00", "")
         column = pc.utf8_trim_whitespace(column)
-    return column.to_pylist()
+    return column
 
 
 def _batches(reader, source, columns, geometry_name):
-    """Yield ``(values by column, geometries)`` a batch at a time.
+    """Yield ``(arrays by column, geometries)`` a batch at a time.
 
     Reading and decoding failures become a clear refusal.
     """
     try:
         for batch in reader:
-            values = {c: _column_values(batch.column(c)) for c in columns}
+            values = {c: _clean_text(batch.column(c)) for c in columns}
             wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
             yield values, shapely.from_wkb(wkb)
     except (UnicodeDecodeError, pyarrow.ArrowInvalid) as exc:
@@ -224,12 +231,153 @@ def _batches(reader, source, columns, geometry_name):
         ) from exc
 
 
+# -- one batch, column by column ------------------------------------------------
+#
+# What used to be a Python loop over the features (a dict and a JSON text per
+# feature) is done on whole Arrow columns; only the features a report lists
+# (skipped, repaired, outside) and columns of unusual types are handled one
+# value at a time, with the same functions as before (``_text``,
+# ``normalize_code``, ``_jsonable``).
+
+
+@dataclass
+class _Batch:
+    """The rows of one batch, ready for COPY (Arrow text arrays)."""
+
+    names: pyarrow.Array
+    codes: pyarrow.Array
+    attributes: pyarrow.Array
+    geometries: pyarrow.Array  # hex EWKB
+    large: np.ndarray  # bool: stored subdivided as well
+    z_count: int
+
+    @property
+    def count(self):
+        return len(self.names)
+
+
+def _labels(column, n):
+    """Feature names: text as cleaned, anything else through ``_text``."""
+    if column is None:
+        return pyarrow.array([""] * n, pyarrow.string())
+    if _is_text(column):
+        return pc.fill_null(column, "")
+    return pyarrow.array([_text(v) for v in column.to_pylist()], pyarrow.string())
+
+
+_DECIMAL_ZERO = r"^([+-]?[0-9]+)\.0+$"  # as boundaries.geometry.normalize_code
+
+
+def _codes(column, n):
+    """``normalize_code`` of each value: vectorised for text and integers."""
+    if column is None:
+        return pyarrow.array([""] * n, pyarrow.string())
+    if _is_text(column):
+        return pc.replace_substring_regex(
+            pc.fill_null(column, ""), _DECIMAL_ZERO, r"\1"
+        )
+    if pyarrow.types.is_integer(column.type):
+        return pc.fill_null(pc.cast(column, pyarrow.string()), "")
+    return pyarrow.array(
+        [normalize_code(v) for v in column.to_pylist()], pyarrow.string()
+    )
+
+
+def _json_values(column):
+    """The JSON text of ``_jsonable`` of each value of ``column``."""
+    kind = column.type
+    if pyarrow.types.is_null(kind):
+        return pyarrow.array(["null"] * len(column), pyarrow.string())
+    if pyarrow.types.is_integer(kind):
+        return pc.fill_null(pc.cast(column, pyarrow.string()), "null")
+    if pyarrow.types.is_boolean(kind):
+        return pc.fill_null(pc.if_else(column, "true", "false"), "null")
+    if (
+        _is_text(column)
+        and not pc.any(pc.match_substring_regex(column, r"[\x00-\x1f]")).as_py()
+    ):
+        # Without control characters only the backslash and the quote need
+        # escaping; other characters stand for themselves in JSON.
+        text = pc.replace_substring(column, "\\", "\\\\")
+        text = pc.replace_substring(text, '"', '\\"')
+        return pc.fill_null(pc.binary_join_element_wise('"', text, '"', ""), "null")
+    return pyarrow.array(
+        [orjson.dumps(_jsonable(v)).decode() for v in column.to_pylist()],
+        pyarrow.string(),
+    )
+
+
+def _attributes_json(values, attributes, n):
+    """One JSON object per row: ``{attribute: value}`` as ``_jsonable`` gives it."""
+    if not attributes:
+        return pyarrow.array(["{}"] * n, pyarrow.string())
+    parts = []
+    for position, (key, field) in enumerate(attributes.items()):
+        lead = "{" if position == 0 else ", "
+        parts += [f"{lead}{orjson.dumps(key).decode()}: ", _json_values(values[field])]
+    return pc.binary_join_element_wise(*parts, "}", "")
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
+
+
+def _hex_wkb(geometries):
+    """Hex EWKB (with the SRID) of ``geometries``, as an Arrow text array."""
+    if not len(geometries):
+        return pyarrow.array([], pyarrow.string())
+    binary = pyarrow.array(
+        shapely.to_wkb(geometries, include_srid=True), pyarrow.binary()
+    )
+    offsets = np.frombuffer(binary.buffers()[1], dtype=np.int32)
+    offsets = offsets[binary.offset : binary.offset + len(binary) + 1]
+    data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)
+    data = data[offsets[0] : offsets[-1]]
+    digits = np.empty(2 * data.size, dtype=np.uint8)
+    digits[0::2] = _HEX_DIGITS[data >> 4]
+    digits[1::2] = _HEX_DIGITS[data & 15]
+    return pyarrow.StringArray.from_buffers(
+        len(binary),
+        pyarrow.py_buffer((2 * (offsets - offsets[0])).astype(np.int32)),
+        pyarrow.py_buffer(digits),
+    )
+
+
+_COPY_SPECIAL = r"[\\\t\n\r]"
+_COPY_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+
+
+def _copy_text(array):
+    """Text as COPY's text format reads it: backslash, tab, newline, CR escaped."""
+    if not pc.any(pc.match_substring_regex(array, _COPY_SPECIAL)).as_py():
+        return array
+    for plain, escaped in _COPY_ESCAPES:
+        array = pc.replace_substring(array, plain, escaped)
+    return array
+
+
+def _copy_block(generation_id, batch):
+    """The COPY text of a batch's rows, in one buffer."""
+    lines = pc.binary_join_element_wise(
+        str(generation_id),
+        _copy_text(batch.names),
+        _copy_text(batch.codes),
+        _copy_text(batch.attributes),
+        batch.geometries,
+        pc.if_else(pyarrow.array(batch.large), "t\n", "f\n"),
+        "\t",
+    )
+    offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
+    offsets = offsets[lines.offset : lines.offset + len(lines) + 1]
+    return memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
+
+
 def _prepare_batch(
     geometries, values, mapping, kind, allowed, start, reproject, report, province
 ):
     name_field = mapping.get("name", "")
     code_field = mapping.get("code", "")
     attributes = mapping.get("attributes", {})
+    n = len(geometries)
 
     empty = shapely.is_missing(geometries) | shapely.is_empty(geometries)
     has_z = shapely.has_z(geometries)
@@ -254,17 +402,24 @@ def _prepare_batch(
         geometries = geometries.copy()
         geometries[~empty] = shapely.transform(geometries[~empty], reproject)
 
+    labels = _labels(values.get(name_field), n)
+    keep = ~empty
     if kind == GeometryKind.POLYGON:
         invalid = ~empty & ~shapely.is_valid(geometries)
+        # Polygons are stored as multipolygons (the invalid ones are repaired
+        # into multipolygons below).
+        single = ~empty & ~invalid & (types == 3)
+        if single.any():
+            geometries[single] = shapely.multipolygons(
+                geometries[single], indices=np.arange(np.count_nonzero(single))
+            )
     else:
-        invalid = np.zeros(len(geometries), dtype=bool)
+        invalid = np.zeros(n, dtype=bool)
 
-    rows, kept = [], []
-    for i, geometry in enumerate(geometries):
-        number = start + i + 1
-        label = values[name_field][i] if name_field else ""
-        if not isinstance(label, str):
-            label = _text(label)
+    # Features listed one by one, in file order as the report shows them.
+    for i in np.flatnonzero(empty | invalid):
+        number = start + int(i) + 1
+        label = labels[int(i)].as_py()
         if empty[i]:
             report.skipped_count += 1
             _listed(
@@ -272,47 +427,63 @@ def _prepare_batch(
                 {
                     "feature": number,
                     "name": label,
-                    "reason": "no geometry" if geometry is None else "empty geometry",
-                    "attributes": {c: _jsonable(values[c][i]) for c in values},
+                    "reason": (
+                        "no geometry" if geometries[i] is None else "empty geometry"
+                    ),
+                    "attributes": {
+                        c: _jsonable(values[c][int(i)].as_py()) for c in values
+                    },
                 },
             )
             continue
-        if kind == GeometryKind.POLYGON:
-            if invalid[i]:
-                geometry, reason = repair_polygonal(geometry)
-                if geometry is None:
-                    report.skipped_count += 1
-                    _listed(
-                        report.skipped,
-                        {"feature": number, "name": label, "reason": reason},
-                    )
-                    continue
-                report.repaired_count += 1
-                _listed(
-                    report.repaired,
-                    {"feature": number, "name": label, "reason": reason},
-                )
-            elif types[i] == 3:
-                geometry = MultiPolygon([geometry])
-        attrs = {key: _jsonable(values[field][i]) for key, field in attributes.items()}
-        code = normalize_code(values[code_field][i]) if code_field else ""
-        _check_lengths(number, label, code)
-        rows.append((label, code, orjson.dumps(attrs).decode()))
-        kept.append(geometry)
+        geometry, reason = repair_polygonal(geometries[i])
+        if geometry is None:
+            keep[i] = False
+            report.skipped_count += 1
+            _listed(
+                report.skipped, {"feature": number, "name": label, "reason": reason}
+            )
+            continue
+        geometries[i] = geometry
+        report.repaired_count += 1
+        _listed(report.repaired, {"feature": number, "name": label, "reason": reason})
 
-    kept = shapely.set_srid(np.array(kept, dtype=object), STORAGE_SRID)
+    rows = np.flatnonzero(keep)
+    take = pyarrow.array(rows, pyarrow.int64())
+    labels = labels.take(take)
+    codes = _codes(values[code_field].take(take) if code_field else None, len(rows))
+    _check_all_lengths(labels, codes, rows, start)
+    attrs = _attributes_json(
+        {f: values[f].take(take) for f in attributes.values()}, attributes, len(rows)
+    )
+
+    kept = shapely.set_srid(geometries[rows], STORAGE_SRID)
     if province is not None and len(kept):
         outside = ~shapely.intersects(province, kept)
         for at in np.flatnonzero(outside):
             report.outside_count += 1
             if len(report.outside) < LISTED_MAX:
                 point = shapely.point_on_surface(kept[at])
-                report.outside.append((rows[at][0], point.x, point.y))
-    hexes = shapely.to_wkb(kept, hex=True, include_srid=True)
-    large = shapely.get_num_coordinates(kept) > SUBDIVIDE_MAX_VERTICES
-    return [
-        (*row, wkb, bool(big)) for row, wkb, big in zip(rows, hexes, large, strict=True)
-    ], z_count
+                report.outside.append((labels[int(at)].as_py(), point.x, point.y))
+    return _Batch(
+        names=labels,
+        codes=codes,
+        attributes=attrs,
+        geometries=_hex_wkb(kept),
+        large=shapely.get_num_coordinates(kept) > SUBDIVIDE_MAX_VERTICES,
+        z_count=z_count,
+    )
+
+
+def _check_all_lengths(labels, codes, rows, start):
+    """Refuse the first feature whose name or code is too long to store."""
+    too_long = pc.or_(
+        pc.greater(pc.utf8_length(labels), NAME_MAX),
+        pc.greater(pc.utf8_length(codes), CODE_MAX),
+    )
+    if pc.any(too_long).as_py():
+        at = int(np.argmax(too_long.to_numpy(zero_copy_only=False)))
+        _check_lengths(start + int(rows[at]) + 1, labels[at].as_py(), codes[at].as_py())
 
 
 def _subdivide(generation_id):
@@ -327,3 +498,49 @@ def _subdivide(generation_id):
             """,
             {"g": generation_id, "max": SUBDIVIDE_MAX_VERTICES},
         )
+
+
+class _AheadWriter(LibpqWriter):
+    """COPY data sent from a worker thread, at most AHEAD_BATCHES writes ahead.
+
+    The server parses and indexes one batch while Python prepares the next.
+    psycopg's QueuedLibpqWriter does the same with a queue of up to 128 MB;
+    the server indexes more slowly than the import prepares rows, so that
+    queue would fill and the import's memory would follow the file's size.
+    """
+
+    def __init__(self, cursor, ahead=AHEAD_BATCHES):
+        super().__init__(cursor)
+        self._blocks = queue.Queue(maxsize=ahead)
+        self._worker = None
+        self._error = None
+
+    def _send(self):
+        try:
+            while (block := self._blocks.get()) is not None:
+                super().write(block)
+        except BaseException as exc:  # raised again in the main thread
+            self._error = exc
+            # Keep taking blocks so that write() and finish() never wait on
+            # a full queue.
+            while self._blocks.get() is not None:
+                pass
+
+    def write(self, data):
+        if self._worker is None:
+            self._worker = threading.Thread(
+                target=self._send, name="copy-writer", daemon=True
+            )
+            self._worker.start()
+        if self._error is not None:
+            raise self._error
+        self._blocks.put(data)
+
+    def finish(self, exc=None):
+        if self._worker is not None:
+            self._blocks.put(None)
+            self._worker.join()
+            self._worker = None
+        if self._error is not None and exc is None:
+            raise self._error
+        super().finish(exc)
