@@ -322,17 +322,19 @@ def _against_active(gen, active, is_polygon):
     return problems
 
 
-def checks_run(generation, settings, outside=(), outside_count=0):
+def checks_run(generation, settings, outside=(), outside_count=0, codes_repeat=True):
     """Return the problems of ``generation`` (a list of Problem).
 
     ``outside`` lists ``(name, lon, lat)`` of features the import found
     outside the province (tested in process while streaming, which is far
     cheaper than a spatial join afterwards); ``outside_count`` counts them.
+    ``codes_repeat=False`` says the import saw every code only once, so
+    there are no repeated codes to look for.
     """
     layer = generation.layer
     gen = generation.pk
     is_polygon = layer.geometry_kind == "polygon"
-    problems = _duplicate_codes(gen)
+    problems = _duplicate_codes(gen) if codes_repeat else []
     if layer.code == settings.get("district_layer"):
         problems += _empty_codes(gen, ERROR)
     elif layer.is_boundary:

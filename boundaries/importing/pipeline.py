@@ -121,6 +121,8 @@ def features_copy(
 
     With ``province`` (a prepared geometry), features that do not touch it
     are counted in ``report.outside_count`` and listed in ``report.outside``.
+    ``report.codes_repeat`` tells whether two features may share a code (False
+    when the stream saw none, so the check needs no query).
     """
     name_field = mapping.get("name", "")
     code_field = mapping.get("code", "")
@@ -128,8 +130,9 @@ def features_copy(
     columns = sorted({name_field, code_field, *attributes.values()} - {""})
     reproject = _reprojector(crs)
     allowed = KIND_TYPE_IDS[kind]
-    written = z_dropped = 0
+    written = z_dropped = large = 0
     index = 0
+    codes = _CodeTally()
 
     bar = tqdm(
         total=source.feature_count or None,
@@ -170,6 +173,9 @@ def features_copy(
                 z_dropped += batch.z_count
                 if batch.count:
                     copy.write(_copy_block(generation_id, batch))
+                    if code_field:
+                        codes.add(batch.codes)
+                    large += batch.large_count
                 written += batch.count
                 index += len(geometries)
                 bar.update(len(geometries))
@@ -179,7 +185,9 @@ def features_copy(
             f"{z_dropped} features had Z or M values; they were dropped (geopool "
             "stores 2D geometries)"
         )
-    _subdivide(generation_id)
+    report.codes_repeat = codes.may_repeat()
+    if large:
+        _subdivide(generation_id)
     return written
 
 
@@ -254,6 +262,10 @@ class _Batch:
     @property
     def count(self):
         return len(self.names)
+
+    @property
+    def large_count(self):
+        return int(np.count_nonzero(self.large))
 
 
 def _labels(column, n):
@@ -369,6 +381,27 @@ def _copy_block(generation_id, batch):
     offsets = np.frombuffer(lines.buffers()[1], dtype=np.int32)
     offsets = offsets[lines.offset : lines.offset + len(lines) + 1]
     return memoryview(lines.buffers()[2])[offsets[0] : offsets[-1]]
+
+
+class _CodeTally:
+    """Whether two features of the stream may share a code, in 8 bytes each.
+
+    Equal codes have equal hashes, so distinct hashes prove the codes
+    distinct; a shared hash only means the exact check must look.
+    """
+
+    def __init__(self):
+        self._hashes = []
+
+    def add(self, codes):
+        texts = pc.filter(codes, pc.not_equal(codes, "")).to_pylist()
+        self._hashes.append(np.fromiter(map(hash, texts), np.int64, len(texts)))
+
+    def may_repeat(self):
+        if not self._hashes:
+            return False
+        hashes = np.sort(np.concatenate(self._hashes))
+        return bool(np.any(hashes[1:] == hashes[:-1]))
 
 
 def _prepare_batch(

@@ -66,6 +66,9 @@ class ImportReport:
     warnings: list = field(default_factory=list)
     outside: list = field(default_factory=list)
     outside_count: int = 0
+    # Whether two features may share a code; False when the stream proved
+    # every code distinct, so the check need not query for repeats.
+    codes_repeat: bool = True
     checks: list = field(default_factory=list)
     impact: dict = field(default_factory=dict)
     generation: Generation | None = None
@@ -262,7 +265,11 @@ def layer_import(
             report.checks = [
                 p.as_dict()
                 for p in checks_run(
-                    generation, jurisdiction, report.outside, report.outside_count
+                    generation,
+                    jurisdiction,
+                    report.outside,
+                    report.outside_count,
+                    codes_repeat=report.codes_repeat,
                 )
             ]
             if generation.layer.is_boundary:
