@@ -292,6 +292,13 @@ def geopool_layers_delete(url, code=None):
     return None
 
 
+def features_vacuum(url):
+    """VACUUM the feature tables (outside any timing), so that deleted rows
+    are gone from their indexes."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM boundaries_feature, boundaries_featurepart")
+
+
 def geopool_layer_count(url, code):
     """Return (features stored, is active) for the layer's newest generation."""
     with psycopg.connect(url) as conn:
@@ -1011,10 +1018,17 @@ def _row(n, fmt, size):
 
 
 def _geopool_reset(url, layer):
-    """Start each geopool run from a database without this layer."""
+    """Start each geopool run from a database without this layer.
+
+    The deleted rows are vacuumed away too: ogr2ogr starts each run from a
+    new table, and geopool's runs must not find the index of the features
+    table grown by the dead rows of the runs before them (with autovacuum
+    off, nothing else removes them).
+    """
     error = geopool_layers_delete(url, layer)
     if error:
         log(f"could not delete layer {layer} before the run: {error}")
+    features_vacuum(url)
 
 
 def _geopool_check(url, layer):
