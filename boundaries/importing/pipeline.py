@@ -47,6 +47,11 @@ KIND_TYPE_IDS = {
 TYPE_NAMES = {0: "point", 1: "line", 3: "polygon", 4: "point", 5: "line", 6: "polygon"}
 LISTED_MAX = 200  # repaired/skipped features listed one by one in a report
 
+# Each batch's columns pass through a few short-lived Arrow arrays. Arrow's
+# default allocator (mimalloc) kept their memory: about 30 MB more at the
+# peak of a 100,000-line import than the C allocator, at the same speed.
+pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+
 
 def _reprojector(crs):
     if CRS.from_user_input(crs).equals(CRS.from_epsg(STORAGE_SRID)):
@@ -482,15 +487,16 @@ def _prepare_batch(
         _listed(report.repaired, {"feature": number, "name": label, "reason": reason})
 
     rows = np.flatnonzero(keep)
-    take = pyarrow.array(rows, pyarrow.int64())
-    labels = labels.take(take)
-    codes = _codes(values[code_field].take(take) if code_field else None, len(rows))
+    if len(rows) < n:
+        take = pyarrow.array(rows, pyarrow.int64())
+        labels = labels.take(take)
+        values = {field: column.take(take) for field, column in values.items()}
+        geometries = geometries[rows]
+    codes = _codes(values[code_field] if code_field else None, len(rows))
     _check_all_lengths(labels, codes, rows, start)
-    attrs = _attributes_json(
-        {f: values[f].take(take) for f in attributes.values()}, attributes, len(rows)
-    )
+    attrs = _attributes_json(values, attributes, len(rows))
 
-    kept = shapely.set_srid(geometries[rows], STORAGE_SRID)
+    kept = shapely.set_srid(geometries, STORAGE_SRID)
     if province is not None and len(kept):
         outside = ~shapely.intersects(province, kept)
         for at in np.flatnonzero(outside):
