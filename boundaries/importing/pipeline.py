@@ -20,7 +20,6 @@ import orjson
 import pyarrow
 import pyarrow.compute as pc
 from django.db import connection
-from psycopg.copy import LibpqWriter
 from tqdm import tqdm
 
 import pyogrio
@@ -35,8 +34,12 @@ from geopool.spatial import STORAGE_SRID, SUBDIVIDE_MAX_VERTICES
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
-# Batches prepared and waiting for the COPY writer thread (see _AheadWriter).
+# Batches prepared and waiting for the COPY thread (see _BatchCopier).
 AHEAD_BATCHES = 2
+COPY_FEATURES = (
+    "COPY boundaries_feature "
+    "(generation_id, name, code, attributes, geometry, is_subdivided) FROM STDIN"
+)
 # shapely type ids: 0 Point, 1 LineString, 3 Polygon, 4 MultiPoint,
 # 5 MultiLineString, 6 MultiPolygon.
 KIND_TYPE_IDS = {
@@ -157,12 +160,7 @@ def features_copy(
         connection.cursor() as wrapper,
     ):
         geometry_name = meta.get("geometry_name") or "wkb_geometry"
-        with wrapper.cursor.copy(
-            "COPY boundaries_feature "
-            "(generation_id, name, code, attributes, geometry, is_subdivided) "
-            "FROM STDIN",
-            writer=_AheadWriter(wrapper.cursor),
-        ) as copy:
+        with _BatchCopier(wrapper.cursor, COPY_FEATURES) as copy:
             for values, geometries in _batches(reader, source, columns, geometry_name):
                 batch = _prepare_batch(
                     geometries,
@@ -539,47 +537,53 @@ def _subdivide(generation_id):
         )
 
 
-class _AheadWriter(LibpqWriter):
-    """COPY data sent from a worker thread, at most AHEAD_BATCHES writes ahead.
+class _BatchCopier:
+    """Runs one COPY per batch in a worker thread, at most AHEAD_BATCHES behind.
 
-    The server parses and indexes one batch while Python prepares the next.
-    psycopg's QueuedLibpqWriter does the same with a queue of up to 128 MB;
-    the server indexes more slowly than the import prepares rows, so that
-    queue would fill and the import's memory would follow the file's size.
+    The server parses and indexes a batch, and checks its foreign key at
+    the end of its COPY, while the import prepares the next batches. (In a
+    single COPY the foreign keys of all rows are checked at its end, after
+    the last row arrived: a third of the server's work, done while the
+    import only waits.) The queue is short so that memory does not follow
+    the file's size when the server is the slower side.
     """
 
-    def __init__(self, cursor, ahead=AHEAD_BATCHES):
-        super().__init__(cursor)
+    def __init__(self, cursor, statement, ahead=AHEAD_BATCHES):
+        self._cursor = cursor
+        self._statement = statement
         self._blocks = queue.Queue(maxsize=ahead)
         self._worker = None
         self._error = None
 
-    def _send(self):
+    def _run(self):
         try:
             while (block := self._blocks.get()) is not None:
-                super().write(block)
+                with self._cursor.copy(self._statement) as copy:
+                    copy.write(block)
         except BaseException as exc:  # raised again in the main thread
             self._error = exc
-            # Keep taking blocks so that write() and finish() never wait on
-            # a full queue.
+            # Keep taking blocks so that write() and close() never wait on a
+            # full queue.
             while self._blocks.get() is not None:
                 pass
 
-    def write(self, data):
+    def write(self, block):
         if self._worker is None:
             self._worker = threading.Thread(
-                target=self._send, name="copy-writer", daemon=True
+                target=self._run, name="feature-copy", daemon=True
             )
             self._worker.start()
         if self._error is not None:
             raise self._error
-        self._blocks.put(data)
+        self._blocks.put(block)
 
-    def finish(self, exc=None):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, exc, traceback):
         if self._worker is not None:
             self._blocks.put(None)
             self._worker.join()
             self._worker = None
         if self._error is not None and exc is None:
             raise self._error
-        super().finish(exc)

@@ -245,8 +245,9 @@ def layer_import(
         with transaction.atomic():
             # An import can be re-run; a crash losing only its own last
             # transaction is acceptable, waiting on each WAL flush is not.
-            # Foreign keys are checked as rows arrive, while the client
-            # prepares the next batch, rather than all at once at commit.
+            # Foreign keys are checked at the end of each batch's COPY,
+            # while the client prepares the next batch, rather than all at
+            # once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
