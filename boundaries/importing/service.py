@@ -19,6 +19,7 @@ import hashlib
 import logging
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,6 +208,11 @@ def layer_import(
     jurisdiction = _jurisdiction_settings()
     district_layer = jurisdiction.get("district_layer", "")
 
+    # The file's checksum is computed while it is opened and described
+    # (hashlib lets go of the interpreter lock on large blocks).
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
+    checksum = hashing.submit(checksum_of, path)
+    hashing.shutdown(wait=False)
     source = source_open(path, source_layer=source_layer, encoding=encoding)
     report = ImportReport(
         layer=layer_code,
@@ -226,7 +232,7 @@ def layer_import(
     )
     report.source_crs = crs_label(crs)
     report.warnings += source.warnings
-    report.checksum = checksum_of(path)
+    report.checksum = checksum.result()
     same = Generation.objects.filter(
         layer__code=layer_code, source_checksum=report.checksum
     ).first()
