@@ -3,10 +3,12 @@
 Features are read in Arrow batches (pyogrio), so memory stays flat however
 large the file is; each batch is reprojected once to the storage SRID with
 x = easting/longitude whatever the axis order of the source CRS
-(``always_xy``), checked and repaired with vectorised shapely calls, and
-written with PostgreSQL's COPY. Subdivided parts for lookups are built in
-SQL after the load (PERFORMANCE.md: COPY ~200k rows/s against ~4k for the
-ORM; LayerMapping is not the path for large layers).
+(``always_xy``), checked and repaired with vectorised shapely calls, turned
+into COPY text a whole column at a time (Arrow compute), and written with
+PostgreSQL's COPY, one statement per batch, from a worker thread that the
+next batches wait for in a short queue. Subdivided parts for lookups are
+built in SQL after the load (PERFORMANCE.md: COPY ~200k rows/s against ~4k
+for the ORM; LayerMapping is not the path for large layers).
 """
 
 import logging
