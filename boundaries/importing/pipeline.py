@@ -13,6 +13,7 @@ for the ORM; LayerMapping is not the path for large layers).
 
 import logging
 import queue
+import struct
 import threading
 import unicodedata
 from dataclasses import dataclass
@@ -338,13 +339,9 @@ def _attributes_json(values, attributes, n):
 _HEX_DIGITS = np.frombuffer(b"0123456789ABCDEF", dtype=np.uint8)
 
 
-def _hex_wkb(geometries):
-    """Hex EWKB (with the SRID) of ``geometries``, as an Arrow text array."""
-    if not len(geometries):
-        return pyarrow.array([], pyarrow.string())
-    binary = pyarrow.array(
-        shapely.to_wkb(geometries, include_srid=True), pyarrow.binary()
-    )
+def _hex(wkb):
+    """WKB bytes (an array of ``bytes``) as upper-case hex, an Arrow text array."""
+    binary = pyarrow.array(wkb, pyarrow.binary())
     offsets = np.frombuffer(binary.buffers()[1], dtype=np.int32)
     offsets = offsets[binary.offset : binary.offset + len(binary) + 1]
     data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)
@@ -356,6 +353,29 @@ def _hex_wkb(geometries):
         len(binary),
         pyarrow.py_buffer((2 * (offsets - offsets[0])).astype(np.int32)),
         pyarrow.py_buffer(digits),
+    )
+
+
+def _hex_ewkb(geometries, srid=STORAGE_SRID):
+    """Hex EWKB of ``geometries`` with ``srid``, as an Arrow text array.
+
+    Little-endian WKB has the type in bytes 1-4, its high byte last; EWKB
+    sets the SRID flag (0x20) in that byte and puts the SRID after it.
+    Splicing both into the hex text costs far less than giving each
+    geometry its SRID first (``shapely.set_srid`` copies every geometry).
+    """
+    if not len(geometries):
+        return pyarrow.array([], pyarrow.string())
+    hexes = _hex(shapely.to_wkb(geometries, byte_order=1))
+    if not pc.all(pc.equal(pc.utf8_slice_codeunits(hexes, 8, 10), "00")).as_py():
+        # Flags already in the high byte (Z, M): let GEOS write it.
+        with_srid = shapely.set_srid(geometries, srid)
+        return _hex(shapely.to_wkb(with_srid, byte_order=1, include_srid=True))
+    return pc.binary_join_element_wise(
+        pc.utf8_slice_codeunits(hexes, 0, 8),
+        "20" + struct.pack("<I", srid).hex().upper(),
+        pc.utf8_slice_codeunits(hexes, 10),
+        "",
     )
 
 
@@ -496,20 +516,19 @@ def _prepare_batch(
     _check_all_lengths(labels, codes, rows, start)
     attrs = _attributes_json(values, attributes, len(rows))
 
-    kept = shapely.set_srid(geometries, STORAGE_SRID)
-    if province is not None and len(kept):
-        outside = ~shapely.intersects(province, kept)
+    if province is not None and len(geometries):
+        outside = ~shapely.intersects(province, geometries)
         for at in np.flatnonzero(outside):
             report.outside_count += 1
             if len(report.outside) < LISTED_MAX:
-                point = shapely.point_on_surface(kept[at])
+                point = shapely.point_on_surface(geometries[at])
                 report.outside.append((labels[int(at)].as_py(), point.x, point.y))
     return _Batch(
         names=labels,
         codes=codes,
         attributes=attrs,
-        geometries=_hex_wkb(kept),
-        large=shapely.get_num_coordinates(kept) > SUBDIVIDE_MAX_VERTICES,
+        geometries=_hex_ewkb(geometries),
+        large=shapely.get_num_coordinates(geometries) > SUBDIVIDE_MAX_VERTICES,
         z_count=z_count,
     )
 
