@@ -583,8 +583,8 @@ class _BatchCopier:
                     copy.write(block)
         except BaseException as exc:  # raised again in the main thread
             self._error = exc
-            # Keep taking blocks so that write() and close() never wait on a
-            # full queue.
+            # Keep taking blocks so that neither write() nor leaving the
+            # block waits on a full queue.
             while self._blocks.get() is not None:
                 pass
 
