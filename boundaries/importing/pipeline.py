@@ -37,6 +37,10 @@ from geopool.spatial import STORAGE_SRID, SUBDIVIDE_MAX_VERTICES
 logger = logging.getLogger(__name__)
 
 BATCH_SIZE = 10_000
+# A batch whose geometries take more WKB bytes than this is cut into pieces,
+# so that a COPY block (the WKB about twice over, as hex) stays small however
+# detailed the features are.
+BATCH_BYTES = 16 << 20
 # Batches prepared and waiting for the COPY thread (see _BatchCopier).
 AHEAD_BATCHES = 2
 COPY_FEATURES = (
@@ -224,10 +228,11 @@ def _batches(reader, source, columns, geometry_name):
     Reading and decoding failures become a clear refusal.
     """
     try:
-        for batch in reader:
-            values = {c: _clean_text(batch.column(c)) for c in columns}
-            wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
-            yield values, shapely.from_wkb(wkb)
+        for whole in reader:
+            for batch in _pieces(whole, geometry_name):
+                values = {c: _clean_text(batch.column(c)) for c in columns}
+                wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
+                yield values, shapely.from_wkb(wkb)
     except (UnicodeDecodeError, pyarrow.ArrowInvalid) as exc:
         if isinstance(exc, pyarrow.ArrowInvalid) and "utf8" not in str(exc).lower():
             raise ImportRefused(
@@ -243,6 +248,23 @@ def _batches(reader, source, columns, geometry_name):
         raise ImportRefused(
             f"{source.path.name}: reading stopped: {str(exc).splitlines()[0]}"
         ) from exc
+
+
+def _pieces(batch, geometry_name):
+    """``batch`` cut into runs of rows with at most BATCH_BYTES of WKB each
+    (a single larger feature makes a piece of its own)."""
+    wkb = batch.column(geometry_name)
+    if wkb.nbytes <= BATCH_BYTES:
+        yield batch
+        return
+    ends = np.cumsum(pc.fill_null(pc.binary_length(wkb), 0).to_numpy())
+    start = 0
+    while start < len(ends):
+        base = ends[start - 1] if start else 0
+        stop = int(np.searchsorted(ends, base + BATCH_BYTES, side="right"))
+        stop = max(stop, start + 1)
+        yield batch.slice(start, stop - start)
+        start = stop
 
 
 # -- one batch, column by column ------------------------------------------------
@@ -346,6 +368,10 @@ def _hex(wkb):
     offsets = offsets[binary.offset : binary.offset + len(binary) + 1]
     data = np.frombuffer(binary.buffers()[2], dtype=np.uint8)
     data = data[offsets[0] : offsets[-1]]
+    if 2 * data.size > np.iinfo(np.int32).max:
+        # Only a single feature of over 1 GB (pieces are cut smaller), more
+        # than PostgreSQL stores in one value.
+        raise ImportRefused("a feature of the file is too large to store (over 1 GB)")
     digits = np.empty(2 * data.size, dtype=np.uint8)
     digits[0::2] = _HEX_DIGITS[data >> 4]
     digits[1::2] = _HEX_DIGITS[data & 15]

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 import geopandas as gpd
-from shapely.geometry import LineString
+from shapely.geometry import LineString, Point, box
 
 from boundaries.errors import ImportRefused
 from boundaries.importing import pipeline
@@ -89,6 +89,49 @@ def test_features_spread_over_batches_are_stored_exactly(hatay, tmp_path):
         (36.13, 36.2, 36.13, 36.21), abs=1e-9
     )
     assert not any(p["kind"] == "duplicate_code" for p in report.checks)
+
+
+def test_detailed_features_are_cut_into_blocks_of_bounded_size(
+    hatay, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(pipeline, "BATCH_BYTES", 850)
+    blocks = []
+    real = pipeline._copy_block
+
+    def counted(generation_id, batch):
+        blocks.append(batch.count)
+        return real(generation_id, batch)
+
+    monkeypatch.setattr(pipeline, "_copy_block", counted)
+    # 797 bytes of WKB each ring, 93 each box: one ring per block, then the
+    # two boxes together.
+    rings = [Point(36.1 + i / 100, 36.2).buffer(0.003, 12) for i in range(3)]
+    small = [box(36.2 + i / 100, 36.3, 36.205 + i / 100, 36.305) for i in range(2)]
+    data = gpd.GeoDataFrame(
+        {"AD": ["Bir", "İki", "Üç", "Dört", "Beş"], "KOD": ["1", "2", "3", "4", "5"]},
+        geometry=[*rings, *small],
+        crs="EPSG:4326",
+    )
+    path = tmp_path / "parklar.gpkg"
+    data.to_file(path, driver="GPKG", layer="parklar")
+    monkeypatch.setattr(pipeline, "BATCH_SIZE", 10)
+
+    report = layer_import(
+        path,
+        "test-parklar",
+        geometry_kind="polygon",
+        name_field="AD",
+        code_field="KOD",
+        commit=True,
+    )
+
+    assert blocks == [1, 1, 1, 2]
+    stored = {f.code: f for f in Feature.objects.filter(generation=report.generation)}
+    assert [stored[c].name for c in "12345"] == ["Bir", "İki", "Üç", "Dört", "Beş"]
+    assert stored["3"].geometry.num_coords == len(rings[2].exterior.coords)
+    assert stored["5"].geometry.extent == pytest.approx(
+        (36.21, 36.3, 36.215, 36.305), abs=1e-9
+    )
 
 
 def test_codes_repeated_in_different_batches_are_found(hatay, tmp_path):
