@@ -292,6 +292,13 @@ def geopool_layers_delete(url, code=None):
     return None
 
 
+def features_vacuum(url):
+    """VACUUM the feature tables (outside any timing), so that deleted rows
+    are gone from their indexes."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM boundaries_feature, boundaries_featurepart")
+
+
 def geopool_layer_count(url, code):
     """Return (features stored, is active) for the layer's newest generation."""
     with psycopg.connect(url) as conn:
@@ -598,6 +605,20 @@ def machine_info():
     }
 
 
+def _loads(load):
+    if not load:
+        return "—"
+    text = f"{', '.join(map(str, load['start']))} at the start"
+    if load.get("end"):
+        text += f", {', '.join(map(str, load['end']))} at the end"
+    return text + f" ({len(os.sched_getaffinity(0))} cores)"
+
+
+def _load():
+    """The load averages over 1, 5 and 15 minutes, rounded."""
+    return [round(value, 2) for value in os.getloadavg()]
+
+
 def _num(value, fmt):
     return "—" if value is None else format(value, fmt)
 
@@ -664,6 +685,7 @@ def report_markdown(meta, rows):
         f"- software: Python {m['python']}, {m['gdal']}, pyogrio {m['pyogrio']}, "
         f"PostgreSQL {meta['database'].get('postgresql')}, "
         f"PostGIS {meta['database'].get('postgis')}",
+        f"- load average (1, 5, 15 min): {_loads(meta.get('load_average'))}",
         f"- source: synthetic roads (2–6 vertices, 50–500 m) in EPSG:{SOURCE_EPSG}, "
         f"reprojected to EPSG:4326 by both sides; seed {meta['seed']}",
         f"- geopool command: `{meta['geopool_command']}`",
@@ -931,6 +953,9 @@ def run(args, folder):
         "geopool_command": " ".join(["manage.py", *geopool_example[2:]]),
         "ogr_command": " ".join(ogr_command('PG:"…"', example, f"{OGR_PREFIX}N_FMT")),
         "notes": notes,
+        # Other work on the machine slows both sides, and not evenly: a
+        # geopool import keeps two processes busy, ogr2ogr mostly one.
+        "load_average": {"start": _load(), "end": None},
     }
 
     rows = []
@@ -938,6 +963,7 @@ def run(args, folder):
     try:
         for n in args.sizes:
             rows += bench_size(bench, n)
+            meta["load_average"]["end"] = _load()
             write_results(args.output, meta, rows)
     finally:
         cleanup(url)
@@ -1011,10 +1037,17 @@ def _row(n, fmt, size):
 
 
 def _geopool_reset(url, layer):
-    """Start each geopool run from a database without this layer."""
+    """Start each geopool run from a database without this layer.
+
+    The deleted rows are vacuumed away too: ogr2ogr starts each run from a
+    new table, and geopool's runs must not find the index of the features
+    table grown by the dead rows of the runs before them (with autovacuum
+    off, nothing else removes them).
+    """
     error = geopool_layers_delete(url, layer)
     if error:
         log(f"could not delete layer {layer} before the run: {error}")
+    features_vacuum(url)
 
 
 def _geopool_check(url, layer):

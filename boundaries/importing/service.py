@@ -19,6 +19,7 @@ import hashlib
 import logging
 import re
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,6 +67,9 @@ class ImportReport:
     warnings: list = field(default_factory=list)
     outside: list = field(default_factory=list)
     outside_count: int = 0
+    # Whether two features may share a code; False when the stream proved
+    # every code distinct, so the check need not query for repeats.
+    codes_repeat: bool = True
     checks: list = field(default_factory=list)
     impact: dict = field(default_factory=dict)
     generation: Generation | None = None
@@ -204,6 +208,11 @@ def layer_import(
     jurisdiction = _jurisdiction_settings()
     district_layer = jurisdiction.get("district_layer", "")
 
+    # The file's checksum is computed while it is opened and described
+    # (hashlib lets go of the interpreter lock on large blocks).
+    hashing = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checksum")
+    checksum = hashing.submit(checksum_of, path)
+    hashing.shutdown(wait=False)
     source = source_open(path, source_layer=source_layer, encoding=encoding)
     report = ImportReport(
         layer=layer_code,
@@ -223,7 +232,7 @@ def layer_import(
     )
     report.source_crs = crs_label(crs)
     report.warnings += source.warnings
-    report.checksum = checksum_of(path)
+    report.checksum = checksum.result()
     same = Generation.objects.filter(
         layer__code=layer_code, source_checksum=report.checksum
     ).first()
@@ -242,8 +251,9 @@ def layer_import(
         with transaction.atomic():
             # An import can be re-run; a crash losing only its own last
             # transaction is acceptable, waiting on each WAL flush is not.
-            # Foreign keys are checked as rows arrive, while the client
-            # prepares the next batch, rather than all at once at commit.
+            # Foreign keys are checked at the end of each batch's COPY,
+            # while the client prepares the next batch, rather than all at
+            # once at commit.
             with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL synchronous_commit = off")
                 cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
@@ -262,7 +272,11 @@ def layer_import(
             report.checks = [
                 p.as_dict()
                 for p in checks_run(
-                    generation, jurisdiction, report.outside, report.outside_count
+                    generation,
+                    jurisdiction,
+                    report.outside,
+                    report.outside_count,
+                    codes_repeat=report.codes_repeat,
                 )
             ]
             if generation.layer.is_boundary:

@@ -163,7 +163,7 @@ def _codec(name):
 
 def _raw_texts(source):
     """Bytes of the first text values, read without decoding (latin-1 is 1:1)."""
-    frame = pyogrio.read_dataframe(
+    _, table = pyogrio.read_arrow(
         source.gdal_path,
         layer=source.layer or None,
         encoding="latin1",
@@ -172,8 +172,8 @@ def _raw_texts(source):
     )
     return [
         value.encode("latin1")
-        for column in frame.columns
-        for value in frame[column]
+        for column in table.columns
+        for value in column.to_pylist()
         if isinstance(value, str)
     ]
 
