@@ -13,6 +13,8 @@ def navigation(request):
             "triage": has_role(user, COORDINATOR, ADMINISTRATOR),
             "planning": has_role(user, PLANNER),
             "rules": is_staff_member(user),
+            "inbox": is_staff_member(user)
+            and (can(user, "work_request") or can(user, "coordinate_pool")),
             "console": is_staff_member(user) and can(user, "enter_call"),
         }
     }
