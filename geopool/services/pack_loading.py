@@ -53,7 +53,11 @@ def _upsert(model, rows, key, values_of, summary_key, summary, lookup=None):
 
 
 def apply_pack(pack):
+    from geopool.roles import roles_ensure
+
     summary = {}
+    # The staff roles and their permissions exist wherever a pack is loaded.
+    roles_ensure()
     Jurisdiction.objects.update_or_create(
         code=pack.code,
         defaults={

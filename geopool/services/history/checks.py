@@ -270,7 +270,7 @@ def _moments(texts, name, lookups):
             offset = moment.utcoffset()
             moment = moment.replace(tzinfo=None)
             plain = False
-        if not MIN_YEAR <= moment.year <= now.year:
+        if moment.year < MIN_YEAR:
             out.append(
                 (
                     None,
@@ -278,6 +278,9 @@ def _moments(texts, name, lookups):
                     f"from {MIN_YEAR} to now",
                 )
             )
+            continue
+        if moment.year > now.year:
+            out.append((None, f"{name} {value.strip()} is in the future"))
             continue
         if moment.tzinfo is None and _in_gap(zone, moment):
             out.append(

@@ -32,7 +32,6 @@ from geopool.models import (
 )
 from geopool.open311.notices import service_notice
 from geopool.services.intake import Intake, request_create
-from geopool.services.notify import tracking_url
 from geopool.services.photos import MAX_BYTES, PhotoRefused, photo_store
 from geopool.tracking import tracking_code_normalize
 from geopool.web.public import ratelimit
@@ -238,7 +237,8 @@ def request_received(request, code):
         "category": found.category.name,
         "owner_to": to_body(owner) if owner else "",
         "owner": owner,
-        "tracking_link": request.build_absolute_uri(tracking_url(found)),
+        # The address the citizen used to reach this page.
+        "tracking_link": request.build_absolute_uri(f"/t/{found.tracking_code}"),
         "notice": service_notice(found.category),
     }
     return render(request, "public/received.html", context)
