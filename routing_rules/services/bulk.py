@@ -64,12 +64,23 @@ _OWNERS = """
 
 
 _NULL = "\\N"
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
 def _text(value):
-    """A value in COPY's text format (backslash, tab and newlines escaped)."""
-    return value.translate(_ESCAPES)
+    """A value in COPY's text format (backslash, tab and newlines escaped).
+
+    ``str.replace`` behind an ``in`` test: ``str.translate`` with a dict maps
+    non-ASCII text (every Turkish explanation) character by character.
+    """
+    if "\\" in value:
+        value = value.replace("\\", "\\\\")
+    if "\t" in value:
+        value = value.replace("\t", "\\t")
+    if "\n" in value:
+        value = value.replace("\n", "\\n")
+    if "\r" in value:
+        value = value.replace("\r", "\\r")
+    return value
 
 
 @dataclass
