@@ -53,6 +53,11 @@ class Outcome:
     explanation_tr: str
     explanation_en: str
     trace: list = field(default_factory=list)
+    # The owner as the routing context knows it (no database read).
+    owner_code: str = ""
+    owner_name: str = ""
+    department_code: str = ""
+    department_name: str = ""
     is_urgent: bool = False
     service_notice: str = ""
     place: Place | None = None
@@ -127,6 +132,10 @@ def outcome_from(routed, context, category_code):
         explanation_tr=routed.explanation_tr,
         explanation_en=routed.explanation_en,
         trace=routed.trace,
+        owner_code=routed.owner_body,
+        owner_name=context.bodies[routed.owner_body].name,
+        department_code=department.code if department else "",
+        department_name=department.name if department else "",
         is_urgent=category.is_emergency,
         service_notice=notice,
         place=routed.place,

@@ -51,13 +51,12 @@ def _date(raw):
 
 
 def decision_json(outcome):
-    department = outcome.owner_department
     return {
         "owner": {
-            "body": outcome.owner_body.code,
-            "name": outcome.owner_body.name,
-            "department": department.code if department else None,
-            "department_name": department.name if department else None,
+            "body": outcome.owner_code,
+            "name": outcome.owner_name,
+            "department": outcome.department_code or None,
+            "department_name": outcome.department_name or None,
         },
         "rule": outcome.rule_code or None,
         "rule_set_version": outcome.rule_set_version,
