@@ -9,19 +9,14 @@ say which, in JSON.
 """
 
 import logging
-from datetime import timedelta
 from functools import wraps
 
 from django.http import JsonResponse
-from django.utils import timezone
 
 from geopool.models import ApiKey
 from geopool.web.access import is_staff_member
 
 logger = logging.getLogger(__name__)
-
-# last_used_at is refreshed at most this often, so that reads do not write.
-TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _presented_key(request):
@@ -60,9 +55,7 @@ def staff_or_key(view):
                     "the API key is unknown or revoked; ask the pool coordinator "
                     "for a new one",
                 )
-            now = timezone.now()
-            if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-                ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+            key.touch()
             request.api_key = key
         elif not is_staff_member(request.user):
             return json_error(

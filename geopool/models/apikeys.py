@@ -8,6 +8,7 @@ prefix finds the row and is safe to show. A revoked key stops working at once.
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils import timezone
 from geopool.models.bodies import Body
 
 KEY_PREFIX_LENGTH = 8
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def hash_secret(secret):
@@ -70,6 +72,17 @@ class ApiKey(models.Model):
         if not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
             return None
         return key
+
+    def touch(self, now=None):
+        """Record that the key was used, at most once a minute.
+
+        Every client of a key would otherwise queue on this one row for each
+        call it makes.
+        """
+        now = now or timezone.now()
+        if self.last_used_at is None or now - self.last_used_at > TOUCH_EVERY:
+            ApiKey.objects.filter(pk=self.pk).update(last_used_at=now)
+            self.last_used_at = now
 
     def revoke(self):
         self.revoked_at = timezone.now()

@@ -10,9 +10,7 @@ description says which.
 """
 
 import logging
-from datetime import timedelta
 
-from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -24,7 +22,6 @@ from geopool.open311.messages import API_KEY_INVALID, API_KEY_MISSING
 logger = logging.getLogger(__name__)
 
 API_KEY_FIELD = "api_key"
-TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _plaintext(request):
@@ -59,11 +56,7 @@ class ApiKeyAuthentication(BaseAuthentication):
                 "open311: refused api_key with prefix %s", _prefix(plaintext)
             )
             raise AuthenticationFailed(API_KEY_INVALID)
-        # At most once a minute: every client of a key would otherwise queue
-        # on that one row for each post.
-        now = timezone.now()
-        if key.last_used_at is None or now - key.last_used_at > TOUCH_EVERY:
-            ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.touch()
         return (None, key)
 
 
