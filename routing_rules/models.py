@@ -15,10 +15,18 @@ else claimed to the district municipality whose boundary covers the point.
 
 A *decision* is append-only: re-routing stores a new one and marks the old
 one as no longer current (``is_current``); nothing else ever changes.
+
+What many decisions share — the generations consulted, the trace of the
+rules looked at and both explanation sentences — is a *decision shape*,
+stored once and named by the digest of its content. A decision reads them
+through its shape (``decision.trace``, ``decision.explanation_tr`` ... are
+the shape's), so a million historic requests routed to the district
+municipality by the same rule hold one copy of the sentence, not a million.
 """
 
+import orjson
 from django.contrib.postgres.fields import ArrayField
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 
 from geopool.models import Body, Department, ServiceRequest
@@ -159,6 +167,94 @@ class Delegation(models.Model):
         return self.code
 
 
+# The digest of a shape's content, computed by the database from the stored
+# values (so every writer names the same content the same way). Parameters:
+# generations and trace as JSON text, then both sentences.
+SHAPE_DIGEST_SQL = "md5(jsonb_build_array({g}, {t}, {tr}, {en})::text)::uuid"
+
+_SHAPE_ID_SQL = f"""
+    WITH v AS (SELECT %s::jsonb AS g, %s::jsonb AS t, %s::text AS tr, %s::text AS en),
+    d AS (SELECT {SHAPE_DIGEST_SQL.format(g="g", t="t", tr="tr", en="en")} AS digest,
+                 g, t, tr, en FROM v),
+    ins AS (
+        INSERT INTO routing_rules_decisionshape
+            (digest, generations, trace, explanation_tr, explanation_en)
+        SELECT digest, g, t, tr, en FROM d
+        ON CONFLICT (digest) DO NOTHING
+        RETURNING id
+    )
+    SELECT id FROM ins
+    UNION ALL
+    SELECT s.id FROM routing_rules_decisionshape s JOIN d ON s.digest = d.digest
+    LIMIT 1
+"""
+
+
+class DecisionShape(models.Model):
+    """The generations, trace and sentences that decisions share; never changed.
+
+    ``digest`` is the md5 of the content as the database prints it
+    (``SHAPE_DIGEST_SQL``): storing the same content again finds the row
+    already there.
+    """
+
+    digest = models.UUIDField(unique=True, editable=False)
+    # {layer code: generation number} for every layer consulted.
+    generations = models.JSONField(default=dict)
+    # Every rule looked at, in order, with what happened (matched, no match,
+    # dormant, out of its dates, ...) and the delegation applied, if any.
+    trace = models.JSONField(default=list)
+    explanation_tr = models.TextField()
+    explanation_en = models.TextField()
+
+    def __str__(self):
+        return self.explanation_en
+
+    @classmethod
+    def id_for(cls, generations, trace, explanation_tr, explanation_en):
+        """The id of the shape with this content, stored now if it is new."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _SHAPE_ID_SQL,
+                [
+                    orjson.dumps(generations).decode(),
+                    orjson.dumps(trace).decode(),
+                    explanation_tr,
+                    explanation_en,
+                ],
+            )
+            return cursor.fetchone()[0]
+
+
+class DecisionManager(models.Manager):
+    # A decision's sentences and trace live in its shape: read them together.
+    def get_queryset(self):
+        return super().get_queryset().select_related("shape")
+
+
+def _shape_part(name, empty):
+    def read(self):
+        pending = self.__dict__.get("_shape_values")
+        if pending is not None and name in pending:
+            return pending[name]
+        if self.shape_id is None:
+            return empty()
+        return getattr(self.shape, name)
+
+    def write(self, value):
+        pending = self.__dict__.setdefault("_shape_values", {})
+        if not pending and self.shape_id is not None:
+            # Changing one part keeps the others of the current shape.
+            for part in DECISION_SHAPE_PARTS:
+                pending[part] = getattr(self.shape, part)
+        pending[name] = value
+
+    return property(read, write, doc=f"The decision's {name} (from its shape).")
+
+
+DECISION_SHAPE_PARTS = ("generations", "trace", "explanation_tr", "explanation_en")
+
+
 class Decision(models.Model):
     request = models.ForeignKey(
         ServiceRequest, on_delete=models.CASCADE, related_name="decisions"
@@ -196,17 +292,26 @@ class Decision(models.Model):
     )
     rule_code = models.CharField(max_length=100, blank=True)
     rule_set_version = models.PositiveIntegerField(null=True, blank=True)
-    # {layer code: generation number} for every layer consulted.
-    generations = models.JSONField(default=dict)
     # [{"body": code, "feature": name, "code": code, "distance_m": 12.3}, ...]
     candidates = models.JSONField(default=list)
     flags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
-    # Every rule looked at, in order, with what happened (matched, no match,
-    # dormant, out of its dates, ...) and the delegation applied, if any.
-    trace = models.JSONField(default=list)
-    explanation_tr = models.TextField()
-    explanation_en = models.TextField()
+    # Generations, trace and both sentences (``DecisionShape``); shapes are
+    # never deleted, so no database constraint checks the reference again.
+    shape = models.ForeignKey(
+        DecisionShape,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
+        db_index=False,
+    )
     is_current = models.BooleanField(default=True)
+
+    generations = _shape_part("generations", dict)
+    trace = _shape_part("trace", list)
+    explanation_tr = _shape_part("explanation_tr", str)
+    explanation_en = _shape_part("explanation_en", str)
+
+    objects = DecisionManager()
 
     class Meta:
         ordering = ["request", "-decided_at", "-id"]
@@ -220,3 +325,13 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.request} → {self.owner_body.code}"
+
+    def save(self, *args, **kwargs):
+        pending = self.__dict__.pop("_shape_values", None)
+        if pending is not None or self.shape_id is None:
+            values = {part: getattr(self, part) for part in DECISION_SHAPE_PARTS}
+            values.update(pending or {})
+            self.shape_id = DecisionShape.id_for(**values)
+            # Drop a cached shape of other content; the next read loads it.
+            self._state.fields_cache.pop("shape", None)
+        super().save(*args, **kwargs)

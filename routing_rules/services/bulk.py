@@ -29,6 +29,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from routing_rules.context import live_context
+from routing_rules.models import SHAPE_DIGEST_SQL
 
 logger = logging.getLogger(__name__)
 
@@ -51,9 +52,30 @@ OWNER_KEPT = "owner_kept"
 
 _COLUMNS = (
     "request_id, decided_at, owner_body_id, owner_department_id, rule_id, "
-    "rule_code, rule_set_version, generations, candidates, flags, trace, "
-    "explanation_tr, explanation_en, is_current"
+    "rule_code, rule_set_version, candidates, flags, shape_id, is_current"
 )
+
+# Shapes new to this call: COPYed beside the table, stored where their
+# digest is new, and read back with their ids (``n``: their position).
+_SHAPES_TEMP = (
+    "CREATE TEMP TABLE IF NOT EXISTS _bulk_shape (n integer, generations jsonb, "
+    "trace jsonb, explanation_tr text, explanation_en text) ON COMMIT DROP"
+)
+_SHAPE_DIGEST = SHAPE_DIGEST_SQL.format(
+    g="b.generations", t="b.trace", tr="b.explanation_tr", en="b.explanation_en"
+)
+_SHAPES_STORE = f"""
+    INSERT INTO routing_rules_decisionshape
+        (digest, generations, trace, explanation_tr, explanation_en)
+    SELECT {_SHAPE_DIGEST}, b.generations, b.trace, b.explanation_tr,
+           b.explanation_en
+    FROM _bulk_shape b
+    ON CONFLICT (digest) DO NOTHING
+"""
+_SHAPES_READ = f"""
+    SELECT b.n, s.id FROM _bulk_shape b
+    JOIN routing_rules_decisionshape s ON s.digest = {_SHAPE_DIGEST}
+"""
 
 _OWNERS = """
     UPDATE geopool_servicerequest r
@@ -81,6 +103,27 @@ def _text(value):
     if "\r" in value:
         value = value.replace("\r", "\\r")
     return value
+
+
+def _shapes_store(new_shapes):
+    """Store the shapes ``{key: n}`` that are new; returns {key: shape id}."""
+    keys = list(new_shapes)
+    with connection.cursor() as cursor:
+        cursor.execute(_SHAPES_TEMP)
+        cursor.execute("TRUNCATE _bulk_shape")
+        with cursor.copy("COPY _bulk_shape FROM STDIN") as copy:
+            for start in range(0, len(keys), 5000):
+                copy.write(
+                    "".join(
+                        f"{new_shapes[key]}\t{_text(key[0])}\t{_text(key[1])}\t"
+                        f"{_text(key[2])}\t{_text(key[3])}\n"
+                        for key in keys[start : start + 5000]
+                    )
+                )
+        cursor.execute(_SHAPES_STORE)
+        cursor.execute(_SHAPES_READ)
+        found = dict(cursor.fetchall())
+    return {key: found[n] for key, n in new_shapes.items()}
 
 
 @dataclass
@@ -119,11 +162,12 @@ def route_stored(
     # collector would rescan them again and again (none of them form cycles).
     collecting = gc.isenabled()
     gc.disable()
+    shapes = {}  # (generations, trace, tr, en) as text -> shape id
     try:
         with transaction.atomic():
             for start in range(0, len(ids), batch):
                 chunk = ids[start : start + batch].tolist()
-                _route_chunk(context, chunk, at, keep_owner, result, fresh)
+                _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes)
                 bar.update(len(chunk))
     finally:
         if collecting:
@@ -138,7 +182,7 @@ def route_stored(
     return result
 
 
-def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
+def _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes):
     from routing_rules.engine import route
 
     with connection.cursor() as cursor:
@@ -153,7 +197,8 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
     )
     decided_at = at.isoformat()
     json_of = {}  # generations dicts are shared per category: dump each once
-    lines, ids, owners = [], [], []
+    heads, shape_keys, ids, owners = [], [], [], []
+    new_shapes = {}
     for row, routed in zip(rows, decided, strict=True):
         if routed.error:
             result.refused[row[0]] = routed.error
@@ -163,11 +208,19 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
         department_id = department.id if department else None
         generations = json_of.get(id(routed.generations))
         if generations is None:
-            generations = json_of[id(routed.generations)] = _text(
-                orjson.dumps(routed.generations).decode()
-            )
+            generations = json_of[id(routed.generations)] = orjson.dumps(
+                routed.generations
+            ).decode()
         flags = [*routed.flags, OWNER_KEPT] if keep_owner else routed.flags
-        lines.append(
+        key = (
+            generations,
+            orjson.dumps(routed.trace).decode(),
+            routed.explanation_tr,
+            routed.explanation_en,
+        )
+        if key not in shapes and key not in new_shapes:
+            new_shapes[key] = len(new_shapes)
+        heads.append(
             "\t".join(
                 (
                     str(row[0]),
@@ -177,16 +230,12 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
                     _NULL if routed.rule_id is None else str(routed.rule_id),
                     _text(routed.rule_code),
                     version,
-                    generations,
                     _text(orjson.dumps(routed.candidates).decode()),
                     "{" + ",".join(flags) + "}",
-                    _text(orjson.dumps(routed.trace).decode()),
-                    _text(routed.explanation_tr),
-                    _text(routed.explanation_en),
-                    "t",
                 )
             )
         )
+        shape_keys.append(key)
         ids.append(row[0])
         owners.append(
             (
@@ -200,6 +249,11 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh=False):
         result.routed += 1
         result.triage += routed.needs_triage
         result.owners[routed.owner_body] = result.owners.get(routed.owner_body, 0) + 1
+    if new_shapes:
+        shapes.update(_shapes_store(new_shapes))
+    lines = [
+        f"{head}\t{shapes[key]}\tt" for head, key in zip(heads, shape_keys, strict=True)
+    ]
     with connection.cursor() as cursor:
         if not fresh:
             cursor.execute(_RETIRE, [ids])

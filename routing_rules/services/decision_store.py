@@ -14,7 +14,7 @@ def decision_record(request, outcome, *, actor=None, actor_label=""):
     """
     with transaction.atomic():
         previous = (
-            Decision.objects.select_for_update()
+            Decision.objects.select_for_update(of=("self",))
             .filter(request=request, is_current=True)
             .first()
         )

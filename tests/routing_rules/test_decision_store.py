@@ -1,12 +1,12 @@
 """Decisions and events are append-only; re-routing adds a decision."""
 
 import pytest
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from geopool.models import Category, Event
 from geopool.services.intake import Intake, request_create
 from routing_rules.decide import decide
-from routing_rules.models import Decision
+from routing_rules.models import Decision, DecisionShape
 from routing_rules.services.decision_store import decision_record
 
 ANTAKYA = (36.1603, 36.2021)
@@ -62,9 +62,51 @@ def test_rerouting_stores_a_new_decision_beside_the_old(routed):
 def test_decision_cannot_be_edited_or_deleted(routed):
     decision = routed.decisions.get()
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        Decision.objects.filter(pk=decision.pk).update(explanation_tr="değişti")
+        Decision.objects.filter(pk=decision.pk).update(rule_code="değişti")
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         Decision.objects.filter(pk=decision.pk).delete()
+
+
+def test_a_decision_shape_cannot_be_edited_or_deleted(routed):
+    shape = routed.decisions.get().shape
+    refused = "decisionshape is append-only"
+    with pytest.raises(DatabaseError, match=f"{refused}: UPDATE"), transaction.atomic():
+        DecisionShape.objects.filter(pk=shape.pk).update(explanation_tr="değişti")
+    with (
+        pytest.raises(DatabaseError, match=f"{refused}: DELETE"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            "DELETE FROM routing_rules_decisionshape WHERE id = %s", [shape.pk]
+        )
+
+
+def test_decisions_with_the_same_trace_and_sentences_share_one_shape(routed):
+    second = request_create(
+        Intake(
+            category=Category.objects.get(code="COP"),
+            channel="phone",
+            lon=36.1610,
+            lat=36.2030,
+            location_source="given",
+            description="Çöp alınmadı",
+        )
+    ).request
+    first, other = routed.decisions.get(), second.decisions.get()
+    assert first.shape_id == other.shape_id
+    assert other.explanation_tr == (
+        "Çöp toplama ve konteyner, Antakya ilçe sınırı içinde, kural "
+        "ILCE-HIZMETLERI: Antakya Belediyesi"
+    )
+    assert DecisionShape.objects.count() == 1
+    # Another category, another sentence: a second shape.
+    decision_record(second, decide((36.1610, 36.2030), "SU"))
+    assert DecisionShape.objects.count() == 2
+    assert second.decisions.get(is_current=True).explanation_en == (
+        "Water fault or outage, inside the Antakya district boundary, rule "
+        "SU-KANAL-HATSU: Hatay Su ve Kanalizasyon İdaresi (HATSU)"
+    )
 
 
 def test_two_current_decisions_are_impossible(routed):
