@@ -437,3 +437,96 @@ def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_
         ),
         (5, "requested_datetime 9999-12-31T23:59-14:00 is in the future"),
     ]
+
+
+def test_an_oversized_field_is_reported_for_its_line_and_the_rest_imported(
+    hatay, history_csv
+):
+    limit = csv.field_size_limit()
+    path = history_csv(
+        [row("crm-1"), row("crm-2", description="ç" * (limit + 1)), row("crm-3")]
+    )
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == [
+        (
+            3,
+            f"a field is longer than {limit:,} characters, the most a field may "
+            "hold; shorten it (or close a quote left open)",
+        )
+    ]
+    stored = ServiceRequest.objects.values_list("external_id", flat=True)
+    assert sorted(stored) == ["crm-1", "crm-3"]
+
+
+def test_an_unterminated_quote_is_reported_with_the_rows_it_hides(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [row("crm-1")])
+    good = StringIO()
+    csv.writer(good).writerows(
+        [[row(f"crm-{n}").get(column, "") for column in HEADER] for n in (3, 5)]
+    )
+    third, fifth = good.getvalue().splitlines()
+    with path.open("a", encoding="utf-8") as handle:
+        # Line 3 opens a quote in its description; line 4 is a whole row that
+        # the open field swallows; line 5 closes the quote.
+        handle.write(third.replace("Çöp konteyneri dolu", '"Çöp konteyneri') + "\n")
+        handle.write(fifth.replace("crm-5", "crm-4") + "\n")
+        handle.write('dolu",closed,2015-01-15 12:00,,HBB,crm-6,\n')
+        handle.write(fifth + "\n")
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == [
+        (
+            3,
+            "a quote opened on line 3 closes only on line 5, so line(s) 4, which "
+            "read as rows of their own, became part of one field; close the quote "
+            '(a quote inside a field is written twice: "")',
+        )
+    ]
+    stored = ServiceRequest.objects.values_list("external_id", flat=True)
+    assert sorted(stored) == ["crm-1", "crm-5"]
+
+
+def test_a_description_on_several_lines_is_kept_whole(hatay, history_csv):
+    path = history_csv([row("crm-1", description="Çöp konteyneri\ndolu, taşıyor")])
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == []
+    stored = ServiceRequest.objects.get(external_id="crm-1")
+    assert stored.description == "Çöp konteyneri\ndolu, taşıyor"
+
+
+def test_fractions_of_seconds_are_kept_and_finer_ones_refused(hatay, history_csv):
+    path = history_csv(
+        [
+            row("crm-1", requested_datetime="2015-01-15 12:00:00.123456"),
+            row("crm-2", requested_datetime="2015-01-15T12:00:00,5+02:00"),
+            row("crm-3", requested_datetime="2015-01-15 12:00:00.1234567"),
+            row("crm-4", requested_datetime="2015-01-15T12:00:00+02:00:00.5"),
+        ]
+    )
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == [
+        (
+            4,
+            "requested_datetime 2015-01-15 12:00:00.1234567 has 7 digits after the "
+            "seconds; at most 6 (microseconds) are stored, e.g. 2015-01-15 "
+            "12:00:00.123456",
+        ),
+        (
+            5,
+            "requested_datetime 2015-01-15T12:00:00+02:00:00.5 has a UTC offset "
+            "with a fraction of a second; write the offset in whole seconds, e.g. "
+            "+03:00",
+        ),
+    ]
+    times = dict(ServiceRequest.objects.values_list("external_id", "requested_at"))
+    assert times == {
+        "crm-1": datetime(2015, 1, 15, 10, 0, 0, 123456, tzinfo=UTC),
+        "crm-2": datetime(2015, 1, 15, 10, 0, 0, 500000, tzinfo=UTC),
+    }

@@ -155,7 +155,9 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
             disable=not progress,
             mininterval=0.5,
         )
-        chunks = _checked(records(reader, width, chunk, path.name), positions, run)
+        chunks = _checked(
+            records(reader, width, chunk, path.name, lines), positions, run
+        )
         for checked, malformed, count in _ahead(chunks):
             run.chunk(checked, malformed, count)
             bar.update(lines.offset - bar.n)

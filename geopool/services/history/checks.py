@@ -258,6 +258,26 @@ def _moments(texts, name, lookups):
                     )
                 )
                 continue
+        digits = _FRACTION.search(value)
+        if digits and len(digits.group(1)) > 6:
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} has {len(digits.group(1))} digits "
+                    "after the seconds; at most 6 (microseconds) are stored, "
+                    "e.g. 2015-01-15 12:00:00.123456",
+                )
+            )
+            continue
+        if moment.tzinfo is not None and moment.utcoffset().microseconds:
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} has a UTC offset with a fraction of "
+                    "a second; write the offset in whole seconds, e.g. +03:00",
+                )
+            )
+            continue
         if moment.tzinfo is None:
             offset = zone.utcoffset(moment)
             # "2015-01-15 12:00[:00]" is read by PostgreSQL as it is.
@@ -301,6 +321,9 @@ def _moments(texts, name, lookups):
         out.append((utc, (value if plain else moment.isoformat(" ")) + text))
     return out
 
+
+# The fraction of the seconds of a time ("12:00:00.1234567", "120000,5").
+_FRACTION = re.compile(r"[T ]\d\d:?\d\d:?\d\d[.,](\d+)")
 
 # Municipal records in electronic form start long after this.
 MIN_YEAR = 1900
