@@ -53,7 +53,10 @@ ALTER TABLE routing_rules_decision ENABLE TRIGGER routing_decision_append_only;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("routing_rules", "0005_decision_keys_unchecked")]
+    dependencies = [
+        ("geopool", "0006_pool_workflow"),
+        ("routing_rules", "0005_decision_keys_unchecked"),
+    ]
 
     operations = [
         migrations.CreateModel(
@@ -103,6 +106,16 @@ class Migration(migrations.Migration):
         migrations.RemoveField(model_name="decision", name="trace"),
         migrations.RemoveField(model_name="decision", name="explanation_tr"),
         migrations.RemoveField(model_name="decision", name="explanation_en"),
+        migrations.AlterField(
+            model_name="decision",
+            name="request",
+            field=models.ForeignKey(
+                db_constraint=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="decisions",
+                to="geopool.servicerequest",
+            ),
+        ),
         migrations.AlterField(
             model_name="decision",
             name="shape",
