@@ -353,11 +353,8 @@ def decisions_vacuum(url):
         live = conn.execute(
             "SELECT count(*) FROM routing_rules_decision WHERE is_current"
         ).fetchone()[0]
-        conn.execute(
-            "VACUUM FULL routing_rules_decision"
-            if not live
-            else "VACUUM routing_rules_decision"
-        )
+        for table in ("routing_rules_decision", "routing_rules_decisionshape"):
+            conn.execute(f"VACUUM FULL {table}" if not live else f"VACUUM {table}")
 
 
 def geopool_bulk(ids, sample_ids, at, collect=True):
@@ -418,6 +415,15 @@ def geopool_bulk(ids, sample_ids, at, collect=True):
                 [sample_ids.tolist()],
             )
             row_bytes, table_bytes = cursor.fetchone()
+            # What the decisions share is stored once beside them (shapes:
+            # generations, trace, sentences); counted with the decisions.
+            cursor.execute(
+                "SELECT count(*), "
+                "pg_total_relation_size('routing_rules_decisionshape') "
+                "FROM routing_rules_decisionshape"
+            )
+            shapes, shape_bytes = cursor.fetchone()
+            table_bytes += shape_bytes
         transaction.set_rollback(True)
     phase = phases.as_dict()
     phase["sql_statements_s"] = round(phases.sql_s - checks_s, 2)
@@ -433,6 +439,8 @@ def geopool_bulk(ids, sample_ids, at, collect=True):
         "phases": phase,
         "row_bytes": float(row_bytes or 0),
         "table_bytes": int(table_bytes or 0),
+        "shapes": int(shapes),
+        "shape_bytes": int(shape_bytes),
     }
 
 
@@ -1127,7 +1135,9 @@ def report_markdown(meta, figures, correctness, diagnostics):
         f"- geopool stored {g['stored']:,} current decisions ({g['triage']:,} to "
         f"triage, {g['refused']:,} refused as outside the service area): "
         f"{g['decision_row_bytes']:.0f} bytes a row on average, "
-        f"{g['decision_table_bytes'] / 1e6:,.0f} MB with the table's indexes; the "
+        f"{g['decision_table_bytes'] / 1e6:,.0f} MB with the table's indexes and "
+        f"the {g['shapes']:,} decision shapes they share "
+        f"({g['shape_bytes'] / 1e6:,.1f} MB of it); the "
         f"reference's scratch table: {rp['table_bytes'] / 1e6:,.0f} MB",
     ]
     lines += _correctness_lines(correctness)
@@ -1484,6 +1494,8 @@ def _figures(runs, n):
             "stored": bulk["stored"],
             "decision_row_bytes": bulk["row_bytes"],
             "decision_table_bytes": bulk["table_bytes"],
+            "shapes": bulk["shapes"],
+            "shape_bytes": bulk["shape_bytes"],
             "routed": result.routed,
             "triage": result.triage,
             "refused": len(result.refused),

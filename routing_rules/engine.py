@@ -691,7 +691,10 @@ def _route(context, lons, lats, categories, at):
         rule_number = rule_numbers[k]
         rule = batch._rules[rule_number] if rule_number >= 0 else None
         trace = steps[k]
-        candidates = district_candidates + offered[k]
+        # Shared (never changed by anyone) when only the district is named.
+        candidates = (
+            district_candidates + offered[k] if offered[k] else district_candidates
+        )
         triage_reason = None
         delegation = None
         if not body:
