@@ -3,20 +3,35 @@
 A key belongs to a body and a channel. Only a SHA-256 hash of the secret is
 stored (the secret is 32 random bytes, so a slow hash adds nothing); the
 prefix finds the row and is safe to show. A revoked key stops working at once.
+
+Every call reads the key's row (one indexed query without the ORM); the
+key with its body, as the views use it, is kept per process and read again
+only when that row names another key, body, channel or name.
 """
 
+import copy
 import hashlib
 import hmac
 import secrets
+import threading
 from datetime import timedelta
 
-from django.db import models
+from django.db import connection, models
 from django.utils import timezone
 
 from geopool.models.bodies import Body
 
 KEY_PREFIX_LENGTH = 8
 TOUCH_EVERY = timedelta(minutes=1)
+
+_CHECK = (
+    "SELECT id, secret_hash, revoked_at, last_used_at, body_id, channel, name "
+    "FROM geopool_apikey WHERE prefix = %s"
+)
+# prefix -> ApiKey (with its body) last authenticated in this process
+_known = {}
+_known_lock = threading.Lock()
+KNOWN_KEYS = 1000
 
 
 def hash_secret(secret):
@@ -66,11 +81,34 @@ class ApiKey(models.Model):
             return None
         if marker != "gp":
             return None
-        key = cls.objects.select_related("body").filter(prefix=prefix).first()
-        if key is None or key.is_revoked:
+        with connection.cursor() as cursor:
+            cursor.execute(_CHECK, [prefix])
+            row = cursor.fetchone()
+        if row is None:
             return None
-        if not hmac.compare_digest(key.secret_hash, hash_secret(secret)):
+        key_id, secret_hash, revoked_at, last_used_at, *identity = row
+        if revoked_at is not None:
             return None
+        if not hmac.compare_digest(secret_hash, hash_secret(secret)):
+            return None
+        with _known_lock:
+            known = _known.get(prefix)
+        same = known is not None and (
+            known.pk,
+            known.secret_hash,
+            known.body_id,
+            known.channel,
+            known.name,
+        ) == (key_id, secret_hash, *identity)
+        if not same:
+            known = cls.objects.select_related("body").get(pk=key_id)
+            with _known_lock:
+                if len(_known) >= KNOWN_KEYS:
+                    _known.clear()
+                _known[prefix] = known
+        # Each caller gets its own copy, with the use as stored now.
+        key = copy.copy(known)
+        key.last_used_at = last_used_at
         return key
 
     def touch(self, now=None):

@@ -2,7 +2,7 @@
 
 import pytest
 
-from geopool.models import ApiKey, ServiceRequest
+from geopool.models import ApiKey, Body, ServiceRequest
 
 ANTAKYA = {"lon": "36.1603", "lat": "36.2021"}
 
@@ -58,6 +58,26 @@ def test_a_revoked_key_is_a_403(client, api_key):
     response = _get(client, api_key, category="COP", **ANTAKYA)
     assert response.status_code == 403
     assert response.json()["error"].startswith("the API key is unknown or revoked")
+
+
+def test_a_key_revoked_after_use_is_refused_at_once(client, api_key):
+    assert _get(client, api_key, category="COP", **ANTAKYA).status_code == 200
+    ApiKey.objects.get().revoke()
+    response = _get(client, api_key, category="COP", **ANTAKYA)
+    assert response.status_code == 403
+
+
+def test_a_key_moved_to_another_body_is_read_again(client, api_key):
+    assert ApiKey.authenticate(api_key).body.code == "HBB"
+    ApiKey.objects.update(body=Body.objects.get(code="HATSU"))
+    key = ApiKey.authenticate(api_key)
+    assert (key.body.code, key.body.name) == (
+        "HATSU",
+        "Hatay Su ve Kanalizasyon İdaresi (HATSU)",
+    )
+    # A wrong secret with the right prefix stays refused.
+    prefix = api_key.split("_")[1]
+    assert ApiKey.authenticate(f"gp_{prefix}_not-the-secret") is None
 
 
 @pytest.mark.parametrize(
