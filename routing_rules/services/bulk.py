@@ -207,17 +207,40 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes):
     )
     decided_at = at.isoformat()
     # Generations are shared per category, and the candidates of points that
-    # only name their district per district: dump each object once.
-    json_of, candidates_of = {}, {}
+    # only name their district per district: dump each object once. The
+    # owner and rule columns are few distinct texts: build each once.
+    json_of, candidates_of, owner_rule_of = {}, {}, {}
     heads, shape_keys, ids, owners = [], [], [], []
     new_shapes = {}
+    triage = 0
+    counts = result.owners
     for row, routed in zip(rows, decided, strict=True):
         if routed.error:
             result.refused[row[0]] = routed.error
             continue
-        body_id = bodies[routed.owner_body].id
-        department = departments.get(routed.owner_department)
-        department_id = department.id if department else None
+        owner_key = (
+            routed.owner_body,
+            routed.owner_department,
+            routed.rule_id,
+            routed.rule_code,
+        )
+        owner_rule = owner_rule_of.get(owner_key)
+        if owner_rule is None:
+            department = departments.get(routed.owner_department)
+            owner_rule = owner_rule_of[owner_key] = (
+                bodies[routed.owner_body].id,
+                department.id if department else None,
+                "\t".join(
+                    (
+                        decided_at,
+                        str(bodies[routed.owner_body].id),
+                        str(department.id) if department else _NULL,
+                        _NULL if routed.rule_id is None else str(routed.rule_id),
+                        _text(routed.rule_code),
+                        version,
+                    )
+                ),
+            )
         generations = json_of.get(id(routed.generations))
         if generations is None:
             generations = json_of[id(routed.generations)] = orjson.dumps(
@@ -228,7 +251,7 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes):
             candidates = candidates_of[id(routed.candidates)] = _text(
                 orjson.dumps(routed.candidates).decode()
             )
-        flags = [*routed.flags, OWNER_KEPT] if keep_owner else routed.flags
+        flags = routed.flags
         key = (
             generations,
             orjson.dumps(routed.trace).decode(),
@@ -237,35 +260,20 @@ def _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes):
         )
         if key not in shapes and key not in new_shapes:
             new_shapes[key] = len(new_shapes)
-        heads.append(
-            "\t".join(
-                (
-                    str(row[0]),
-                    decided_at,
-                    str(body_id),
-                    _NULL if department_id is None else str(department_id),
-                    _NULL if routed.rule_id is None else str(routed.rule_id),
-                    _text(routed.rule_code),
-                    version,
-                    candidates,
-                    "{" + ",".join(flags) + "}",
-                )
+        needs_triage = "triage" in flags
+        if keep_owner:
+            flags = [*flags, OWNER_KEPT]
+        else:
+            owners.append(
+                (row[0], owner_rule[0], owner_rule[1], needs_triage, "urgent" in flags)
             )
-        )
+        heads.append(f"{row[0]}\t{owner_rule[2]}\t{candidates}\t{{{','.join(flags)}}}")
         shape_keys.append(key)
         ids.append(row[0])
-        owners.append(
-            (
-                row[0],
-                body_id,
-                department_id,
-                routed.needs_triage,
-                "urgent" in routed.flags,
-            )
-        )
-        result.routed += 1
-        result.triage += routed.needs_triage
-        result.owners[routed.owner_body] = result.owners.get(routed.owner_body, 0) + 1
+        triage += needs_triage
+        counts[routed.owner_body] = counts.get(routed.owner_body, 0) + 1
+    result.routed += len(ids)
+    result.triage += triage
     if new_shapes:
         shapes.update(_shapes_store(new_shapes))
     lines = [
