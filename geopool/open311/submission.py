@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 from rest_framework import serializers
 
 from geopool.api.params import ParameterError, coordinate
-from geopool.models import Category, Contact, LocationSource, ServiceRequest
+from geopool.models import Contact, LocationSource, ServiceRequest
 from geopool.open311.messages import (
     COORDINATE_REQUIRED,
     EMAIL_INVALID,
@@ -41,6 +41,7 @@ from geopool.open311.messages import (
     TOO_LONG,
 )
 from geopool.services.intake import Intake
+from geopool.services.pool_state import pool_state
 
 # The Open311 schema's limit for a description; the citizen's text is kept
 # whole below it.
@@ -162,7 +163,7 @@ class RequestSubmission(serializers.Serializer):
         raise serializers.ValidationError(MEDIA_URL_INVALID.format(value=value))
 
     def validate_service_code(self, code):
-        category = Category.objects.filter(code=code, is_active=True).first()
+        category = pool_state().categories.get(code)
         if category is None:
             raise serializers.ValidationError(SERVICE_CODE_UNKNOWN.format(code=code))
         return category

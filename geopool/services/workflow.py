@@ -29,12 +29,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geopool.errors import GeopoolError
-from geopool.models import Body, Category, Jurisdiction, ServiceRequest, Status
+from geopool.models import Body, Category, ServiceRequest, Status
 from geopool.models.workflow import (
     Answer,
     Note,
     Priority,
-    SlaTarget,
     Transfer,
     TransferReason,
     TransferState,
@@ -42,12 +41,11 @@ from geopool.models.workflow import (
 from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
 from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
-from geopool.worktime import WorkingCalendar, WorkingHours
+from geopool.services.pool_state import pool_state
 
 logger = logging.getLogger(__name__)
 
 LEGAL_ANSWER_DAYS = 30
-DEFAULT_HOURS = "08:00-12:00,13:00-17:00"
 
 S = Status
 TRANSITIONS = {
@@ -108,43 +106,44 @@ def _locked(request):
 
 
 def _settings():
-    jurisdiction = Jurisdiction.objects.order_by("id").first()
-    return jurisdiction.settings if jurisdiction else {}
+    return pool_state().settings
 
 
-def calendar_and_hours(body_code):
+def calendar_and_hours(body_code, state=None):
     """The working calendar and the working hours of body ``body_code``."""
-    settings = _settings()
-    spec = settings.get("calendar", {})
-    hours = spec.get("working_hours", {})
-    text = hours.get("bodies", {}).get(body_code) or hours.get("default", DEFAULT_HOURS)
-    return WorkingCalendar.from_settings(spec), WorkingHours.parse(text)
+    state = state or pool_state()
+    return state.calendar, state.hours(body_code)
 
 
-def sla_minutes(category, priority):
-    target = SlaTarget.objects.filter(category=category, priority=priority).first()
-    return target.working_minutes if target else None
+def sla_minutes(category, priority, state=None):
+    state = state or pool_state()
+    return state.sla_minutes(getattr(category, "pk", category), priority)
 
 
-def sla_start(request, at=None):
-    """Set the SLA target and start the clock (on creation or a new owner)."""
+def sla_start(request, at=None, *, state=None, body_code=None):
+    """Set the SLA target and start the clock (on creation or a new owner).
+
+    ``state`` (a ``PoolState``) and ``body_code`` (the owner's) spare the
+    reads when the caller has them, as intake does.
+    """
     at = at or timezone.now()
-    request.sla_minutes = sla_minutes(request.category, request.priority)
+    state = state or pool_state()
+    request.sla_minutes = sla_minutes(request.category_id, request.priority, state)
     request.sla_used_minutes = 0
     request.sla_running_since = at
     request.sla_warned_at = None
-    _sla_due(request)
+    _sla_due(request, state=state, body_code=body_code)
     if not request.is_anonymous and request.legal_due_at is None:
         request.legal_due_at = request.requested_at + dt.timedelta(
             days=LEGAL_ANSWER_DAYS
         )
 
 
-def _sla_due(request):
+def _sla_due(request, *, state=None, body_code=None):
     if request.sla_minutes is None or request.sla_running_since is None:
         request.sla_due_at = None
         return
-    calendar, hours = calendar_and_hours(request.owner_body.code)
+    calendar, hours = calendar_and_hours(body_code or request.owner_body.code, state)
     left = max(request.sla_minutes - request.sla_used_minutes, 0)
     request.sla_due_at = calendar.add(request.sla_running_since, left, hours)
 
