@@ -57,6 +57,9 @@ class Intake:
     # Anonymous reports are worked but have no legal answer clock and no
     # messages to the citizen (any contact given is not stored).
     is_anonymous: bool = False
+    # The pool state the caller already read (validating the category), so
+    # that routing state is read once per request; default: read it here.
+    state: object = None
 
 
 @dataclass
@@ -83,18 +86,16 @@ def request_create(intake, *, within=None):
     two events (one multi-row INSERT). ``within(request)``, if given, runs
     in the same transaction (a photo that is refused rolls the request back).
 
-    A tracking code already taken (one in 3.4 billion) or an ``external_id``
-    raced by a second post of the same client ends the transaction with an
-    IntegrityError: the first is tried again with a new code, the second
-    returns the request that won. Called inside an open transaction, each
-    try is a savepoint, as the outer transaction must survive a failed try.
+    A retried post (an ``external_id`` this client already used) is not
+    looked up first: its INSERT, the transaction's first statement, breaks
+    the unique constraint and the request stored first is returned. A
+    tracking code already taken (one in 3.4 billion) is drawn again. Called
+    inside an open transaction, each try is a savepoint, as the outer
+    transaction must survive a failed try.
     """
-    existing = _existing(intake)
-    if existing is not None:
-        return IntakeResult(existing, created=False)
-
-    context = live_context()
-    state = pool_state(context)
+    state = intake.state if getattr(intake.state, "context", None) else None
+    state = state or pool_state(live_context())
+    context = state.context
     has_point = intake.lon is not None and intake.lat is not None
     location = Point(intake.lon, intake.lat, srid=STORAGE_SRID) if has_point else None
     outcome = decide(
@@ -126,7 +127,7 @@ def request_create(intake, *, within=None):
                     TRACKING_CODE_TRIES,
                 )
                 continue
-            # Two posts with the same external_id raced; the other one won.
+            # A retried post, or two posts with the same external_id raced.
             existing = _existing(intake)
             if existing is None:
                 raise

@@ -41,6 +41,8 @@ class PoolState:
     sla_targets: dict
     # code -> Category (active ones), shared read-only between requests
     categories: dict = field(default_factory=dict)
+    # The live routing context this state belongs to (None: uncached)
+    context: object = None
 
     def hours(self, body_code):
         return self.body_hours.get(body_code, self.default_hours)
@@ -88,6 +90,7 @@ def pool_state(context=None):
         if _cached["context"] is context:
             return _cached["state"]
     state = _read()
+    state.context = context
     with _lock:
         _cached["context"], _cached["state"] = context, state
     logger.debug("pool state read for rule set version %s", context.rule_set_version)

@@ -38,7 +38,7 @@ from geopool.models.workflow import (
     TransferReason,
     TransferState,
 )
-from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
+from geopool.roles import ADMINISTRATOR, COORDINATOR, can, has_role
 from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
 from geopool.services.pool_state import pool_state
@@ -83,8 +83,19 @@ def _body_of(user):
     return profile.body if profile else None
 
 
-def require_owner_staff(user, request):
-    """Staff of the owning body, or a coordinator; else WorkflowError."""
+def require_owner_staff(user, request, permission="work_request"):
+    """Staff of the owning body, or a coordinator, holding ``permission``.
+
+    ``permission`` is a ``geopool`` Django permission (``work_request``,
+    ``assign_request``, ``transfer_request``), the same the pages check, so
+    a caller that skips the page (a script, a test, the API) is held to the
+    same rule. Raises WorkflowError naming what is missing.
+    """
+    if not can(user, permission):
+        raise WorkflowError(
+            _("Your role does not allow this (it needs the permission “%(perm)s”).")
+            % {"perm": permission}
+        )
     if is_coordinator(user):
         return
     body = _body_of(user)
@@ -293,7 +304,7 @@ def request_assign(request, *, actor, department=None, crew=None):
     """Assign within the owning body: a department and/or a crew."""
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "assign_request")
         for unit in (department, crew):
             if unit is not None and unit.body_id != locked.owner_body_id:
                 raise WorkflowError(
@@ -365,7 +376,7 @@ def transfer_propose(request, to_body, reason, *, actor, note=""):
     reason = TransferReason(reason)
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "transfer_request")
         if locked.status in FINISHED:
             raise WorkflowError(
                 _("The request is “%(status)s”; reopen it before transferring it.")
@@ -485,7 +496,7 @@ def transfer_answer(transfer, accept, *, actor, note=""):
 def transfer_withdraw(transfer, *, actor):
     with transaction.atomic():
         locked = _locked(transfer.request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "transfer_request")
         current = Transfer.objects.select_for_update().get(pk=transfer.pk)
         if current.state != TransferState.PENDING:
             raise WorkflowError(
@@ -510,12 +521,18 @@ def coordinator_assign(request, body, *, actor, note=""):
         body = Body.objects.get(code=body, is_active=True)
     with transaction.atomic():
         locked = _locked(request)
+        now = timezone.now()
+        settled = {"settled_at": now, "settled_by": actor, "settled_to": body}
+        # A proposal still waiting is answered by this decision; a refusal
+        # or an escalation keeps its own outcome, the decision beside it.
         Transfer.objects.filter(request=locked, state=TransferState.PENDING).update(
-            state=TransferState.SETTLED, answered_at=timezone.now(), answered_by=actor
+            state=TransferState.SETTLED, answered_at=now, answered_by=actor, **settled
         )
         Transfer.objects.filter(
-            request=locked, state__in=[TransferState.REFUSED, TransferState.ESCALATED]
-        ).update(state=TransferState.SETTLED)
+            request=locked,
+            state__in=[TransferState.REFUSED, TransferState.ESCALATED],
+            settled_at__isnull=True,
+        ).update(**settled)
         previous = locked.owner_body
         locked.owner_body = body
         locked.owner_department = None
