@@ -148,6 +148,13 @@ def test_call_refused_transfer_coordinator_crew_resolves_citizen_reads(
         # The refusal stays on the record as Defne gave it.
         transfer = page.locator("[data-testid=transfer]").first
         assert transfer.get_attribute("data-state") == TransferState.REFUSED
+        assert (
+            transfer.locator("[data-testid=transfer-settled]")
+            .inner_text()
+            .startswith(
+                "Havuz koordinatörü Antakya Belediyesi kurumuna verdi (coordinator-hbb"
+            )
+        )
         page.select_option(
             "[data-testid=assign-form] select[name=crew]",
             label="Antakya Temizlik Ekibi 1",
