@@ -189,16 +189,17 @@ CLOCK_FIELDS = [
 # -- statuses --------------------------------------------------------------------
 
 
-def status_change(request, to, *, actor, note="", answer=""):
+def status_change(request, to, *, actor, note="", answer="", permission="work_request"):
     """Move ``request`` to status ``to``; return the updated request.
 
     ``answer`` (citizen-facing) is required to resolve or refuse; a note
-    is kept as an internal note.
+    is kept as an internal note. ``permission`` is what ``actor`` must hold
+    (an operator closing an information call holds ``enter_call``).
     """
     to = Status(to)
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, permission)
         before = locked.status
         if to not in TRANSITIONS.get(before, set()):
             allowed = ", ".join(
