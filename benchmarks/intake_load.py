@@ -449,10 +449,10 @@ PARTS = (
     ("form validation (is_valid)", "rest_framework/serializers.py", "is_valid"),
     ("request_create, all of it", "services/intake.py", "request_create"),
     ("  routing: decide()", "routing_rules/decide.py", "decide"),
-    ("  insert the request (_insert)", "services/intake.py", "_insert"),
-    ("  decision_record", "decision_store.py", "decision_record"),
+    ("  routing state (live_context)", "routing_rules/context.py", "live_context"),
+    ("  prepare the rows (_new, sla_start)", "services/intake.py", "_new"),
     ("  sla_start", "services/workflow.py", "sla_start"),
-    ("  event_record", "services/events.py", "event_record"),
+    ("  the INSERTs (_write)", "services/intake.py", "_write"),
     ("transaction commits (COMMIT)", "django/db/backends/base/base.py", "_commit"),
     (
         "response (serializer + renderer)",
@@ -759,7 +759,7 @@ def parse_args(argv=None):
         description=(
             "Drive Open311 intake and the inbox page with concurrent clients "
             "against gunicorn beside /api/health, then a burst of posts; write "
-            "benchmarks/results/intake_load.{md,json}."
+            "benchmarks/results/NAME.{md,json} (default intake)."
         )
     )
     parser.add_argument("--clients", type=int, default=DEFAULT_CLIENTS)
@@ -799,6 +799,11 @@ def parse_args(argv=None):
     )
     parser.add_argument("--profile-posts", type=int, default=300)
     parser.add_argument("--output", type=Path, default=rd.RESULTS)
+    parser.add_argument(
+        "--name",
+        default="intake",
+        help="results file name in --output, without .md/.json (default intake)",
+    )
     args = parser.parse_args(argv)
     counts = (args.clients, args.requests, args.page_requests, args.repeat)
     if min(counts) < 1 or args.burst < 1 or args.burst_clients < 1:
@@ -962,9 +967,9 @@ def run(args, folder):
     }
     text, ratio = report_markdown(meta, phases, burst, profile)
     args.output.mkdir(parents=True, exist_ok=True)
-    (args.output / "intake_load.md").write_text(text, encoding="utf-8")
+    (args.output / f"{args.name}.md").write_text(text, encoding="utf-8")
     rd.write_json(
-        args.output / "intake_load.json",
+        args.output / f"{args.name}.json",
         {
             **meta,
             "phases": phases,

@@ -86,4 +86,24 @@ def has_role(user, *roles):
         return False
     if user.is_superuser:
         return True
-    return user.groups.filter(name__in=roles).exists()
+    # Read once per user object (i.e. once per request, as Django caches
+    # permissions in has_perm): a page asks several times.
+    names = getattr(user, "_geopool_role_names", None)
+    if names is None:
+        names = frozenset(user.groups.values_list("name", flat=True))
+        user._geopool_role_names = names
+    return not names.isdisjoint(roles)
+
+
+def staff_profile(user):
+    """``user``'s StaffProfile with its body, or None; read once per user object."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    missing = object()
+    profile = getattr(user, "_geopool_staff_profile", missing)
+    if profile is missing:
+        from geopool.models import StaffProfile
+
+        profile = StaffProfile.objects.select_related("body").filter(user=user).first()
+        user._geopool_staff_profile = profile
+    return profile

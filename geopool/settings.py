@@ -96,6 +96,18 @@ DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# "default" stays Django's per-process memory cache; "shared" is one cache
+# for every worker process, in the database (table from migration
+# geopool 0010_intake_pool), for counters that must not be per process
+# (the public form's per-address limit).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "shared": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "geopool_shared_cache",
+    },
+}
+
 # Debian 12 ships GDAL 3.6, which cannot block network access from spatial
 # reference definitions. geopool reads CRSs from uploaded files only through
 # pyogrio/pyproj, never asks GDAL to resolve remote references, and the

@@ -10,8 +10,15 @@ requests goes through ``requests_visible_to`` (or, in hand-written SQL,
 
 from django.db.models import Exists, OuterRef, Q
 
-from geopool.models import ServiceRequest, StaffProfile, Transfer
-from geopool.roles import ADMINISTRATOR, COORDINATOR, OPERATOR, PLANNER, has_role
+from geopool.models import ServiceRequest, Transfer
+from geopool.roles import (
+    ADMINISTRATOR,
+    COORDINATOR,
+    OPERATOR,
+    PLANNER,
+    has_role,
+    staff_profile,
+)
 
 SEE_ALL = (COORDINATOR, OPERATOR, PLANNER, ADMINISTRATOR)
 
@@ -32,7 +39,7 @@ def scope_body_of(user):
     """The body id whose requests ``user`` sees, or None for all requests."""
     if has_role(user, *SEE_ALL):
         return None
-    profile = StaffProfile.objects.filter(user=user).only("body_id").first()
+    profile = staff_profile(user)
     # Staff pages admit only users with a profile; no profile sees nothing.
     return profile.body_id if profile else -1
 

@@ -109,6 +109,19 @@ class Transfer(models.Model):
     )
     answered_at = models.DateTimeField(null=True, blank=True)
     answer_note = models.TextField(blank=True)
+    # The pool coordinator's decision after a refusal or an escalation (or
+    # instead of an answer): kept beside the transfer's own outcome.
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+    settled_to = models.ForeignKey(
+        Body, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # Second move of the same request back the way it came.
     is_dispute = models.BooleanField(default=False)
 

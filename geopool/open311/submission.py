@@ -27,20 +27,25 @@ that holds the photo uploads it as ``media``.
 
 from urllib.parse import urlsplit
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import translation
 from rest_framework import serializers
 
 from geopool.api.params import ParameterError, coordinate
-from geopool.models import Category, Contact, LocationSource, ServiceRequest
+from geopool.contact_checks import phone_clean
+from geopool.models import Contact, LocationSource, ServiceRequest
 from geopool.open311.messages import (
     COORDINATE_REQUIRED,
     EMAIL_INVALID,
     MEDIA_URL_INVALID,
     NULL_ISLAND,
+    PHONE_INVALID,
     SERVICE_CODE_MISSING,
     SERVICE_CODE_UNKNOWN,
     TOO_LONG,
 )
 from geopool.services.intake import Intake
+from geopool.services.pool_state import pool_state
 
 # The Open311 schema's limit for a description; the citizen's text is kept
 # whole below it.
@@ -161,8 +166,22 @@ class RequestSubmission(serializers.Serializer):
             return value
         raise serializers.ValidationError(MEDIA_URL_INVALID.format(value=value))
 
+    def validate_phone(self, value):
+        value = value.strip()
+        if not value:
+            return ""
+        try:
+            return phone_clean(value)
+        except DjangoValidationError as exc:
+            # Open311 answers in English whatever the client's language.
+            with translation.override("en"):
+                raise serializers.ValidationError(
+                    PHONE_INVALID.format(value=value, reason=exc.messages[0])
+                ) from None
+
     def validate_service_code(self, code):
-        category = Category.objects.filter(code=code, is_active=True).first()
+        self.state = pool_state()
+        category = self.state.categories.get(code)
         if category is None:
             raise serializers.ValidationError(SERVICE_CODE_UNKNOWN.format(code=code))
         return category
@@ -186,4 +205,5 @@ class RequestSubmission(serializers.Serializer):
             contact={name: data[name] for name in CONTACT_FIELDS},
             api_key=api_key,
             external_id=data["external_id"],
+            state=getattr(self, "state", None),
         )

@@ -8,7 +8,6 @@ failure. Views only translate HTTP; requests are created by
 
 import logging
 
-from django.db import transaction
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -118,12 +117,16 @@ class RequestsView(Open311View):
         media = request.FILES.get("media")
         if media is None and request.data.get("media"):
             raise InvalidInput([MEDIA_NOT_FILE])
-        # One transaction: a refused photo (a 400 naming media) leaves no
-        # request behind, so the client can fix it and post again.
-        with transaction.atomic():
-            result = request_create(submission.intake(request.auth))
-            if result.created:
-                _media_store(result.request, submission, media, request.auth)
+        # The photo is stored in the request's own transaction: a refused
+        # photo (a 400 naming media) leaves no request behind, so the client
+        # can fix it and post again.
+        within = None
+        if media is not None or submission.validated_data.get("media_url"):
+
+            def within(created):
+                _media_store(created, submission, media, request.auth)
+
+        result = request_create(submission.intake(request.auth), within=within)
         if not result.created:
             logger.info(
                 "open311: retried post %r from key %s returns %s",

@@ -14,15 +14,19 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from geopool.models import Contact, Priority, ServiceRequest
-from geopool.services.events import event_record
-from geopool.services.workflow import CLOCK_FIELDS, sla_start
+from geopool.models import Contact, Event, Priority, ServiceRequest
+from geopool.services.events import event_new
+from geopool.services.pool_state import pool_state
+from geopool.services.workflow import sla_start
 from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_new
+from routing_rules.context import live_context
 from routing_rules.decide import decide
-from routing_rules.services.decision_store import decision_record
+from routing_rules.services.decision_store import decision_new
 
 logger = logging.getLogger(__name__)
+
+TRACKING_CODE_TRIES = 5
 
 CONTACT_FIELDS = (
     "first_name",
@@ -53,6 +57,9 @@ class Intake:
     # Anonymous reports are worked but have no legal answer clock and no
     # messages to the citizen (any contact given is not stored).
     is_anonymous: bool = False
+    # The pool state the caller already read (validating the category), so
+    # that routing state is read once per request; default: read it here.
+    state: object = None
 
 
 @dataclass
@@ -70,56 +77,70 @@ def _existing(intake):
     ).first()
 
 
-def request_create(intake):
-    """Route and store one request; return an IntakeResult."""
-    existing = _existing(intake)
-    if existing is not None:
-        return IntakeResult(existing, created=False)
+def request_create(intake, *, within=None):
+    """Route and store one request; return an IntakeResult.
 
+    Everything that reads (the routing decision, the SLA target and due
+    time, the rows to write) is done before the transaction opens; inside
+    it are only the INSERTs: the request, its contact, its decision and its
+    two events (one multi-row INSERT). ``within(request)``, if given, runs
+    in the same transaction (a photo that is refused rolls the request back).
+
+    A retried post (an ``external_id`` this client already used) is not
+    looked up first: its INSERT, the transaction's first statement, breaks
+    the unique constraint and the request stored first is returned. A
+    tracking code already taken (one in 3.4 billion) is drawn again. Called
+    inside an open transaction, each try is a savepoint, as the outer
+    transaction must survive a failed try.
+    """
+    state = intake.state if getattr(intake.state, "context", None) else None
+    state = state or pool_state(live_context())
+    context = state.context
     has_point = intake.lon is not None and intake.lat is not None
     location = Point(intake.lon, intake.lat, srid=STORAGE_SRID) if has_point else None
     outcome = decide(
         (intake.lon, intake.lat) if has_point else None,
         intake.category,
         intake.requested_at,
+        context=context,
     )
-    try:
-        with transaction.atomic():
-            request = _insert(intake, location)
-            contact = {k: v for k, v in intake.contact.items() if v}
-            if contact and not intake.is_anonymous:
-                Contact.objects.create(request=request, **contact)
-            decision_record(
-                request,
-                outcome,
-                actor=intake.actor,
-                actor_label=_actor_label(intake),
-            )
-            request.priority = Priority.URGENT if outcome.is_urgent else Priority.NORMAL
-            sla_start(request, request.requested_at)
-            request.save(update_fields=["priority", *CLOCK_FIELDS])
-            event_record(
-                "request.create",
-                request,
-                actor=intake.actor,
-                actor_label=_actor_label(intake),
-                after={
-                    "tracking_code": request.tracking_code,
-                    "category": intake.category.code,
-                    "channel": intake.channel,
-                },
-            )
-    except IntegrityError:
-        # Two posts with the same external_id raced; the other one won.
-        existing = _existing(intake)
-        if existing is None:
-            raise
-        return IntakeResult(existing, created=False)
+    request = _new(intake, location, outcome)
+    sla_start(request, request.requested_at, state=state, body_code=outcome.owner_code)
+    contact = {k: v for k, v in intake.contact.items() if v}
+    label = _actor_label(intake)
+    for attempt in range(1, TRACKING_CODE_TRIES + 1):
+        request.tracking_code = tracking_code_new()
+        try:
+            with transaction.atomic():
+                _write(request, intake, outcome, contact, label)
+                if within is not None:
+                    within(request)
+            break
+        except IntegrityError as exc:
+            request.pk = None
+            request._state.adding = True
+            if "tracking_code" in _constraint(exc):
+                logger.warning(
+                    "tracking code %s was taken (try %d of %d)",
+                    request.tracking_code,
+                    attempt,
+                    TRACKING_CODE_TRIES,
+                )
+                continue
+            # A retried post, or two posts with the same external_id raced.
+            existing = _existing(intake)
+            if existing is None:
+                raise
+            return IntakeResult(existing, created=False)
+    else:
+        raise RuntimeError(
+            f"could not draw a free tracking code in {TRACKING_CODE_TRIES} tries"
+        )
     logger.info(
         "request %s (%s) routed to %s",
         request.tracking_code,
         intake.category.code,
-        outcome.owner_body.code,
+        outcome.owner_code,
     )
     return IntakeResult(request, created=True, outcome=outcome)
 
@@ -132,30 +153,71 @@ def _actor_label(intake):
     return ""
 
 
-def _insert(intake, location):
-    values = {
-        "category": intake.category,
-        "channel": intake.channel,
-        "description": intake.description,
-        "location": location,
-        "location_source": intake.location_source if location else "",
-        "address_string": intake.address_string,
-        "api_key": intake.api_key,
-        "external_id": intake.external_id,
-        "is_sample": intake.is_sample,
-        "is_anonymous": intake.is_anonymous,
-        "requested_at": intake.requested_at or timezone.now(),
-        "created_by": intake.actor
+def _constraint(exc):
+    """The name of the constraint an IntegrityError broke, or ''."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) or ""
+
+
+def _new(intake, location, outcome):
+    """The unsaved request, owned as ``outcome`` decides."""
+    return ServiceRequest(
+        category=intake.category,
+        channel=intake.channel,
+        description=intake.description,
+        location=location,
+        location_source=intake.location_source if location else "",
+        address_string=intake.address_string,
+        api_key=intake.api_key,
+        external_id=intake.external_id,
+        is_sample=intake.is_sample,
+        is_anonymous=intake.is_anonymous,
+        requested_at=intake.requested_at or timezone.now(),
+        created_by=intake.actor
         if getattr(intake.actor, "is_authenticated", False)
         else None,
-    }
-    for _ in range(5):
-        try:
-            with transaction.atomic():
-                return ServiceRequest.objects.create(
-                    tracking_code=tracking_code_new(), **values
-                )
-        except IntegrityError as exc:
-            if "tracking_code" not in str(exc):
-                raise
-    raise RuntimeError("could not draw a free tracking code in 5 tries")
+        owner_body_id=outcome.owner_body_id,
+        owner_department_id=outcome.owner_department_id,
+        needs_triage=outcome.needs_triage,
+        is_urgent=outcome.is_urgent,
+        priority=Priority.URGENT if outcome.is_urgent else Priority.NORMAL,
+    )
+
+
+def _write(request, intake, outcome, contact, label):
+    """The INSERTs of one new request (inside the caller's transaction)."""
+    # TODO(scope): one statement (INSERT ... RETURNING in CTEs for the
+    # request, contact, decision and events, in autocommit) would save the
+    # BEGIN and three round trips, which under CPU contention cost several
+    # ms each; it needs the rows' SQL outside the ORM.
+    request.save(force_insert=True)
+    if contact and not intake.is_anonymous:
+        Contact.objects.create(request=request, **contact)
+    decision_new(request, outcome).save(force_insert=True)
+    Event.objects.bulk_create(
+        [
+            event_new(
+                "request.route",
+                request,
+                actor=intake.actor,
+                actor_label=label,
+                after={
+                    "owner": outcome.owner_code,
+                    "department": outcome.department_code or None,
+                    "rule": outcome.rule_code,
+                    "flags": outcome.flags,
+                },
+            ),
+            event_new(
+                "request.create",
+                request,
+                actor=intake.actor,
+                actor_label=label,
+                after={
+                    "tracking_code": request.tracking_code,
+                    "category": intake.category.code,
+                    "channel": intake.channel,
+                },
+            ),
+        ]
+    )

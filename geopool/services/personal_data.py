@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from geopool.errors import GeopoolError
 from geopool.models import Contact, ServiceRequest, Status
-from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
+from geopool.roles import ADMINISTRATOR, COORDINATOR, can, has_role
 from geopool.services.events import event_record
 
 logger = logging.getLogger(__name__)
@@ -80,6 +80,9 @@ def masked(contact):
 
 
 def may_reveal(user, request):
+    """``user`` holds ``view_contact`` and is a coordinator or the owner's staff."""
+    if not can(user, "view_contact"):
+        return False
     if has_role(user, COORDINATOR, ADMINISTRATOR):
         return True
     profile = getattr(user, "staff", None)

@@ -29,25 +29,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geopool.errors import GeopoolError
-from geopool.models import Body, Category, Jurisdiction, ServiceRequest, Status
+from geopool.models import Body, Category, ServiceRequest, Status
 from geopool.models.workflow import (
     Answer,
     Note,
     Priority,
-    SlaTarget,
     Transfer,
     TransferReason,
     TransferState,
 )
-from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
+from geopool.roles import ADMINISTRATOR, COORDINATOR, can, has_role
 from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
-from geopool.worktime import WorkingCalendar, WorkingHours
+from geopool.services.pool_state import pool_state
 
 logger = logging.getLogger(__name__)
 
 LEGAL_ANSWER_DAYS = 30
-DEFAULT_HOURS = "08:00-12:00,13:00-17:00"
 
 S = Status
 TRANSITIONS = {
@@ -85,8 +83,19 @@ def _body_of(user):
     return profile.body if profile else None
 
 
-def require_owner_staff(user, request):
-    """Staff of the owning body, or a coordinator; else WorkflowError."""
+def require_owner_staff(user, request, permission="work_request"):
+    """Staff of the owning body, or a coordinator, holding ``permission``.
+
+    ``permission`` is a ``geopool`` Django permission (``work_request``,
+    ``assign_request``, ``transfer_request``), the same the pages check, so
+    a caller that skips the page (a script, a test, the API) is held to the
+    same rule. Raises WorkflowError naming what is missing.
+    """
+    if not can(user, permission):
+        raise WorkflowError(
+            _("Your role does not allow this (it needs the permission “%(perm)s”).")
+            % {"perm": permission}
+        )
     if is_coordinator(user):
         return
     body = _body_of(user)
@@ -108,43 +117,44 @@ def _locked(request):
 
 
 def _settings():
-    jurisdiction = Jurisdiction.objects.order_by("id").first()
-    return jurisdiction.settings if jurisdiction else {}
+    return pool_state().settings
 
 
-def calendar_and_hours(body_code):
+def calendar_and_hours(body_code, state=None):
     """The working calendar and the working hours of body ``body_code``."""
-    settings = _settings()
-    spec = settings.get("calendar", {})
-    hours = spec.get("working_hours", {})
-    text = hours.get("bodies", {}).get(body_code) or hours.get("default", DEFAULT_HOURS)
-    return WorkingCalendar.from_settings(spec), WorkingHours.parse(text)
+    state = state or pool_state()
+    return state.calendar, state.hours(body_code)
 
 
-def sla_minutes(category, priority):
-    target = SlaTarget.objects.filter(category=category, priority=priority).first()
-    return target.working_minutes if target else None
+def sla_minutes(category, priority, state=None):
+    state = state or pool_state()
+    return state.sla_minutes(getattr(category, "pk", category), priority)
 
 
-def sla_start(request, at=None):
-    """Set the SLA target and start the clock (on creation or a new owner)."""
+def sla_start(request, at=None, *, state=None, body_code=None):
+    """Set the SLA target and start the clock (on creation or a new owner).
+
+    ``state`` (a ``PoolState``) and ``body_code`` (the owner's) spare the
+    reads when the caller has them, as intake does.
+    """
     at = at or timezone.now()
-    request.sla_minutes = sla_minutes(request.category, request.priority)
+    state = state or pool_state()
+    request.sla_minutes = sla_minutes(request.category_id, request.priority, state)
     request.sla_used_minutes = 0
     request.sla_running_since = at
     request.sla_warned_at = None
-    _sla_due(request)
+    _sla_due(request, state=state, body_code=body_code)
     if not request.is_anonymous and request.legal_due_at is None:
         request.legal_due_at = request.requested_at + dt.timedelta(
             days=LEGAL_ANSWER_DAYS
         )
 
 
-def _sla_due(request):
+def _sla_due(request, *, state=None, body_code=None):
     if request.sla_minutes is None or request.sla_running_since is None:
         request.sla_due_at = None
         return
-    calendar, hours = calendar_and_hours(request.owner_body.code)
+    calendar, hours = calendar_and_hours(body_code or request.owner_body.code, state)
     left = max(request.sla_minutes - request.sla_used_minutes, 0)
     request.sla_due_at = calendar.add(request.sla_running_since, left, hours)
 
@@ -179,16 +189,17 @@ CLOCK_FIELDS = [
 # -- statuses --------------------------------------------------------------------
 
 
-def status_change(request, to, *, actor, note="", answer=""):
+def status_change(request, to, *, actor, note="", answer="", permission="work_request"):
     """Move ``request`` to status ``to``; return the updated request.
 
     ``answer`` (citizen-facing) is required to resolve or refuse; a note
-    is kept as an internal note.
+    is kept as an internal note. ``permission`` is what ``actor`` must hold
+    (an operator closing an information call holds ``enter_call``).
     """
     to = Status(to)
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, permission)
         before = locked.status
         if to not in TRANSITIONS.get(before, set()):
             allowed = ", ".join(
@@ -294,7 +305,7 @@ def request_assign(request, *, actor, department=None, crew=None):
     """Assign within the owning body: a department and/or a crew."""
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "assign_request")
         for unit in (department, crew):
             if unit is not None and unit.body_id != locked.owner_body_id:
                 raise WorkflowError(
@@ -366,7 +377,7 @@ def transfer_propose(request, to_body, reason, *, actor, note=""):
     reason = TransferReason(reason)
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "transfer_request")
         if locked.status in FINISHED:
             raise WorkflowError(
                 _("The request is “%(status)s”; reopen it before transferring it.")
@@ -486,7 +497,7 @@ def transfer_answer(transfer, accept, *, actor, note=""):
 def transfer_withdraw(transfer, *, actor):
     with transaction.atomic():
         locked = _locked(transfer.request)
-        require_owner_staff(actor, locked)
+        require_owner_staff(actor, locked, "transfer_request")
         current = Transfer.objects.select_for_update().get(pk=transfer.pk)
         if current.state != TransferState.PENDING:
             raise WorkflowError(
@@ -511,12 +522,18 @@ def coordinator_assign(request, body, *, actor, note=""):
         body = Body.objects.get(code=body, is_active=True)
     with transaction.atomic():
         locked = _locked(request)
+        now = timezone.now()
+        settled = {"settled_at": now, "settled_by": actor, "settled_to": body}
+        # A proposal still waiting is answered by this decision; a refusal
+        # or an escalation keeps its own outcome, the decision beside it.
         Transfer.objects.filter(request=locked, state=TransferState.PENDING).update(
-            state=TransferState.SETTLED, answered_at=timezone.now(), answered_by=actor
+            state=TransferState.SETTLED, answered_at=now, answered_by=actor, **settled
         )
         Transfer.objects.filter(
-            request=locked, state__in=[TransferState.REFUSED, TransferState.ESCALATED]
-        ).update(state=TransferState.SETTLED)
+            request=locked,
+            state__in=[TransferState.REFUSED, TransferState.ESCALATED],
+            settled_at__isnull=True,
+        ).update(**settled)
         previous = locked.owner_body
         locked.owner_body = body
         locked.owner_department = None

@@ -11,7 +11,7 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 
-from geopool.models import StaffProfile
+from geopool.roles import staff_profile
 
 
 def is_staff_member(user):
@@ -20,7 +20,7 @@ def is_staff_member(user):
         return False
     if user.is_superuser:
         return True
-    return StaffProfile.objects.filter(user=user).exists()
+    return staff_profile(user) is not None
 
 
 def staff_required(view):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from geopool.models import ServiceRequest, Status
 from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
 from geopool.services.rerouting import request_reroute
+from geopool.services.workflow import WorkflowError
 from geopool.web.access import staff_required
 from geopool.web.l10n import count_text
 from routing_rules.errors import RoutingError
@@ -77,7 +78,7 @@ def _reroute(request):
         return redirect("triage")
     try:
         decision = request_reroute(item, actor=request.user, reason="asked")
-    except RoutingError as exc:
+    except (RoutingError, WorkflowError) as exc:
         messages.error(request, str(exc))
         return redirect("triage")
     messages.success(request, f"{code}: {decision.explanation_tr}")

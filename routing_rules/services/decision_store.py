@@ -21,20 +21,8 @@ def decision_record(request, outcome, *, actor=None, actor_label=""):
         if previous:
             previous.is_current = False
             previous.save(update_fields=["is_current"])
-        decision = Decision.objects.create(
-            request=request,
-            owner_body_id=outcome.owner_body_id,
-            owner_department_id=outcome.owner_department_id,
-            rule_id=outcome.rule_id,
-            rule_code=outcome.rule_code,
-            rule_set_version=outcome.rule_set_version,
-            generations=outcome.generations,
-            candidates=outcome.candidates,
-            flags=outcome.flags,
-            trace=outcome.trace,
-            explanation_tr=outcome.explanation_tr,
-            explanation_en=outcome.explanation_en,
-        )
+        decision = decision_new(request, outcome)
+        decision.save(force_insert=True)
         request.owner_body_id = outcome.owner_body_id
         request.owner_department_id = outcome.owner_department_id
         request.needs_triage = outcome.needs_triage
@@ -62,3 +50,21 @@ def decision_record(request, outcome, *, actor=None, actor_label=""):
             },
         )
     return decision
+
+
+def decision_new(request, outcome):
+    """The unsaved current ``Decision`` of ``outcome`` for ``request``."""
+    return Decision(
+        request=request,
+        owner_body_id=outcome.owner_body_id,
+        owner_department_id=outcome.owner_department_id,
+        rule_id=outcome.rule_id,
+        rule_code=outcome.rule_code,
+        rule_set_version=outcome.rule_set_version,
+        generations=outcome.generations,
+        candidates=outcome.candidates,
+        flags=outcome.flags,
+        trace=outcome.trace,
+        explanation_tr=outcome.explanation_tr,
+        explanation_en=outcome.explanation_en,
+    )

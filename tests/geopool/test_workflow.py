@@ -186,7 +186,15 @@ def test_refused_transfer_goes_to_the_coordinator_who_decides(hatay, staff):
     coordinator_assign(request, "DEFNE", actor=staff["coordinator"], note="Karar")
     request.refresh_from_db()
     assert (request.owner_body.code, request.needs_triage) == ("DEFNE", False)
-    assert Transfer.objects.get(pk=transfer.pk).state == TransferState.SETTLED
+    # The refusal stays on the record; the coordinator's decision beside it.
+    settled = Transfer.objects.get(pk=transfer.pk)
+    assert settled.state == TransferState.REFUSED
+    assert (settled.answered_by, settled.answer_note) == (staff["defne"], "Bizim değil")
+    assert (settled.settled_by, settled.settled_to.code) == (
+        staff["coordinator"],
+        "DEFNE",
+    )
+    assert settled.settled_at is not None
 
 
 def test_unanswered_transfer_escalates_after_two_working_days(hatay, staff):

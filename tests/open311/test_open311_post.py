@@ -237,6 +237,28 @@ def test_every_bad_field_is_reported_at_once(post):
     assert messages[3] == EMAIL_INVALID
 
 
+def test_phone_is_stored_as_the_console_and_the_web_form_store_it(post):
+    item = _created(post(phone="+90 (532) 123-45-67"))
+    contact = Contact.objects.get(request__tracking_code=item["service_request_id"])
+    assert contact.phone == "05321234567"
+
+
+def test_bad_phone_is_a_400_saying_what_a_phone_number_looks_like(post):
+    (message,) = _descriptions(post(phone="0132 123 45 67"))
+    assert message == (
+        "phone='0132 123 45 67' is not a Turkish phone number: No Turkish phone "
+        "number starts with 01; area and mobile codes start with 02, 03, 04, 05 "
+        "or 08."
+    )
+    (message,) = _descriptions(post(phone="12345"))
+    assert message == (
+        "phone='12345' is not a Turkish phone number: A Turkish phone number has "
+        "11 digits starting with 0, e.g. 0532 123 45 17 or 0326 214 00 00; 5 "
+        "digits were typed."
+    )
+    assert not ServiceRequest.objects.exists()
+
+
 def test_too_long_value_is_a_400_naming_the_field(post):
     (message,) = _descriptions(post(phone="1" * 31))
     assert message == TOO_LONG.format(field="phone", limit=30)

@@ -323,9 +323,17 @@ def information_call_record(category, question, answer, operator):
         item = result.request
         with translation.override(_site_language()):
             accepted, closed = str(INFO_ACCEPTED), str(INFO_CLOSED)
-        item = status_change(item, Status.ACCEPTED, actor=operator, note=accepted)
-        item = status_change(item, Status.RESOLVED, actor=operator, answer=answer)
-        item = status_change(item, Status.CLOSED, actor=operator, note=closed)
+        # Operators hold enter_call, not work_request: closing the call they
+        # took is part of taking it.
+        moves = [
+            (Status.ACCEPTED, {"note": accepted}),
+            (Status.RESOLVED, {"answer": answer}),
+            (Status.CLOSED, {"note": closed}),
+        ]
+        for status, text in moves:
+            item = status_change(
+                item, status, actor=operator, permission="enter_call", **text
+            )
     logger.info(
         "console: %s answered information call %s",
         operator.get_username(),

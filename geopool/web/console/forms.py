@@ -14,8 +14,8 @@ from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
+from geopool.contact_checks import phone_clean, tc_kimlik_clean
 from geopool.models import Category
-from geopool.web.console.caller import phone_clean, tc_kimlik_clean
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}

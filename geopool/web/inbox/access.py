@@ -19,8 +19,8 @@ from functools import wraps
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from geopool.models import ServiceRequest, StaffProfile
-from geopool.roles import can
+from geopool.models import ServiceRequest
+from geopool.roles import can, staff_profile
 from geopool.visibility import requests_visible_to
 from geopool.web.access import staff_required
 
@@ -47,7 +47,7 @@ def sees_pool(user):
 
 def body_of(user):
     """The body ``user`` works for, or None."""
-    profile = StaffProfile.objects.filter(user=user).select_related("body").first()
+    profile = staff_profile(user)
     return profile.body if profile else None
 
 

@@ -9,7 +9,9 @@ bodies (from → to). Each row counts the transfers, the refusals, the escalatio
 A category or a rule with many refusals is a rule that sends requests to
 the wrong body.
 
-A transfer the coordinator settled keeps no state of its own answer, so it
+A refused or escalated transfer keeps that state when the coordinator
+decides (the decision is stored beside it, ``settled_at``). Rows settled
+before that kept no state of their own answer, so for a ``settled`` row it
 is read from what the answer left: a refusal always carries its reason
 (``answer_note``), an escalation never got an answer time (``answered_at``).
 """

@@ -19,6 +19,7 @@ import re
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from geopool.contact_checks import phone_clean
 from geopool.models import Category, Contact
 from geopool.open311.submission import DESCRIPTION_MAX_LENGTH
 
@@ -48,7 +49,6 @@ NO_CATEGORY = _("Choose the subject of your request.")
 UNKNOWN_CATEGORY = _("Choose a subject from the list; “%(value)s” is not one of them.")
 NO_DESCRIPTION = _("Describe the problem in a few words.")
 DESCRIPTION_TOO_LONG = _("The description is longer than %(limit_value)s characters.")
-PHONE_INVALID = _("Write the phone number with its area code, e.g. 0532 123 45 67.")
 EMAIL_INVALID = _("This is not an e-mail address; write it like ad@ornek.com.")
 KVKK_REQUIRED = _(
     "You gave contact details: tick that you read the information notice on "
@@ -102,16 +102,6 @@ def _coordinate(raw, field, low, high):
             COORDINATE_RANGE, params={**values, "low": low, "high": high}
         )
     return value
-
-
-def phone_normalize(raw):
-    """``0532 123 45 67``, ``+90 532 …``, ``532…`` → ``05321234567``; else ''."""
-    digits = re.sub(r"\D", "", raw or "")
-    if digits.startswith("90") and len(digits) == 12:
-        digits = digits[2:]
-    if len(digits) == 10 and not digits.startswith("0"):
-        digits = "0" + digits
-    return digits if len(digits) == 11 and digits.startswith("0") else ""
 
 
 class RequestForm(forms.Form):
@@ -203,12 +193,7 @@ class RequestForm(forms.Form):
 
     def clean_phone(self):
         raw = self.cleaned_data["phone"].strip()
-        if not raw:
-            return ""
-        phone = phone_normalize(raw)
-        if not phone:
-            raise forms.ValidationError(PHONE_INVALID)
-        return phone
+        return phone_clean(raw) if raw else ""
 
     def clean(self):
         data = super().clean()

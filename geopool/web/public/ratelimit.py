@@ -11,11 +11,13 @@ may share one uplink, so the limit must let a crowd through while stopping
 a script that files hundreds of requests. Ten in ten minutes from one
 address is far above what a family files and far below a flood.
 
-The counter lives in the ``default`` cache. geopool configures none, so
-Django's per-process memory cache is used: with N gunicorn workers an
-address may create up to N times the limit. A deployment that wants one
-shared count sets ``CACHES`` to a shared backend (database or Redis);
-nothing here changes.
+The counter lives in the ``shared`` cache (``settings.CACHES``): Django's
+database cache, one table for every gunicorn worker and server, so the
+limit holds for the deployment, not per process. Its increment is a read
+and a write, not atomic: posts from one address that arrive at the same
+instant may each count from the same value, so a burst can pass the limit
+by as many posts as arrive together (a handful), never by a flood. A
+deployment may point ``shared`` at Redis instead; nothing here changes.
 
 The address is ``REMOTE_ADDR``. Behind a reverse proxy every citizen would
 share the proxy's address, so set ``GEOPOOL_CLIENT_IP_HEADER`` to the
@@ -28,13 +30,19 @@ import hashlib
 import logging
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_LIMIT = 10
 DEFAULT_WINDOW_SECONDS = 600
 KEY_PREFIX = "geopool:public-form:"
+CACHE_ALIAS = "shared"
+
+
+def counters():
+    """The cache the counters live in (shared by every worker process)."""
+    return caches[CACHE_ALIAS]
 
 
 def limits():
@@ -62,13 +70,14 @@ def _key(address):
 def is_limited(request):
     """True when this address has used up its requests for the window."""
     limit, _window = limits()
-    return cache.get(_key(client_address(request)), 0) >= limit
+    return counters().get(_key(client_address(request)), 0) >= limit
 
 
 def count_created(request):
     """Count one created request for this address."""
     limit, window = limits()
     key = _key(client_address(request))
+    cache = counters()
     # add() starts the window only if no counter exists yet.
     cache.add(key, 0, timeout=window)
     try:

@@ -9,36 +9,31 @@ once the second waits, sees what the first did and gets a
 as it now is (409), again with the typed text kept. Success redirects to
 the page with a message saying what happened.
 
-Re-routing (``request_reroute``, ``request_change``) is neither locked by
-its service nor restarts the new owner's clock: these views take the row
-lock first, refuse while a transfer waits or once the request is finished,
-and when the owner changed ``_rerouted`` clears the old owner's crew, sets
-the status to new, restarts the SLA clock for the new owner and tells the
-citizen, as ``coordinator_assign`` does.
+Re-routing (``request_reroute``, ``request_change`` in
+``geopool.services.rerouting``) locks the row, refuses while a transfer
+waits or once the request is finished, and resets a request whose owner
+changed, for this page and the triage queue alike.
 """
 
 import logging
 
 from django.contrib import messages
-from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from geopool.models import ServiceRequest, Status
-from geopool.services.events import event_record
-from geopool.services.notify import citizen_notify
+from geopool.models import Status
 from geopool.services.photos import PhotoRefused, photo_store
+from geopool.services.rerouting import REROUTE_FINISHED as REROUTE_FINISHED
+from geopool.services.rerouting import REROUTE_PENDING as REROUTE_PENDING
 from geopool.services.rerouting import request_change, request_reroute
 from geopool.services.workflow import (
-    FINISHED,
     WorkflowError,
     answer_send,
     coordinator_assign,
     note_add,
     request_assign,
     require_owner_staff,
-    sla_start,
     status_change,
     transfer_answer,
     transfer_propose,
@@ -78,6 +73,12 @@ TRANSFER_REFUSED = _(
     "Transfer refused: the request goes to the pool coordinator, who decides."
 )
 COORDINATOR_ASSIGNED = _("%(body)s now owns the request.")
+OUTSIDE_AREA = _(
+    "Not changed: this point lies beyond the service area, far from every "
+    "district. Check the latitude and the longitude (degrees with a decimal "
+    "point, not swapped)."
+)
+NOT_ROUTED = _("Not routed: %(reason)s")
 ROUTED = _("Routed again. Owner: %(body)s. %(explanation)s")
 CHANGED = _("Changed and routed again. Owner: %(body)s. %(explanation)s")
 NOTHING_CHANGED = _("Nothing changed: the category and the location are as they were.")
@@ -104,19 +105,6 @@ COORDINATOR_ONLY = _("Only a pool coordinator may do this.")
 CHANGE_NOT_ALLOWED = _(
     "The category and the pin are changed by call-centre operators, pool "
     "coordinators and the owning body's staff."
-)
-REROUTE_PENDING = _(
-    "A transfer of this request is waiting for an answer; withdraw it or wait "
-    "for the other body before routing it again."
-)
-OUTSIDE_AREA = _(
-    "Not changed: this point lies beyond the service area, far from every "
-    "district. Check the latitude and the longitude (degrees with a decimal "
-    "point, not swapped)."
-)
-NOT_ROUTED = _("Not routed: %(reason)s")
-REROUTE_FINISHED = _(
-    "The request is “%(status)s”; reopen it before changing where it goes."
 )
 
 
@@ -350,44 +338,6 @@ def coordinator_give(request, code):
     return _done(request, item, COORDINATOR_ASSIGNED % {"body": body.name})
 
 
-def _locked(item):
-    return (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("category", "owner_body", "assigned_crew")
-        .get(pk=item.pk)
-    )
-
-
-def _reroutable(locked):
-    if locked.pending_transfer_id():
-        raise WorkflowError(str(REROUTE_PENDING))
-    if locked.status in FINISHED:
-        raise WorkflowError(
-            str(REROUTE_FINISHED) % {"status": Status(locked.status).label}
-        )
-
-
-def _rerouted(locked, previous_owner_id, actor):
-    """After a new decision: the new owner starts afresh. True if it moved."""
-    if locked.owner_body_id == previous_owner_id:
-        return False
-    before = locked.status
-    if locked.assigned_crew and locked.assigned_crew.body_id != locked.owner_body_id:
-        locked.assigned_crew = None
-    locked.status = Status.NEW
-    sla_start(locked)
-    locked.save()
-    if before != Status.NEW:
-        event_record(
-            "request.status",
-            locked,
-            actor=actor,
-            before={"status": before},
-            after={"status": Status.NEW, "note": None},
-        )
-    return True
-
-
 def _routing_refused(request, code, exc, bound=None):
     # Routing errors are written for the API, in English; staff read Turkish.
     if isinstance(exc, OutsideServiceArea):
@@ -413,18 +363,11 @@ def reroute(request, code):
     if not access.may_coordinate(request.user):
         return _refused(request, code, COORDINATOR_ONLY, status=403)
     try:
-        with transaction.atomic():
-            locked = _locked(item)
-            _reroutable(locked)
-            previous = locked.owner_body_id
-            decision = request_reroute(locked, actor=request.user, reason="asked")
-            moved = _rerouted(locked, previous, request.user)
+        decision = request_reroute(item, actor=request.user, reason="asked")
     except WorkflowError as exc:
         return _refused(request, code, exc)
     except RoutingError as exc:
         return _routing_refused(request, code, exc)
-    if moved:
-        citizen_notify(locked, "transfer")
     return _done(request, item, _route_message(ROUTED, decision))
 
 
@@ -440,17 +383,12 @@ def change(request, code):
         return _invalid(request, code, "change_form", form)
     bound = {"change_form": form}
     try:
-        with transaction.atomic():
-            locked = _locked(item)
-            _reroutable(locked)
-            previous = locked.owner_body_id
-            decision = request_change(
-                locked,
-                category=form.cleaned_data["category"],
-                location=form.location(),
-                actor=request.user,
-            )
-            moved = decision is not None and _rerouted(locked, previous, request.user)
+        decision = request_change(
+            item,
+            category=form.cleaned_data["category"],
+            location=form.location(),
+            actor=request.user,
+        )
     except WorkflowError as exc:
         return _refused(request, code, exc, bound=bound)
     except RoutingError as exc:
@@ -458,6 +396,4 @@ def change(request, code):
     if decision is None:
         messages.info(request, NOTHING_CHANGED)
         return redirect("requestpages:detail", code=item.tracking_code)
-    if moved:
-        citizen_notify(locked, "transfer")
     return _done(request, item, _route_message(CHANGED, decision))

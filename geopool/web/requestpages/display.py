@@ -350,7 +350,12 @@ def history(item):
 def transfer_rows(item):
     """The request's transfers, oldest first, with their answer."""
     transfers = item.transfers.select_related(
-        "from_body", "to_body", "proposed_by__staff__body", "answered_by__staff__body"
+        "from_body",
+        "to_body",
+        "settled_to",
+        "proposed_by__staff__body",
+        "answered_by__staff__body",
+        "settled_by__staff__body",
     ).order_by("proposed_at", "id")
     return [
         {
@@ -364,6 +369,10 @@ def transfer_rows(item):
             "answered_by": person_text(transfer.answered_by),
             "answered_at": datetime_text(transfer.answered_at)
             if transfer.answered_at
+            else "",
+            "settled_by": person_text(transfer.settled_by),
+            "settled_at": datetime_text(transfer.settled_at)
+            if transfer.settled_at
             else "",
         }
         for transfer in transfers

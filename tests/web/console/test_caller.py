@@ -5,8 +5,8 @@ import doctest
 import pytest
 from django.core.exceptions import ValidationError
 
-from geopool.web.console import caller
-from geopool.web.console.caller import phone_clean, tc_kimlik_clean, tc_kimlik_valid
+from geopool import contact_checks as caller
+from geopool.contact_checks import phone_clean, tc_kimlik_clean, tc_kimlik_valid
 
 
 def test_docstring_examples():

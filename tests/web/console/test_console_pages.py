@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
+from geopool.contact_checks import TC_CHECKSUM
 from geopool.models import Contact, Event, ServiceRequest, Status
 from geopool.models.workflow import Note
 from geopool.web.console import access, calls, views
-from geopool.web.console.caller import TC_CHECKSUM
 from tests.web.console.helpers import TC_VALID, by_testid, call, tr
 from tests.web.helpers import ANTAKYA, request_at
 

@@ -3,10 +3,10 @@
 import io
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from geopool.web.public import ratelimit
 from tests.web.helpers import ANTAKYA
 
 # What a citizen types: a name, a phone as people write it, an e-mail.
@@ -19,11 +19,11 @@ DESCRIPTION = "Konteyner taşmış, kapı numaram 12, komşum sürekli çöp dö
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    """The per-address counters live in the cache; every test starts at 0."""
-    cache.clear()
+def _fresh_rate_limit(db):
+    """The per-address counters live in the shared (database) cache: each
+    test starts at 0 (and the test's rollback removes what it counted)."""
+    ratelimit.counters().clear()
     yield
-    cache.clear()
 
 
 def form_data(**overrides):

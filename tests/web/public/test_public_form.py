@@ -9,6 +9,7 @@ from django.test import override_settings
 from django.utils import translation
 from PIL import Image
 
+from geopool.contact_checks import PHONE_CHARACTERS, PHONE_LENGTH, PHONE_PREFIX
 from geopool.models import Contact, Event, Photo, ServiceRequest
 from geopool.services.photos import MAX_BYTES
 from geopool.web.public import forms, views
@@ -190,7 +191,9 @@ def test_contact_needs_the_kvkk_tick_and_the_input_is_kept(client, hatay):
         ({"category": "NOPE"}, "category", forms.UNKNOWN_CATEGORY, {"value": "NOPE"}),
         ({"category": ""}, "category", forms.NO_CATEGORY, {}),
         ({"description": "  "}, "description", forms.NO_DESCRIPTION, {}),
-        ({"phone": "12345"}, "phone", forms.PHONE_INVALID, {}),
+        ({"phone": "12345"}, "phone", PHONE_LENGTH, {"count": 5}),
+        ({"phone": "0132 123 45 67"}, "phone", PHONE_PREFIX, {"digit": "1"}),
+        ({"phone": "0532 123 45 6x"}, "phone", PHONE_CHARACTERS, {}),
         ({"email": "zeliha@"}, "email", forms.EMAIL_INVALID, {}),
     ],
 )
@@ -228,6 +231,24 @@ def test_rate_limit_per_address(client, hatay):
     other = client.post(URL, form_data(), REMOTE_ADDR="10.1.2.3")
     assert other.status_code == 302
     assert ServiceRequest.objects.count() == 3
+
+
+@override_settings(GEOPOOL_PUBLIC_FORM_LIMIT=2, GEOPOOL_PUBLIC_FORM_WINDOW=600)
+def test_rate_limit_is_shared_by_every_worker_process(client, hatay):
+    from django.core.cache.backends.db import DatabaseCache
+
+    from geopool.web.public import ratelimit
+
+    assert client.post(URL, form_data()).status_code == 302
+    # Another worker process has its own cache objects but reads the same
+    # table: it sees the count of this one and refuses the third request.
+    other_worker = DatabaseCache("geopool_shared_cache", {})
+    key = ratelimit._key("127.0.0.1")
+    assert other_worker.get(key) == 1
+    other_worker.incr(key)
+    response = client.post(URL, form_data())
+    assert response.status_code == 429
+    assert ServiceRequest.objects.count() == 1
 
 
 def test_photo_is_stored_private_and_without_exif(client, hatay):

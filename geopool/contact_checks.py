@@ -1,8 +1,10 @@
-"""The caller's details as an operator types them: T.C. kimlik no and phone.
+"""A citizen's contact details as geopool checks them at intake: phone, T.C. no.
 
-Both checks return the value in the one form geopool stores, or raise
-``ValidationError`` with a message that says what is wrong and how to ask
-the caller again.
+One set of checks for every channel: the operator console, the public web
+form and the Open311 API store a phone number only through ``phone_clean``
+(and the console a T.C. kimlik no through ``tc_kimlik_clean``). Both return
+the value in the one form geopool stores, or raise ``ValidationError`` with
+a message that says what is wrong and what is expected.
 
 A T.C. kimlik no has 11 digits, the first never 0; the 10th and 11th are
 check digits: ``d10 = (7 × (d1 + d3 + d5 + d7 + d9) − (d2 + d4 + d6 + d8))

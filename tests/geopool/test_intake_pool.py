@@ -1,0 +1,157 @@
+"""Intake's fast path, re-routing's single code path, and who may act.
+
+- intake writes a request with its INSERTs only (no savepoints, no UPDATE
+  after the INSERT) and still stores its decision, events and SLA clock;
+- an SLA target edited by an administrator counts from the next request on
+  (the cached pool state follows the routing state's version);
+- re-routing from anywhere (the triage queue calls the service directly)
+  locks the row, refuses while a transfer waits and resets a moved request;
+- the workflow and the contact reveal check the pages' Django permissions.
+"""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from geopool.models import (
+    Body,
+    Category,
+    Crew,
+    Event,
+    ServiceRequest,
+    Status,
+)
+from geopool.models.workflow import SlaTarget
+from geopool.services.intake import Intake, request_create
+from geopool.services.personal_data import may_reveal
+from geopool.services.rerouting import REROUTE_PENDING, request_change
+from geopool.services.workflow import (
+    WorkflowError,
+    request_assign,
+    status_change,
+    transfer_propose,
+)
+from routing_rules.models import Decision
+
+ANTAKYA = (36.1603, 36.2021)
+DEFNE = (36.15, 36.13)
+
+
+def _intake(**fields):
+    return Intake(
+        category=Category.objects.get(code=fields.pop("category", "COP")),
+        channel="phone",
+        lon=ANTAKYA[0],
+        lat=ANTAKYA[1],
+        location_source="given",
+        description="Konteyner taştı",
+        contact={"first_name": "Ayşe", "phone": "05321234517"},
+        **fields,
+    )
+
+
+def test_intake_writes_only_inserts_and_keeps_every_record(hatay):
+    request_create(_intake())  # the pool state is read once, then cached
+    intake = _intake()
+    with CaptureQueriesContext(connection) as queries:
+        request = request_create(intake).request
+    verbs = [q["sql"].split()[0].upper() for q in queries.captured_queries]
+    # The routing state's version, then the INSERTs. The savepoint is there
+    # because the test runs inside a transaction; a server's post has none.
+    assert verbs == ["SELECT", "SAVEPOINT", *["INSERT"] * 4, "RELEASE"]
+    inserts = [
+        q["sql"].split()[2].strip('"')
+        for q in queries.captured_queries
+        if q["sql"].startswith("INSERT")
+    ]
+    assert inserts == [
+        "geopool_servicerequest",
+        "geopool_contact",
+        "routing_rules_decision",
+        "geopool_event",
+    ]
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert stored.owner_body.code == "ANTAKYA"
+    assert stored.sla_minutes is not None and stored.sla_due_at is not None
+    assert stored.legal_due_at is not None
+    decision = Decision.objects.get(request=stored, is_current=True)
+    assert decision.owner_body.code == "ANTAKYA"
+    actions = list(
+        Event.objects.filter(
+            object_type="geopool.servicerequest", object_id=str(stored.pk)
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+    assert actions == ["request.route", "request.create"]
+
+
+def test_edited_sla_target_counts_from_the_next_request(hatay):
+    first = request_create(_intake()).request
+    target = SlaTarget.objects.get(category=first.category, priority="normal")
+    assert first.sla_minutes == target.working_minutes
+    SlaTarget.objects.filter(pk=target.pk).update(working_minutes=4 * 60)
+    second = request_create(_intake()).request
+    assert second.sla_minutes == 240
+
+
+@pytest.fixture
+def staff(make_staff):
+    return {
+        "antakya": make_staff("body_staff", body="ANTAKYA"),
+        "coordinator": make_staff("coordinator", body="HBB"),
+        "planner": make_staff("planner", body="ANTAKYA"),
+        "crew": make_staff("field_crew", body="ANTAKYA"),
+    }
+
+
+def test_change_moves_the_request_and_resets_it_for_the_new_owner(hatay, staff):
+    request = request_create(_intake()).request
+    crew = Crew.objects.create(body=Body.objects.get(code="ANTAKYA"), name="Ekip 1")
+    request_assign(request, actor=staff["coordinator"], crew=crew)
+    status_change(request, Status.IN_PROGRESS, actor=staff["coordinator"])
+    decision = request_change(request, location=DEFNE, actor=staff["coordinator"])
+    assert decision.owner_body.code == "DEFNE"
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert (stored.owner_body.code, stored.status) == ("DEFNE", Status.NEW)
+    assert stored.assigned_crew is None
+    assert stored.sla_running_since is not None
+    # The caller's instance shows what was stored.
+    assert (request.owner_body_id, request.status) == (stored.owner_body_id, "new")
+    assert Event.objects.filter(
+        object_type="geopool.servicerequest",
+        object_id=str(request.pk),
+        action="request.status",
+        after__status="new",
+    ).exists()
+
+
+def test_change_is_refused_while_a_transfer_waits(hatay, staff):
+    request = request_create(_intake()).request
+    transfer_propose(request, "DEFNE", "not_our_duty", actor=staff["antakya"])
+    with pytest.raises(WorkflowError, match=re.escape(str(REROUTE_PENDING))):
+        request_change(request, location=DEFNE, actor=staff["coordinator"])
+    assert ServiceRequest.objects.get(pk=request.pk).owner_body.code == "ANTAKYA"
+
+
+def test_workflow_needs_the_permission_the_page_checks(hatay, staff):
+    request = request_create(_intake()).request
+    # A planner has a profile at the owning body but no right to work.
+    with pytest.raises(WorkflowError, match="work_request"):
+        status_change(request, Status.ACCEPTED, actor=staff["planner"])
+    # A field crew works requests but does not assign or transfer.
+    with pytest.raises(WorkflowError, match="transfer_request"):
+        transfer_propose(request, "DEFNE", "not_our_duty", actor=staff["crew"])
+    status_change(request, Status.ACCEPTED, actor=staff["crew"])
+    assert ServiceRequest.objects.get(pk=request.pk).status == Status.ACCEPTED
+
+
+def test_contact_reveal_needs_view_contact(hatay, staff):
+    request = request_create(_intake()).request
+    assert may_reveal(staff["antakya"], request)
+    assert may_reveal(staff["coordinator"], request)
+    # Field crews of the owning body have no view_contact permission.
+    assert not may_reveal(staff["crew"], request)
+    assert not may_reveal(staff["planner"], request)
