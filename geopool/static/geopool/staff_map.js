@@ -236,6 +236,13 @@
     });
   });
 
+  function showPopulationYears(figures) {
+    var years = {};
+    figures.forEach(function (f) { if (f.population) years[f.population_year || T.year_unknown] = true; });
+    var node = document.querySelector("[data-testid=population-year]");
+    node.textContent = Object.keys(years).sort().join(", ") || T.no_data;
+  }
+
   function fillTotals(totals) {
     Object.keys(totals).forEach(function (key) {
       var node = document.querySelector("[data-total=" + key + "]");
@@ -252,6 +259,7 @@
     answers[1].districts.forEach(function (f) { figuresByCode[f.code] = f; });
     districtLayer.addData(answers[0]);
     fillTotals(answers[1].totals);
+    showPopulationYears(answers[1].districts);
     colourDistricts();
     fillTable();
     var bounds = districtLayer.getBounds();
@@ -367,6 +375,9 @@
     event.preventDefault();
     showList({ unmapped: "1" });
   });
+
+  // For the browser tests and for staff debugging in the console.
+  window.staffMap = { map: map, districts: districtLayer, bins: heatLayer, markers: markerLayer };
 
   districtsDrawn.then(function () {
     clearTimeout(moveTimer);

@@ -101,10 +101,10 @@ def viewport_parse(bbox, zoom):
 
     >>> viewport_parse("35.8,35.8,36.7,37.1", "9").zoom
     9
-    >>> viewport_parse("36,36,35,37", "9")
+    >>> viewport_parse("36,36,35,37", "9")  # west of east
     Traceback (most recent call last):
     ...
-    geopool.web.staffmap.bins.ViewError: bbox must be four numbers ...
+    geopool.web.staffmap.bins.ViewError: ...
     """
     try:
         west, south, east, north = (float(v) for v in (bbox or "").split(","))
