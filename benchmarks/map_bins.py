@@ -254,7 +254,7 @@ def bins_measure(url, repeat):
     from geopool.models import Status
     from geopool.web.inbox.districts import district_generation
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(staff_user_ensure())
     closed = sorted(Status.closed_values())
     generation = district_generation()
@@ -310,7 +310,7 @@ def bytes_measure(repeat):
     """Province bins for ~a tenth of the requests (a date range) and for all."""
     from django.test import Client
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(staff_user_ensure())
     base = {"bbox": PROVINCE_BBOX, "zoom": "9"}
     tenth = {**base, "date_from": "2024-01-01", "date_to": "2024-03-13"}

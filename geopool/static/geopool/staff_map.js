@@ -59,7 +59,7 @@
   }
 
   // -- the map ---------------------------------------------------------------
-  var map = L.map("staff-map", { maxZoom: config.max_zoom, preferCanvas: true });
+  var map = L.map("staff-map", { maxZoom: config.max_zoom, preferCanvas: true, zoomSnap: 0.5 });
   map.setView([0, 0], 2);
   map.attributionControl.setPrefix(false);
   if (config.tiles.url) {
@@ -343,6 +343,7 @@
         (data.mode === "bins" ? T.heat : T.markers);
       state.dataset.mode = data.mode;
       state.dataset.total = String(data.total);
+      state.dataset.zoom = String(data.zoom);
     }).catch(function (error) {
       if (error.name !== "AbortError") state.textContent = T.failed + error.message;
     });

@@ -256,3 +256,16 @@ def test_layers_come_as_geojson_with_names_and_codes_only(coordinator):
     assert "İskenderun" in names
     assert set(data["features"][0]["properties"]) == {"name", "code"}
     assert coordinator.get("/map/data/layers/no-such/").status_code == 404
+
+
+def test_the_page_can_draw_the_district_layer_only(coordinator):
+    assert _config(coordinator.get("/map/").text)["mode"] == "full"
+    page = coordinator.get("/map/", {"layers": "districts", "category": "SU"}).text
+    config = _config(page)
+    assert (config["mode"], config["query"]) == ("districts", "category=SU")
+
+
+def test_hostile_text_in_a_filter_value_stays_out_of_the_page(coordinator):
+    response = coordinator.get("/map/", {"category": "<script>alert(1)</script>"})
+    assert response.status_code == 400
+    assert "<script>alert(1)" not in response.text
