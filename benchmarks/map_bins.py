@@ -367,7 +367,7 @@ def page_measure(env, repeat):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
                 break
@@ -382,6 +382,7 @@ def page_measure(env, repeat):
                 locale="tr-TR", viewport={"width": 1400, "height": 900}
             )
             page = context.new_page()
+            page.set_default_timeout(300_000)
             page.goto(f"{base}/login/?next=/map/")
             page.fill("input[name=username]", USER)
             page.fill("input[name=password]", PASSWORD)

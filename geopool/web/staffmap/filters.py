@@ -7,8 +7,9 @@ on the page is about the same requests. Visibility comes first
 what their body may see.
 
 Query parameters: ``category`` (a code), ``group`` (a category group),
-``body`` (the owning body's code), ``district`` (an official district code,
-as the inbox reads it: ``geopool.web.inbox.districts``), ``status``
+``body`` (the owning body's code), ``district`` (an official district code:
+the requests whose point the district covers, on a shared edge the
+district with the lowest code, as the district figures count them), ``status``
 (``all`` by default, ``open``, ``closed`` or one status), ``channel``, and
 ``date_from`` / ``date_to`` (``YYYY-MM-DD``, both days included, local
 time).
@@ -27,7 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from geopool.models import Body, Category, Channel, Status
 from geopool.visibility import requests_visible_to
 from geopool.web.inbox import sla
-from geopool.web.inbox.districts import districts_active, in_district
+from geopool.web.inbox.districts import district_generation, districts_active
 
 ALL = "all"
 OPEN = "open"
@@ -46,6 +47,24 @@ DATE_ERROR = _("Give a date as YYYY-MM-DD, e.g. 2026-02-06.")
 DATE_ORDER_ERROR = _(
     "The start date %(start)s is after the end date %(end)s; swap them or clear one."
 )
+
+
+# A request's point in district ``code`` and in no district with a lower
+# code (shared edges go to the lowest code, as routing decides). Probes the
+# district's parts per row, so the viewport's index scan stays the driving
+# side; the inbox's set form (``inbox.districts.in_district``) also takes
+# in points routing snapped offshore, at the cost of building the whole
+# set first. Parameters: generation, code, generation, code.
+IN_DISTRICT_SQL = """
+    EXISTS (SELECT 1 FROM boundaries_lookup p
+              JOIN boundaries_feature f ON f.id = p.feature_id
+             WHERE p.generation_id = %s AND f.code = %s
+               AND ST_Covers(p.geometry, "geopool_servicerequest"."location"))
+    AND NOT EXISTS (SELECT 1 FROM boundaries_lookup q
+              JOIN boundaries_feature lower_f ON lower_f.id = q.feature_id
+             WHERE q.generation_id = %s AND lower_f.code < %s
+               AND ST_Covers(q.geometry, "geopool_servicerequest"."location"))
+"""
 
 
 def _date_field(label):
@@ -161,5 +180,9 @@ def map_filtered(form):
         next_day = data["date_to"] + dt.timedelta(days=1)
         rows = rows.filter(requested_at__lt=_local_midnight(next_day))
     if data.get("district"):
-        rows = rows.filter(id__in=in_district(data["district"]))
+        generation = district_generation()
+        rows = rows.extra(
+            where=[IN_DISTRICT_SQL],
+            params=[generation, data["district"], generation, data["district"]],
+        )
     return rows.order_by()

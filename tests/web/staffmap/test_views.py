@@ -269,3 +269,27 @@ def test_hostile_text_in_a_filter_value_stays_out_of_the_page(coordinator):
     response = coordinator.get("/map/", {"category": "<script>alert(1)</script>"})
     assert response.status_code == 400
     assert "<script>alert(1)" not in response.text
+
+
+def test_the_district_filter_takes_a_shared_edge_for_the_lowest_code(coordinator):
+    from boundaries.lookup import covering_features
+    from tests.web.helpers import points_on_shared_edge
+
+    on_edge = next(
+        p
+        for p in points_on_shared_edge("Antakya", "Defne")
+        if len(covering_features("districts", p["lon"], p["lat"])) == 2
+    )
+    edge = request_at("COP", **on_edge)
+    inside = request_at("COP", **ANTAKYA)
+    request_at("COP", **point_inside("Defne"))
+
+    def codes(district):
+        answer = coordinator.get(
+            "/map/data/view/", {**PROVINCE, "district": district}
+        ).json()
+        return {m[2] for m in answer["markers"]}
+
+    # Antakya's code 2080 is lower than Defne's 2082.
+    assert codes("2080") == {edge.tracking_code, inside.tracking_code}
+    assert edge.tracking_code not in codes("2082") and len(codes("2082")) == 1
