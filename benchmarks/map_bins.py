@@ -220,12 +220,28 @@ def bare_sql(params, closed, district_generation):
         where.append("NOT r.status = ANY(%s)")
         args.append(closed)
     if params.get("district"):
+        # The district's parts drive; a point on a part's boundary stays
+        # unless a district with a lower code covers it (shared edges).
         join += (
             " JOIN boundaries_lookup p ON p.generation_id = %s"
             " AND ST_Covers(p.geometry, r.location)"
             " JOIN boundaries_feature f ON f.id = p.feature_id AND f.code = %s"
         )
-        args = [size, size, district_generation, params["district"], *args[2:]]
+        where.append(
+            "(ST_ContainsProperly(p.geometry, r.location) OR NOT EXISTS ("
+            "SELECT 1 FROM boundaries_lookup q JOIN boundaries_feature lf"
+            " ON lf.id = q.feature_id WHERE q.generation_id = %s AND lf.code < %s"
+            " AND ST_Covers(q.geometry, r.location)))"
+        )
+        args = [
+            size,
+            size,
+            district_generation,
+            params["district"],
+            *args[2:],
+            district_generation,
+            params["district"],
+        ]
     sql = f"""
         SELECT floor(6378137.0 * radians(ST_X(r.location)) / %s)::bigint,
                floor(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2))
