@@ -499,7 +499,10 @@ def report_markdown(meta, bins_rows, byte_rows, page):
             f"| districts only (`?layers=districts`) | {page['districts_s']:.2f} |",
             "",
             f"Ratio {page['ratio']:.2f}× (target ≤ 2×). gunicorn, 2 workers × 4 "
-            f"threads, on the same machine; the view reported: {page['view_state']}.",
+            "threads, on the same machine. Both pages wait for the district "
+            "layer with its comparison figures (the choropleth), which place "
+            "every filtered request in its district; the full page also waits "
+            "for the bins of its viewport.",
             "",
         ]
     return "\n".join(lines)
