@@ -71,12 +71,17 @@ class MapFilter(forms.Form):
     date_from = _date_field(_("Received from"))
     date_to = _date_field(_("Received until"))
 
-    def __init__(self, data, *, user):
+    def __init__(self, data, *, user, for_page=False):
         super().__init__(data)
         self.user = user
-        categories = Category.objects.filter(is_active=True).order_by(
-            "sort_order", "code"
-        )
+        # A data answer only validates what was sent: the choice lists the
+        # page shows are read from the database only when needed.
+        needed = (lambda name: True) if for_page else (lambda name: data.get(name))
+        categories = []
+        if needed("category") or needed("group"):
+            categories = Category.objects.filter(is_active=True).order_by(
+                "sort_order", "code"
+            )
         self.fields["category"].choices = [("", _("All categories"))] + [
             (c.code, c.name) for c in categories
         ]
@@ -84,12 +89,16 @@ class MapFilter(forms.Form):
         self.fields["group"].choices = [("", _("All groups"))] + [
             (g, g) for g in groups
         ]
-        bodies = Body.objects.filter(is_active=True).order_by("name")
+        bodies = (
+            Body.objects.filter(is_active=True).order_by("name")
+            if needed("body")
+            else []
+        )
         self.fields["body"].choices = [("", _("All bodies"))] + [
             (b.code, b.name) for b in bodies
         ]
-        self.fields["district"].choices = [("", _("All districts"))] + list(
-            districts_active()
+        self.fields["district"].choices = [("", _("All districts"))] + (
+            list(districts_active()) if needed("district") else []
         )
         self.fields["status"].choices = [
             (ALL, _("All statuses")),

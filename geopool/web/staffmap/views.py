@@ -51,9 +51,9 @@ def _bad_filters(form):
     return JsonResponse({"errors": form.errors_text()}, status=400)
 
 
-def _filtered_or_error(request):
+def _filtered_or_error(request, for_page=False):
     """The filter form and its requests; None instead when the form is invalid."""
-    form = MapFilter(request.GET, user=request.user)
+    form = MapFilter(request.GET, user=request.user, for_page=for_page)
     if not form.is_valid():
         return form, None
     return form, map_filtered(form)
@@ -62,7 +62,7 @@ def _filtered_or_error(request):
 @staff_required
 def map_page(request):
     """``GET /map/``: filters, the map, totals, legend and district table."""
-    form, requests = _filtered_or_error(request)
+    form, requests = _filtered_or_error(request, for_page=True)
     mode = request.GET.get("layers", "full")
     if mode not in MODES:
         mode = "full"
