@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from geopool.web import triage, views
+from geopool.web import triage
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="map"), name="home"),
@@ -15,7 +15,7 @@ urlpatterns = [
     ),
     # Django's LogoutView accepts POST only (a link could log staff out).
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("map/", views.district_map, name="map"),
+    path("map/", include("geopool.web.staffmap.urls")),
     path("planning/", include("geopool.web.planning.urls")),
     path("rules/", include("geopool.web.rules.urls")),
     path("triage/", triage.triage_queue, name="triage"),

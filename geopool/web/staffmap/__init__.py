@@ -1,0 +1,1 @@
+"""The staff map: filters, heat-map bins, markers and district figures."""
