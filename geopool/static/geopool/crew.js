@@ -728,9 +728,28 @@
 
   // -- start -----------------------------------------------------------------
 
-  if ("serviceWorker" in navigator && window.isSecureContext) {
+  // The service worker serves the page and its files without coverage; the
+  // first visit puts them in its cache (later ones refresh them as they go).
+  if ("serviceWorker" in navigator && window.isSecureContext && window.caches) {
     navigator.serviceWorker
       .register(config.serviceWorkerUrl, { scope: config.scope })
+      .then(function () {
+        var files = [config.scope];
+        document.querySelectorAll("link[rel=stylesheet], script[src]").forEach(
+          function (node) {
+            files.push(node.getAttribute("href") || node.getAttribute("src"));
+          }
+        );
+        if (config.districtsUrl) {
+          files.push(config.districtsUrl);
+        }
+        return caches.open(config.cacheName).then(function (cache) {
+          return cache.addAll(files);
+        });
+      })
+      .then(function () {
+        root.dataset.offlineReady = "1";
+      })
       .catch(function () {});
   }
 

@@ -46,6 +46,9 @@ logger = logging.getLogger(__name__)
 # the browser elsewhere); ``geo:`` URIs are offered beside it.
 DIRECTIONS_URL = "https://www.google.com/maps/dir/?api=1&destination={lat},{lon}"
 
+# The service worker's cache (geopool/crew-sw.js says the same).
+CACHE_NAME = "geopool-crew-v1"
+
 SCRIPT_TEXT = {
     "locating": _("Finding your position…"),
     "located": _("Position from the phone (±%(accuracy)s m)"),
@@ -132,6 +135,7 @@ def _config(request):
         "actUrl": reverse("crew:act", args=["CODE", "ACTION"]),
         "serviceWorkerUrl": reverse("crew:service-worker"),
         "scope": reverse("crew:page"),
+        "cacheName": CACHE_NAME,
         "districtsUrl": reverse("layer-features", args=[layer]) if layer else "",
         "csrfToken": get_token(request),
         "user": request.user.get_username(),
