@@ -46,9 +46,12 @@ OPEN_SQL = "r.status NOT IN ({})".format(
     ", ".join(f"'{status.value}'" for status in sorted(Status.closed_values()))
 )
 
+# ``owner_body_id + 0``: the body is a filter on the spatial index scan,
+# never a reason to read all of a body's open requests through the b-tree
+# on owner_body (a large body has tens of thousands) and sort them.
 _SCOPE_SQL = f"""
     r.location IS NOT NULL AND {OPEN_SQL}
-    AND (%(body)s::bigint IS NULL OR r.owner_body_id = %(body)s)
+    AND (%(body)s::bigint IS NULL OR r.owner_body_id + 0 = %(body)s)
     AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
          OR r.assigned_crew_id = ANY(%(crews)s::bigint[]))
     AND (%(categories)s::bigint[] IS NULL
@@ -59,12 +62,15 @@ _SCOPE_SQL = f"""
 # the KNN index scan can order by.
 _HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
 
+# knn: the ``limit`` nearest in scope on the sphere, by the index alone (no
+# radius here: a radius condition makes the planner read the whole circle
+# and sort it). The bound: their largest exact distance, or the radius
+# when fewer are in scope at all, or when the bound exceeds it.
 _NEAREST = f"""
     WITH knn AS MATERIALIZED (
         SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
         FROM geopool_servicerequest r
         WHERE {_SCOPE_SQL}
-          AND ST_DWithin(r.location::geography, {_HERE}, %(radius)s)
         ORDER BY r.location::geography <-> {_HERE}
         LIMIT %(limit)s
     )

@@ -414,7 +414,13 @@
       );
     }
     var buttons = element("div", { class: "d-flex flex-wrap gap-1 mt-1" });
+    var waiting = queued.map(function (q) {
+      return q.action;
+    });
     ticket.actions.forEach(function (action) {
+      if (waiting.indexOf(action) !== -1) {
+        return;
+      }
       var button = element(
         "button",
         {
