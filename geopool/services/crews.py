@@ -92,13 +92,15 @@ def allowed_actions(user, item, crew_ids=None):
     """The actions the crew page offers ``user`` on ``item`` now."""
     if not can(user, "work_request") or item.status in Status.closed_values():
         return []
-    if not is_coordinator(user):
-        profile = getattr(user, "staff", None)
-        if profile is None or profile.body_id != item.owner_body_id:
-            return []
-    if crew_ids is None:
-        crew_ids = set(crews_of(user, body_id=item.owner_body_id).values_list("pk"))
-        crew_ids = {pk for (pk,) in crew_ids}
+    profile = getattr(user, "staff", None)
+    own_body = profile is not None and profile.body_id == item.owner_body_id
+    if not own_body and not is_coordinator(user):
+        return []
+    # ``crew_ids``: the user's crews in their own body (what the list passes).
+    if crew_ids is None or not own_body:
+        crew_ids = set(
+            crews_of(user, body_id=item.owner_body_id).values_list("pk", flat=True)
+        )
     mine = item.assigned_crew_id is not None and item.assigned_crew_id in crew_ids
     actions = []
     if crew_ids and not mine and item.assigned_crew_id is None:

@@ -100,7 +100,7 @@ SCRIPT_TEXT = {
 
 def directions(item):
     lon, lat = f"{item.location.x:.6f}", f"{item.location.y:.6f}"
-    template = getattr(settings, "GEOPOOL_DIRECTIONS_URL", "") or DIRECTIONS_URL
+    template = settings.GEOPOOL_DIRECTIONS_URL or DIRECTIONS_URL
     return {
         "geo": f"geo:{lat},{lon}?q={lat},{lon}({item.tracking_code})",
         "maps": template.format(lat=lat, lon=lon),
