@@ -82,6 +82,27 @@ def ticket_json(ticket):
     }
 
 
+def _row_json(row):
+    return {
+        "tracking_code": row["tracking_code"],
+        "distance_m": row["distance_m"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "category": {"code": row["category_code"], "name": row["category_name"]},
+        "status": row["status"],
+        "owner": row["owner"],
+        "crew": row["crew"],
+        "urgent": row["urgent"],
+        "requested_at": timezone.localtime(row["requested_at"]).isoformat(),
+        "sla_due_at": (
+            timezone.localtime(row["sla_due_at"]).isoformat()
+            if row["sla_due_at"]
+            else None
+        ),
+        "url": reverse("requestpages:detail", args=[row["tracking_code"]]),
+    }
+
+
 @require_GET
 @staff_or_key
 def nearby_tickets(request):
@@ -93,7 +114,7 @@ def nearby_tickets(request):
         scope = nearby.NearbyScope.of_api_key(request.api_key)
     else:
         scope = nearby.NearbyScope.of_user(request.user)
-    found = nearby.tickets_nearby(
+    found = nearby.rows_nearby(
         lon, lat, scope, radius_m=radius, limit=limit, categories=categories
     )
     return JsonResponse(
@@ -105,7 +126,7 @@ def nearby_tickets(request):
             "category": categories,
             "scope": scope.label,
             "count": len(found),
-            "requests": [ticket_json(ticket) for ticket in found],
+            "requests": [_row_json(row) for row in found],
         },
         json_dumps_params={"ensure_ascii": False},
     )
