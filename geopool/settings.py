@@ -179,6 +179,9 @@ GEOPOOL_NOTIFY_SENDER = os.environ.get(
     "GEOPOOL_NOTIFY_SENDER", "geopool.services.notify.ConsoleSender"
 )
 GEOPOOL_TILE_URL = os.environ.get("GEOPOOL_TILE_URL", "")
+# Directions on the crew page: a URL with {lat} and {lon} that phones open in
+# their map app (empty: Google Maps directions).
+GEOPOOL_DIRECTIONS_URL = os.environ.get("GEOPOOL_DIRECTIONS_URL", "")
 GEOPOOL_TILE_ATTRIBUTION = os.environ.get(
     "GEOPOOL_TILE_ATTRIBUTION", "© OpenStreetMap contributors"
 )

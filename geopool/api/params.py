@@ -45,3 +45,36 @@ def coordinate(params, name, low, high, required=True):
             name, f"{name}={raw!r} is out of range; expected {low} to {high}"
         )
     return value
+
+
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+
+
+def number(params, name, low, high, default=None, integer=False):
+    """Read a plain number ``name`` from ``params`` (``default`` when absent).
+
+    ``integer`` refuses decimals. Out-of-range values, decimal commas and
+    anything that is not a number are refused with the range expected.
+    """
+    values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
+    if len(values) > 1:
+        raise ParameterError(name, f"{name} is given {len(values)} times; give it once")
+    raw = ((values[0] if values else "") or "").strip()
+    kind = "a whole number" if integer else "a number"
+    expected = f"expected {kind} from {low} to {high}"
+    if not raw:
+        if default is None:
+            raise ParameterError(name, f"{name} is required; {expected}")
+        return default
+    if "," in raw and not integer:
+        raise ParameterError(
+            name,
+            f"{name}={raw!r} uses a decimal comma; write it with a point, e.g. "
+            f"{raw.replace(',', '.')}",
+        )
+    if not (_INTEGER if integer else _DECIMAL).match(raw):
+        raise ParameterError(name, f"{name}={raw!r} is not {kind}; {expected}")
+    value = int(raw) if integer else float(raw)
+    if not math.isfinite(value) or not low <= value <= high:
+        raise ParameterError(name, f"{name}={raw!r} is out of range; {expected}")
+    return value

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from geopool.api import layers, route
+from geopool.api import layers, nearby, route
 
 urlpatterns = [
     path("layers/", layers.layers_index, name="layer-list"),
@@ -11,5 +11,6 @@ urlpatterns = [
     ),
     path("layers/<slug:layer>/covering", layers.covering, name="layer-covering"),
     path("route", route.route, name="api-route"),
+    path("nearby", nearby.nearby_tickets, name="api-nearby"),
     path("health", route.health, name="api-health"),
 ]

@@ -16,5 +16,6 @@ def navigation(request):
             "inbox": is_staff_member(user)
             and (can(user, "work_request") or can(user, "coordinate_pool")),
             "console": is_staff_member(user) and can(user, "enter_call"),
+            "crew": is_staff_member(user) and can(user, "work_request"),
         }
     }

@@ -22,6 +22,7 @@ urlpatterns = [
     path("inbox/", include("geopool.web.inbox.urls")),
     path("requests/", include("geopool.web.requestpages.urls")),
     path("console/", include("geopool.web.console.urls")),
+    path("crew/", include("geopool.web.crew.urls")),
     # Citizens' pages (no log-in): the request form and tracking pages.
     path("", include("geopool.web.public.urls")),
 ]

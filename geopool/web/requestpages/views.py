@@ -38,7 +38,7 @@ from geopool.services.personal_data import (
 from geopool.visibility import requests_visible_to
 from geopool.web.access import staff_required
 from geopool.web.l10n import datetime_text
-from geopool.web.requestpages import access, display
+from geopool.web.requestpages import access, display, placemap
 from geopool.web.requestpages.forms import (
     AnswerForm,
     AssignForm,
@@ -189,6 +189,7 @@ def page_context(request, item, *, bound=None, revealed=None):
         "legal": display.legal_clock(item),
         "decision": decision,
         "explanation": explanation(decision),
+        "place_map": placemap.place_map(user, item, decision),
         "coordinates": display.coordinates_text(item.location.x, item.location.y)
         if item.location
         else "",

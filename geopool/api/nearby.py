@@ -1,0 +1,132 @@
+"""``GET /api/nearby?lon=&lat=&radius_m=&limit=&category=``: nearest open tickets.
+
+For field crews' devices and other systems (a staff session or an API key,
+``geopool.api.auth.staff_or_key``). The tickets are those of the caller's
+scope (``geopool.services.nearby``: an API key's body, a crew member's
+crew and their body's unassigned tickets, a body's staff their body's, the
+coordinators all), nearest first in metres on the ground:
+
+    {"lon": 36.1603, "lat": 36.2021, "radius_m": 5000, "limit": 20,
+     "scope": "body", "count": 2,
+     "requests": [{"tracking_code": "K7M-4TXR", "distance_m": 12.3,
+                   "lon": 36.16041, "lat": 36.20219,
+                   "category": {"code": "COP", "name": "Çöp toplama ..."},
+                   "status": "assigned", "owner": "ANTAKYA",
+                   "crew": "Kuzey ekibi", "urgent": false,
+                   "requested_at": "2026-12-03T14:05:00+03:00",
+                   "sla_due_at": "...", "url": "/requests/K7M-4TXR/"}, ...]}
+
+No description, address or contact: they may carry personal data. Errors
+are 400 with ``error`` and the ``field`` at fault.
+"""
+
+from django.http import JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from geopool.api.auth import json_error, staff_or_key
+from geopool.api.params import ParameterError, coordinate, number
+from geopool.models import Category
+from geopool.services import nearby
+
+
+def categories_param(params, name="category"):
+    """Category codes from ``category=A,B`` (or repeated); None when absent."""
+    codes = []
+    for raw in params.getlist(name):
+        codes.extend(code.strip() for code in raw.split(",") if code.strip())
+    if not codes:
+        return None
+    known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        raise ParameterError(
+            name,
+            f"{name}: unknown category {', '.join(repr(c) for c in unknown)}; "
+            "use the service_code values of GET /open311/v2/services.json",
+        )
+    return sorted(set(codes))
+
+
+def nearby_params(params):
+    """``(lon, lat, radius_m, limit, categories)`` from the query, checked."""
+    lon = coordinate(params, "lon", -180, 180)
+    lat = coordinate(params, "lat", -90, 90)
+    radius = number(
+        params, "radius_m", 1, nearby.MAX_RADIUS_M, default=nearby.DEFAULT_RADIUS_M
+    )
+    limit = number(
+        params, "limit", 1, nearby.MAX_LIMIT, default=nearby.DEFAULT_LIMIT, integer=True
+    )
+    return lon, lat, radius, limit, categories_param(params)
+
+
+def ticket_json(ticket):
+    item = ticket.request
+    return {
+        "tracking_code": item.tracking_code,
+        "distance_m": ticket.distance_m,
+        "lon": item.location.x,
+        "lat": item.location.y,
+        "category": {"code": item.category.code, "name": item.category.name},
+        "status": item.status,
+        "owner": item.owner_body.code if item.owner_body else None,
+        "crew": item.assigned_crew.name if item.assigned_crew else None,
+        "urgent": item.is_urgent,
+        "requested_at": timezone.localtime(item.requested_at).isoformat(),
+        "sla_due_at": (
+            timezone.localtime(item.sla_due_at).isoformat() if item.sla_due_at else None
+        ),
+        "url": reverse("requestpages:detail", args=[item.tracking_code]),
+    }
+
+
+def _row_json(row):
+    return {
+        "tracking_code": row["tracking_code"],
+        "distance_m": row["distance_m"],
+        "lon": row["lon"],
+        "lat": row["lat"],
+        "category": {"code": row["category_code"], "name": row["category_name"]},
+        "status": row["status"],
+        "owner": row["owner"],
+        "crew": row["crew"],
+        "urgent": row["urgent"],
+        "requested_at": timezone.localtime(row["requested_at"]).isoformat(),
+        "sla_due_at": (
+            timezone.localtime(row["sla_due_at"]).isoformat()
+            if row["sla_due_at"]
+            else None
+        ),
+        "url": reverse("requestpages:detail", args=[row["tracking_code"]]),
+    }
+
+
+@require_GET
+@staff_or_key
+def nearby_tickets(request):
+    try:
+        lon, lat, radius, limit, categories = nearby_params(request.GET)
+    except ParameterError as exc:
+        return json_error(400, str(exc), exc.field)
+    if request.api_key is not None:
+        scope = nearby.NearbyScope.of_api_key(request.api_key)
+    else:
+        scope = nearby.NearbyScope.of_user(request.user)
+    found = nearby.rows_nearby(
+        lon, lat, scope, radius_m=radius, limit=limit, categories=categories
+    )
+    return JsonResponse(
+        {
+            "lon": lon,
+            "lat": lat,
+            "radius_m": radius,
+            "limit": limit,
+            "category": categories,
+            "scope": scope.label,
+            "count": len(found),
+            "requests": [_row_json(row) for row in found],
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,218 @@
+"""The open tickets nearest to a point, in metres on the ground.
+
+Field crews ask "what is the nearest work for us?" from a phone; other
+systems ask ``GET /api/nearby``. Both go through ``tickets_nearby``.
+
+Whose tickets (``NearbyScope``):
+
+- a body's staff and managers, and an API key: the open tickets their body
+  owns now (tickets it owned before belong to someone else's work now);
+- a field crew member: the open tickets of their body assigned to one of
+  their crews, and the body's tickets no crew has taken yet (the ones they
+  may take); tickets of the body's other crews are not listed;
+- pool coordinators, operators, planners and administrators (who see every
+  request, ``geopool.visibility.SEE_ALL``): every open ticket.
+
+Each scope is a subset of what ``geopool.visibility`` lets the user see.
+
+How it is measured: a KNN scan (``<->`` on ``location::geography``, served
+by the partial GiST index over open requests, migration
+``0008_crew_open_location_index``) finds the ``limit`` nearest candidates
+by distance on the sphere; their largest exact distance (``ST_Distance`` on
+the WGS 84 spheroid) bounds a second, index-served ``ST_DWithin`` search
+that orders the rows within that bound by exact distance. The first
+``limit`` rows of the second search are exactly the ``limit`` nearest on
+the spheroid, even where sphere and spheroid disagree on the order, and
+both searches read about ``limit`` rows whatever the size of the pool.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import connection
+
+from geopool.models import Category, Crew, ServiceRequest, StaffProfile, Status
+from geopool.roles import FIELD_CREW, has_role
+from geopool.spatial import STORAGE_SRID
+from geopool.visibility import SEE_ALL
+
+DEFAULT_RADIUS_M = 5_000
+MAX_RADIUS_M = 100_000
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 200
+
+# The predicate of the partial index: its text must match for the planner
+# to use it, so it is written out, not passed as a parameter.
+OPEN_SQL = "r.status NOT IN ({})".format(
+    ", ".join(f"'{status.value}'" for status in sorted(Status.closed_values()))
+)
+
+# ``owner_body_id + 0``: the body is a filter on the spatial index scan,
+# never a reason to read all of a body's open requests through the b-tree
+# on owner_body (a large body has tens of thousands) and sort them.
+_SCOPE_SQL = f"""
+    r.location IS NOT NULL AND {OPEN_SQL}
+    AND (%(body)s::bigint IS NULL OR r.owner_body_id + 0 = %(body)s)
+    AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
+         OR r.assigned_crew_id = ANY(%(crews)s::bigint[]))
+    AND (%(categories)s::bigint[] IS NULL
+         OR r.category_id = ANY(%(categories)s::bigint[]))
+"""
+
+# The point is written out (not joined from a CTE) so that it is a constant
+# the KNN index scan can order by.
+_HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
+
+# knn: the ``limit`` nearest in scope on the sphere, by the index alone (no
+# radius here: a radius condition makes the planner read the whole circle
+# and sort it). The bound: their largest exact distance, or the radius
+# when fewer are in scope at all, or when the bound exceeds it.
+_NEAREST = f"""
+    WITH knn AS MATERIALIZED (
+        SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
+        FROM geopool_servicerequest r
+        WHERE {_SCOPE_SQL}
+        ORDER BY r.location::geography <-> {_HERE}
+        LIMIT %(limit)s
+    )
+    SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
+    FROM geopool_servicerequest r
+    WHERE {_SCOPE_SQL}
+      AND ST_DWithin(
+          r.location::geography,
+          {_HERE},
+          (SELECT CASE WHEN count(*) < %(limit)s THEN %(radius)s::float8
+                       ELSE least(max(metres) + 0.001, %(radius)s::float8) END
+           FROM knn))
+    ORDER BY metres, r.id
+    LIMIT %(limit)s
+"""
+
+
+# The same search, answering what the API lists in one statement.
+_NEAREST_ROWS = f"""
+    WITH near AS ({_NEAREST})
+    SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
+           c.code, c.name, r.status, b.code, w.name, r.is_urgent,
+           r.requested_at, r.sla_due_at
+    FROM near
+    JOIN geopool_servicerequest r ON r.id = near.id
+    JOIN geopool_category c ON c.id = r.category_id
+    LEFT JOIN geopool_body b ON b.id = r.owner_body_id
+    LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
+    ORDER BY near.metres, r.id
+"""
+_ROW_FIELDS = (
+    "distance_m",
+    "tracking_code",
+    "lon",
+    "lat",
+    "category_code",
+    "category_name",
+    "status",
+    "owner",
+    "crew",
+    "urgent",
+    "requested_at",
+    "sla_due_at",
+)
+
+
+@dataclass(frozen=True)
+class NearbyScope:
+    """Whose open tickets a caller gets: None means no restriction."""
+
+    body_id: int | None = None
+    crew_ids: tuple = ()
+    # A field crew's list: their crews' tickets and the unassigned ones.
+    crews_only: bool = False
+    label: str = field(default="", compare=False)
+
+    @classmethod
+    def of_user(cls, user):
+        if has_role(user, *SEE_ALL):
+            return cls(label="all")
+        profile = StaffProfile.objects.filter(user=user).only("body_id").first()
+        body_id = profile.body_id if profile else -1
+        crews = tuple(crews_of(user).values_list("pk", flat=True))
+        if has_role(user, FIELD_CREW):
+            return cls(body_id=body_id, crew_ids=crews, crews_only=True, label="crew")
+        return cls(body_id=body_id, crew_ids=crews, label="body")
+
+    @classmethod
+    def of_api_key(cls, key):
+        return cls(body_id=key.body_id, label="body")
+
+
+def crews_of(user, body_id=None):
+    """The active crews ``user`` belongs to (of their body), by name."""
+    crews = Crew.objects.filter(members=user, is_active=True)
+    if body_id is None:
+        profile = StaffProfile.objects.filter(user=user).only("body_id").first()
+        body_id = profile.body_id if profile else -1
+    return crews.filter(body_id=body_id).order_by("name", "id")
+
+
+@dataclass
+class NearbyTicket:
+    request: ServiceRequest
+    distance_m: float
+
+
+def tickets_nearby(
+    lon,
+    lat,
+    scope,
+    *,
+    radius_m=DEFAULT_RADIUS_M,
+    limit=DEFAULT_LIMIT,
+    categories=None,
+):
+    """The open tickets of ``scope`` within ``radius_m`` of the point.
+
+    Nearest first by exact ground distance (ties by id); at most ``limit``.
+    ``categories``: category codes to keep (None: all).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(_NEAREST, _params(lon, lat, scope, radius_m, limit, categories))
+        rows = cursor.fetchall()
+    found = ServiceRequest.objects.select_related(
+        "category", "owner_body", "assigned_crew"
+    ).in_bulk([row[0] for row in rows])
+    return [NearbyTicket(found[pk], round(metres, 1)) for pk, metres in rows]
+
+
+def _params(lon, lat, scope, radius_m, limit, categories):
+    if categories:
+        categories = list(
+            Category.objects.filter(code__in=categories).values_list("pk", flat=True)
+        ) or [-1]
+    return {
+        "lon": lon,
+        "lat": lat,
+        "radius": float(radius_m),
+        "limit": int(limit),
+        "body": scope.body_id,
+        "crews": list(scope.crew_ids) if scope.crews_only else None,
+        "categories": categories or None,
+    }
+
+
+def rows_nearby(
+    lon,
+    lat,
+    scope,
+    *,
+    radius_m=DEFAULT_RADIUS_M,
+    limit=DEFAULT_LIMIT,
+    categories=None,
+):
+    """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _NEAREST_ROWS, _params(lon, lat, scope, radius_m, limit, categories)
+        )
+        rows = cursor.fetchall()
+    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
+    for row in found:
+        row["distance_m"] = round(row["distance_m"], 1)
+    return found
