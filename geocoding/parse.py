@@ -57,7 +57,6 @@ BUILDING_WORDS = {
     "sitesi": "site",
     "site": "site",
     "konutlari": "site",
-    "evleri": "site",
     "plaza": "plaza",
     "ismerkezi": "plaza",
 }
@@ -196,6 +195,12 @@ def _read_segment(parsed, words, provinces, before_slash, pieces, index):
             flush_free()
             parsed.province = True
             continue
+        if not pending and (
+            word in NEIGHBOURHOOD_WORDS
+            or word in BUILDING_WORDS
+            or word in STREET_WORDS
+        ):
+            continue  # a marker with no name before it ("No:12 Apt.")
         if word in NEIGHBOURHOOD_WORDS and pending:
             if not parsed.neighbourhood:
                 parsed.neighbourhood = " ".join(pending)

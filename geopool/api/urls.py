@@ -1,5 +1,6 @@
 from django.urls import path
 
+from geocoding import api as geocoding_api
 from geopool.api import layers, route
 
 urlpatterns = [
@@ -12,4 +13,6 @@ urlpatterns = [
     path("layers/<slug:layer>/covering", layers.covering, name="layer-covering"),
     path("route", route.route, name="api-route"),
     path("health", route.health, name="api-health"),
+    path("geocode", geocoding_api.geocode, name="api-geocode"),
+    path("reverse", geocoding_api.reverse, name="api-reverse"),
 ]

@@ -53,6 +53,10 @@ class Intake:
     # Anonymous reports are worked but have no legal answer clock and no
     # messages to the citizen (any contact given is not stored).
     is_anonymous: bool = False
+    # An address without a point: the geocoder's answer (GeocodeResult.as_json)
+    # and whether the request waits for an operator's pin.
+    geocode: dict | None = None
+    needs_location: bool = False
 
 
 @dataclass
@@ -98,6 +102,14 @@ def request_create(intake):
             request.priority = Priority.URGENT if outcome.is_urgent else Priority.NORMAL
             sla_start(request, request.requested_at)
             request.save(update_fields=["priority", *CLOCK_FIELDS])
+            if intake.geocode is not None:
+                event_record(
+                    "request.geocode",
+                    request,
+                    actor=intake.actor,
+                    actor_label=_actor_label(intake),
+                    after=_geocode_summary(intake.geocode, intake.needs_location),
+                )
             event_record(
                 "request.create",
                 request,
@@ -124,6 +136,19 @@ def request_create(intake):
     return IntakeResult(request, created=True, outcome=outcome)
 
 
+def _geocode_summary(result, needs_location):
+    return {
+        "level": result["level"],
+        "confidence": result["confidence"],
+        "district": (result["district"] or {}).get("name"),
+        "neighbourhood": (result["neighbourhood"] or {}).get("name"),
+        "street": (result["street"] or {}).get("name"),
+        "location_source": result["location_source"],
+        "needs_location": needs_location,
+        "reason": result["reason"],
+    }
+
+
 def _actor_label(intake):
     if intake.api_key is not None:
         return f"api:{intake.api_key.prefix}"
@@ -144,6 +169,7 @@ def _insert(intake, location):
         "external_id": intake.external_id,
         "is_sample": intake.is_sample,
         "is_anonymous": intake.is_anonymous,
+        "needs_location": intake.needs_location,
         "requested_at": intake.requested_at or timezone.now(),
         "created_by": intake.actor
         if getattr(intake.actor, "is_authenticated", False)

@@ -84,7 +84,11 @@ def request_change(request, *, category=None, location=None, actor=None):
         if "location" in reasons:
             request.location = new_point
             request.location_source = LocationSource.OPERATOR_PIN
-        request.save(update_fields=["category", "location", "location_source"])
+            # A pin is what a request waiting for its location needed.
+            request.needs_location = False
+        request.save(
+            update_fields=["category", "location", "location_source", "needs_location"]
+        )
         event_record("request.change", request, actor=actor, before=before, after=after)
         decision = decision_record(request, outcome, actor=actor)
     return decision
