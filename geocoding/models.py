@@ -18,11 +18,11 @@ TURKISH = "tr-x-icu"
 
 
 class LocationSource(models.TextChoices):
-    POLYGON = "polygon", _("Mahalle sınırı (poligon)")
-    STREETS = "streets", _("Sokak çizgilerinin ortası")
-    PLACE_POINT = "place_point", _("Bilinen yer noktası (etiket)")
-    DISTRICT = "district", _("Yalnızca ilçe (konum yaklaşık)")
-    NONE = "none", _("Konum yok")
+    POLYGON = "polygon", _("Neighbourhood boundary (polygon)")
+    STREETS = "streets", _("Middle of its street lines")
+    PLACE_POINT = "place_point", _("Known place point (label)")
+    DISTRICT = "district", _("District only (approximate location)")
+    NONE = "none", _("No location")
 
 
 # Sources precise enough to place a request without an operator's pin.
