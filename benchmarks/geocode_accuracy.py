@@ -210,9 +210,10 @@ def main():
             )
             if wrong:
                 confident_wrong.append((row, result))
-                if case["in_nb_denominator"] or (
+                named = case["in_nb_denominator"] or (
                     case["in_district_denominator"] and got_district != want_district
-                ):
+                )
+                if named and not case["text_names_other_district"]:
                     confident_wrong_named.append((row, result))
 
     def share(ok, n):
@@ -311,7 +312,8 @@ def _markdown(f, share, failures, confident_wrong, cases, results):
         f"| right neighbourhood (text names the labelled one) | "
         f"{n['ok']}/{n['n']} = {ns:.1%} | ≥ 90 % {_mark(ns >= TARGET_NEIGHBOURHOOD)} |",
         f"| wrong answers at confidence ≥ threshold, rows whose text names the "
-        f"labelled place | {f['confident_wrong_where_text_names_the_label']} of "
+        f"labelled place (and no other district) | "
+        f"{f['confident_wrong_where_text_names_the_label']} of "
         f"{f['confident']} confident | 0 "
         f"{_mark(f['confident_wrong_where_text_names_the_label'] == 0)} |",
         f"| answers at confidence ≥ threshold that differ from the label, all rows "

@@ -42,14 +42,14 @@ STREET_MIN = 85
 AMBIGUOUS_MARGIN = 4
 # How sure a match is, before its spelling is counted: a marked name 1; an
 # unmarked phrase that is a whole name; part of a longer unmarked phrase
-# ("Adnan Menderes Parkı" is not Menderes Mahallesi); a name found outside
-# the district the text names; several neighbourhoods alike; a district
-# alone.
+# ("Adnan Menderes Parkı" is not Menderes Mahallesi) or a street named like
+# a neighbourhood; several neighbourhoods alike; a district alone.
 FREE_CERTAINTY = 0.95
 PART_CERTAINTY = 0.7
-CONFLICT_CERTAINTY = 0.6
 AMBIGUOUS_CERTAINTY = 0.6
 DISTRICT_ONLY_CERTAINTY = 0.9
+# A street not in the neighbourhood whose name is another neighbourhood's.
+STREET_NAMES_ANOTHER_CERTAINTY = 0.7
 LEVELS = ("none", "district", "neighbourhood", "street", "door")
 
 
@@ -328,12 +328,15 @@ def geocode(text, gaz=None):
         if not candidates and d_place is not None:
             # The district came from the text too; a name that exists only
             # in another district is offered, never taken as sure.
+            # The named district is trusted over a neighbourhood of that name
+            # elsewhere ("HATAY, ANTAKYA, ATATÜRK MAH.": an old name inside
+            # Antakya, not Samandağ's Atatürk): those are alternatives.
             elsewhere = _best(marked, gaz.neighbourhoods, FREE_MIN)
             if elsewhere:
-                candidates, certainty = elsewhere, CONFLICT_CERTAINTY
+                result.alternatives = [_alternative(sc, p) for sc, p in elsewhere[:5]]
                 result.reason = (
-                    f"{parsed.neighbourhood!r} is not in {d_place.name}; found in "
-                    "another district"
+                    f"{parsed.neighbourhood!r} is not in {d_place.name}; other "
+                    "districts have one"
                 )
     else:
         for phrase in free:
@@ -355,11 +358,12 @@ def geocode(text, gaz=None):
                     candidates, certainty = hits, FREE_CERTAINTY
                     street_rest = " ".join(street_words[size:])
                     break
-        elif not candidates and street_words and parsed.street_type == "meydan":
-            # "HatayHamamı Meydanı": the square of a neighbourhood.
+        if not candidates and street_words:
+            # "KOÇÖREN CAD.", "HatayHamamı Meydanı": streets and squares are
+            # often named after their neighbourhood; a hint, never sure.
             hits = _best(" ".join(street_words), pool, FREE_MIN)
             if hits:
-                candidates, certainty, street_rest = hits, FREE_CERTAINTY, ""
+                candidates, certainty = hits, PART_CERTAINTY
 
     if not candidates:
         if d_place is None:
@@ -410,6 +414,26 @@ def geocode(text, gaz=None):
                 result.location_source = source
                 if source == "door":
                     result.level = "door"
+    elif parsed.street and not parsed.street.replace(" ", "").isdigit():
+        # "Bekbele Mah. Çınarlı Cad.": no such street in Bekbele, and
+        # Çınarlı is another neighbourhood of the district: the caller may
+        # mean either.
+        others = [
+            (sc, p)
+            for sc, p in _best(
+                name_key(parsed.street),
+                gaz.by_district.get(nb.district_code, []),
+                FREE_MIN,
+            )
+            if p.id != nb.id
+        ]
+        if others:
+            confidence *= STREET_NAMES_ANOTHER_CERTAINTY
+            result.alternatives = [_alternative(sc, p) for sc, p in others[:5]]
+            result.reason = (
+                f"no street {parsed.street!r} in {nb.name}, but {others[0][1].name} "
+                "is a neighbourhood of the district"
+            )
     result.confidence = confidence
     return _finish(result, gaz)
 

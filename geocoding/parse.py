@@ -77,6 +77,11 @@ _BLOCK = re.compile(
 _POSTCODE = re.compile(r"(?<![\d/])\b(\d{5})\b(?![\d/])")
 # A letter right after a dot or colon: a missing space (``mh.urgen``).
 _GLUED = re.compile(r"([.:])(?=[0-9a-z])")
+# ``Antakya/Samandağ yolu``: a road named after the places it joins; the
+# slash is part of its name, not a district ending.
+_ROAD_BETWEEN = re.compile(
+    r"([a-z]+)\s*/\s*([a-z]+\s+(?:yolu|karayolu|caddesi|cad|cd)\b)"
+)
 # ``Iskenderun/Hatay``: a slash between words separates parts.
 _SLASH = re.compile(r"(?<=[a-z])\s*/\s*(?=[a-z])|(?<=[a-z])\s*/\s*$|^\s*/\s*")
 _SEPARATORS = re.compile(r"[,;()\n]+|\s-\s")
@@ -161,6 +166,7 @@ def parse_address(text, province_names=()):
     folded = _take(_BLOCK, folded, lambda m, v: setattr(parsed, "block", v.upper()))
     folded = _take(_POSTCODE, folded, lambda m, v: setattr(parsed, "postcode", v))
     folded = _GLUED.sub(r"\1 ", folded).replace("is merkezi", "ismerkezi")
+    folded = _ROAD_BETWEEN.sub(r"\1 \2", folded)
     folded = _SLASH.sub(" / ", folded)
 
     segments = [s for s in _SEPARATORS.split(folded) if s.strip()]

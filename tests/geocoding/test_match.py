@@ -107,11 +107,19 @@ def test_district_constrains_the_neighbourhood(gaz):
     assert r.confidence == 1.0
 
 
-def test_neighbourhood_not_in_the_named_district_is_not_sure(gaz):
+def test_named_district_is_trusted_over_a_neighbourhood_elsewhere(gaz):
     r = geocode("Harbiye Mah. Antakya/Hatay", gaz)
-    assert r.neighbourhood["code"] == "N1"
-    assert r.confidence < 0.8
+    assert (r.level, r.district["code"], r.neighbourhood) == ("district", "D2", None)
+    assert r.needs_pin is True
+    assert r.alternatives[0]["neighbourhood"] == {"code": "N1", "name": "Harbiye"}
     assert "not in Antakya" in r.reason
+
+
+def test_a_street_named_like_a_neighbourhood_is_a_hint(gaz):
+    r = geocode("HARBİYE CAD.", gaz)
+    assert (r.neighbourhood["code"], r.district["code"]) == ("N1", "D1")
+    assert r.confidence == pytest.approx(0.7)
+    assert r.needs_pin is True
 
 
 def test_point_only_from_the_district_needs_a_pin(gaz):
@@ -134,3 +142,10 @@ def test_district_only_and_nothing(gaz):
 def test_a_word_inside_a_place_name_is_not_sure(gaz):
     # "Gazi Parkı" is a park, maybe not in Gazi Mahallesi.
     assert geocode("Gazi Parkı önü Antakya", gaz).confidence < 0.8
+
+
+def test_a_street_that_is_another_neighbourhood_makes_it_unsure(gaz):
+    r = geocode("Harbiye Mah. Çekmece Cad. Defne", gaz)
+    assert (r.neighbourhood["code"], r.street) == ("N1", None)
+    assert r.confidence == pytest.approx(0.7)
+    assert r.alternatives[0]["neighbourhood"] == {"code": "N2", "name": "Çekmece"}

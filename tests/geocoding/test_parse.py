@@ -113,6 +113,17 @@ def test_building_site_and_postcode():
     assert (p.building, p.building_type) == ("park evleri", "site")
 
 
+def test_a_road_between_two_places_is_not_a_district_ending():
+    p = parse_address("GÜNEY SÖĞÜT MAH. ANTAKYA/SAMANDAĞ YOLU", HATAY)
+    assert (p.neighbourhood, p.street, p.street_type, p.district, p.free) == (
+        "guney sogut",
+        "antakya samandag yolu",
+        "yol",
+        "",
+        [],
+    )
+
+
 def test_province_first_and_ilce_word():
     p = parse_address("SUÇIKAĞI MAH. HATAY/İSKENDERUN", HATAY)
     assert (p.neighbourhood, p.province, p.free) == ("sucikagi", True, ["iskenderun"])
