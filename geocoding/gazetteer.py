@@ -174,8 +174,9 @@ def _locations_derive(spec, district_layer):
     for nb in Neighbourhood.objects.only("id", "key", "district_code"):
         by_key.setdefault((nb.district_code, nb.key), nb.id)
     with connection.cursor() as cursor:
-        # 1. Polygons, matched by name within the district they lie in.
-        if spec.get("neighbourhood_layer"):
+        # 1. Polygons, matched by name within the district they lie in; of
+        # several polygon layers the first that has the neighbourhood wins.
+        for layer in spec.get("neighbourhood_layers", []):
             cursor.execute(
                 f"""
                 SELECT f.id, f.name, d.code
@@ -183,7 +184,7 @@ def _locations_derive(spec, district_layer):
                 JOIN ({_ACTIVE_FEATURES}) d
                   ON ST_Covers(d.geometry, ST_PointOnSurface(f.geometry))
                 """,
-                [spec["neighbourhood_layer"], district_layer],
+                [layer, district_layer],
             )
             for feature_id, name, district_code in cursor.fetchall():
                 nb = by_key.get((district_code, strip_suffixes(name, suffixes)))
@@ -196,7 +197,8 @@ def _locations_derive(spec, district_layer):
                     SET location = ST_PointOnSurface(f.geometry),
                         location_source = %s, feature_id = f.id,
                         location_note = 'feature ' || f.id || ': ' || f.name
-                    FROM boundaries_feature f WHERE f.id = %s AND n.id = %s
+                    FROM boundaries_feature f
+                    WHERE f.id = %s AND n.id = %s AND n.feature_id IS NULL
                     """,
                     [LocationSource.POLYGON, feature_id, nb],
                 )

@@ -42,8 +42,7 @@ def reverse_geocode(lon, lat):
     district = districts[0]
     answer["district"] = {"code": district.code, "name": district.name}
     nb = None
-    layer = geo.get("neighbourhood_layer")
-    if layer:
+    for layer in geo.get("neighbourhood_layers", []):
         try:
             polygons = covering_features(layer, lon, lat)
         except LayerError:
@@ -57,6 +56,7 @@ def reverse_geocode(lon, lat):
                 "approximate": False,
                 "distance_m": 0.0,
             }
+            break
     if nb is None:
         with connection.cursor() as cursor:
             cursor.execute(

@@ -22,7 +22,7 @@ def test_geocode_places_a_neighbourhood_with_a_polygon(client, api_key):
     assert body["location_source"] == "polygon"
     assert body["needs_pin"] is False
     point = body["location"]
-    names = [f.name for f in covering_features("neighbourhoods", **point)]
+    names = [f.name for f in covering_features("osm_neighbourhoods", **point)]
     assert names == ["Akhisar Mahallesi"]
 
 
