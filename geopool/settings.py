@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "geopool",
     "boundaries",
     "routing_rules",
+    "geocoding",
 ]
 
 MIDDLEWARE = [

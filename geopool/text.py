@@ -66,3 +66,37 @@ def fold(text):
     decomposed = unicodedata.normalize("NFKD", lowered)
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return _SPACE.sub(" ", stripped).strip()
+
+
+# Abbreviations inside proper names (street, neighbourhood and site names),
+# as official lists and callers write them: ``ŞHT.YAKUP ASLAN`` is
+# ``Şehit Yakup Aslan``. Keys are folded.
+NAME_ABBREVIATIONS = {
+    "sht": "sehit",
+    "dr": "doktor",
+    "av": "avukat",
+    "prof": "profesor",
+    "org": "orgeneral",
+    "gen": "general",
+    "ogr": "ogretmen",
+    "hz": "hazreti",
+    "mst": "mustafa",
+}
+_NOT_WORD = re.compile(r"[^0-9a-z]+")
+
+
+def name_key(text):
+    """Return the key a proper name is matched on: folded, punctuation-free.
+
+    Dots, dashes and brackets become spaces and abbreviations inside names
+    are expanded, so the official ``ŞHT.YAKUP ASLAN 1`` and a caller's
+    ``Şehit Yakup Aslan 1`` share a key; a numbered street ``2534.`` is
+    ``2534``.
+
+    >>> name_key("ŞHT.YAKUP ASLAN 1"), name_key("Şehit Yakup Aslan 1")
+    ('sehit yakup aslan 1', 'sehit yakup aslan 1')
+    >>> name_key("2534."), name_key("Habib-i Neccar"), name_key("IĞDIR")
+    ('2534', 'habib i neccar', 'igdir')
+    """
+    words = _NOT_WORD.sub(" ", fold(text)).split()
+    return " ".join(NAME_ABBREVIATIONS.get(w, w) for w in words)

@@ -43,6 +43,9 @@ def _load_hatay():
     load_jurisdiction(pack)
     for _code, _outcome in pack_layers_load(pack, commit=True):
         pass
+    from geocoding.gazetteer import gazetteer_load
+
+    gazetteer_load(pack)
 
 
 @pytest.fixture(autouse=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 from django.conf import settings
 
 BASE = Path(settings.BASE_DIR)
-APPS = ["geopool", "boundaries", "routing_rules"]
+APPS = ["geopool", "boundaries", "routing_rules", "geocoding"]
 
 
 def _pack_codes():

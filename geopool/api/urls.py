@@ -1,5 +1,6 @@
 from django.urls import path
 
+from geocoding import api as geocoding_api
 from geopool.api import layers, nearby, route
 
 urlpatterns = [
@@ -13,4 +14,6 @@ urlpatterns = [
     path("route", route.route, name="api-route"),
     path("nearby", nearby.nearby_tickets, name="api-nearby"),
     path("health", route.health, name="api-health"),
+    path("geocode", geocoding_api.geocode, name="api-geocode"),
+    path("reverse", geocoding_api.reverse, name="api-reverse"),
 ]

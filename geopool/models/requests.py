@@ -86,6 +86,9 @@ class ServiceRequest(models.Model):
         Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     needs_triage = models.BooleanField(default=False)
+    # Came as an address the geocoder could not place surely: waits for an
+    # operator's pin (the needs-location queue), never placed at a guess.
+    needs_location = models.BooleanField(default=False, db_default=False)
     # Work inside the owning body (geopool.services.workflow).
     priority = models.CharField(max_length=10, default="normal", db_default="normal")
     assigned_crew = models.ForeignKey(

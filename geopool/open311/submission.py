@@ -109,8 +109,9 @@ class RequestSubmission(serializers.Serializer):
     service_code = serializers.CharField(
         error_messages={"required": SERVICE_CODE_MISSING, "blank": SERVICE_CODE_MISSING}
     )
-    lat = CoordinateField(-90, 90)
-    long = CoordinateField(-180, 180)
+    # Optional when an address_string is given: the address is geocoded.
+    lat = CoordinateField(-90, 90, required=False)
+    long = CoordinateField(-180, 180, required=False)
     description = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -187,19 +188,52 @@ class RequestSubmission(serializers.Serializer):
         return category
 
     def validate(self, data):
-        if data["lat"] == 0 and data["long"] == 0:
+        lat, lon = data.get("lat"), data.get("long")
+        if lat is None and lon is None:
+            if not data["address_string"].strip():
+                raise serializers.ValidationError(
+                    {
+                        "lat": [COORDINATE_REQUIRED.format(field="lat")],
+                        "long": [
+                            COORDINATE_REQUIRED.format(field="long")
+                            + "; or send address_string to have the address "
+                            "geocoded"
+                        ],
+                    }
+                )
+            return data
+        for name, value in (("lat", lat), ("long", lon)):
+            if value is None:
+                raise serializers.ValidationError(
+                    {name: [COORDINATE_REQUIRED.format(field=name)]}
+                )
+        if lat == 0 and lon == 0:
             raise serializers.ValidationError({"lat": [NULL_ISLAND]})
         return data
 
     def intake(self, api_key):
         """The ``Intake`` for the validated form, posted with ``api_key``."""
         data = self.validated_data
+        lon, lat, source = data.get("long"), data.get("lat"), LocationSource.GIVEN
+        found, needs_location = None, False
+        if lon is None:
+            from geocoding.match import geocode
+
+            found = geocode(data["address_string"]).as_json()
+            needs_location = found["needs_pin"]
+            if needs_location:
+                source = ""
+            else:
+                lon, lat = found["location"]["lon"], found["location"]["lat"]
+                source = LocationSource.GEOCODED
         return Intake(
             category=data["service_code"],
             channel=api_key.channel,
-            lon=data["long"],
-            lat=data["lat"],
-            location_source=LocationSource.GIVEN,
+            lon=lon,
+            lat=lat,
+            location_source=source,
+            geocode=found,
+            needs_location=needs_location,
             description=data["description"],
             address_string=data["address_string"],
             contact={name: data[name] for name in CONTACT_FIELDS},

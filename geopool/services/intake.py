@@ -60,6 +60,10 @@ class Intake:
     # The pool state the caller already read (validating the category), so
     # that routing state is read once per request; default: read it here.
     state: object = None
+    # An address without a point: the geocoder's answer (GeocodeResult.as_json)
+    # and whether the request waits for an operator's pin.
+    geocode: dict | None = None
+    needs_location: bool = False
 
 
 @dataclass
@@ -145,6 +149,19 @@ def request_create(intake, *, within=None):
     return IntakeResult(request, created=True, outcome=outcome)
 
 
+def _geocode_summary(result, needs_location):
+    return {
+        "level": result["level"],
+        "confidence": result["confidence"],
+        "district": (result["district"] or {}).get("name"),
+        "neighbourhood": (result["neighbourhood"] or {}).get("name"),
+        "street": (result["street"] or {}).get("name"),
+        "location_source": result["location_source"],
+        "needs_location": needs_location,
+        "reason": result["reason"],
+    }
+
+
 def _actor_label(intake):
     if intake.api_key is not None:
         return f"api:{intake.api_key.prefix}"
@@ -172,6 +189,7 @@ def _new(intake, location, outcome):
         external_id=intake.external_id,
         is_sample=intake.is_sample,
         is_anonymous=intake.is_anonymous,
+        needs_location=intake.needs_location,
         requested_at=intake.requested_at or timezone.now(),
         created_by=intake.actor
         if getattr(intake.actor, "is_authenticated", False)
@@ -194,8 +212,20 @@ def _write(request, intake, outcome, contact, label):
     if contact and not intake.is_anonymous:
         Contact.objects.create(request=request, **contact)
     decision_new(request, outcome).save(force_insert=True)
+    geocoded = []
+    if intake.geocode is not None:
+        geocoded.append(
+            event_new(
+                "request.geocode",
+                request,
+                actor=intake.actor,
+                actor_label=label,
+                after=_geocode_summary(intake.geocode, intake.needs_location),
+            )
+        )
     Event.objects.bulk_create(
         [
+            *geocoded,
             event_new(
                 "request.route",
                 request,

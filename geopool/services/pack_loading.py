@@ -68,6 +68,7 @@ def apply_pack(pack):
                 "population_source": pack.meta.get("population_source", ""),
                 "layers": pack.meta["layers"],
                 "samples": pack.meta.get("samples", {}),
+                "geocoding": pack.meta.get("geocoding", {}),
                 "pack_path": str(pack.path),
             },
         },

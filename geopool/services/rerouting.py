@@ -166,7 +166,11 @@ def request_change(request, *, category=None, location=None, actor=None):
         if "location" in reasons:
             locked.location = new_point
             locked.location_source = LocationSource.OPERATOR_PIN
-        locked.save(update_fields=["category", "location", "location_source"])
+            # A pin is what a request waiting for its location needed.
+            locked.needs_location = False
+        locked.save(
+            update_fields=["category", "location", "location_source", "needs_location"]
+        )
         event_record("request.change", locked, actor=actor, before=before, after=after)
         decision = decision_record(locked, outcome, actor=actor)
         moved = _owner_reset(locked, previous, actor)

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from geocoding import views as geocoding_views
 from geopool.web import triage
 
 urlpatterns = [
@@ -19,6 +20,11 @@ urlpatterns = [
     path("planning/", include("geopool.web.planning.urls")),
     path("rules/", include("geopool.web.rules.urls")),
     path("triage/", triage.triage_queue, name="triage"),
+    path(
+        "needs-location/",
+        geocoding_views.needs_location_queue,
+        name="needs-location",
+    ),
     path("inbox/", include("geopool.web.inbox.urls")),
     path("requests/", include("geopool.web.requestpages.urls")),
     path("console/", include("geopool.web.console.urls")),

@@ -357,6 +357,146 @@
     }, 400);
   }
 
+  // -- address suggestions ---------------------------------------------------
+  // As the operator types the address, /api/geocode reads it against the
+  // gazetteer; the best reading and its alternatives are listed and drawn
+  // on the map. A sure point can be taken with one click; an approximate
+  // one (only the district's, or an unsure match) only moves the map: the
+  // operator clicks the exact place.
+
+  var address = form.elements.address_string;
+  var suggestions = document.getElementById("address-suggestions");
+  var suggestionLayer = L.layerGroup().addTo(map);
+  var addressTimer = null;
+  var addressSequence = 0;
+  var SOURCES = {
+    polygon: text.sourcePolygon,
+    streets: text.sourceStreets,
+    place_point: text.sourcePlacePoint,
+    district: text.sourceDistrict,
+    street: text.sourceStreet,
+    door: text.sourceDoor,
+  };
+
+  function placeName(item) {
+    var parts = [];
+    if (item.district) {
+      parts.push(item.district.name);
+    }
+    if (item.neighbourhood) {
+      parts.push(item.neighbourhood.name);
+    }
+    if (item.street) {
+      parts.push(item.street.name);
+    }
+    return parts.join(" / ");
+  }
+
+  function suggestionItem(item, sure, index) {
+    var where = item.location;
+    var label = placeName(item);
+    var children = [element("span", { class: "fw-semibold" }, [label])];
+    if (item.score !== undefined || item.confidence !== undefined) {
+      var value = item.confidence !== undefined ? item.confidence : item.score;
+      children.push(element("span", { class: "text-muted small ms-1" }, [
+        "(" + format(text.addressConfidence, { value: Number(value).toFixed(2) }) + ")",
+      ]));
+    }
+    if (where) {
+      if (sure) {
+        var use = element("button", {
+          type: "button",
+          class: "btn btn-sm btn-outline-primary ms-2",
+          "data-testid": "address-use",
+        }, [text.addressUse]);
+        use.addEventListener("click", function () {
+          lonInput.value = where.lon.toFixed(6);
+          latInput.value = where.lat.toFixed(6);
+          placeMarker(where, true);
+          update();
+        });
+        children.push(use);
+      } else {
+        children.push(element("div", { class: "small text-warning-emphasis" }, [
+          format(text.addressApproximate, {
+            source: SOURCES[item.location_source] || item.location_source,
+          }),
+        ]));
+      }
+      var mark = L.circleMarker([where.lat, where.lon], {
+        radius: sure ? 7 : 5,
+        color: sure ? "#0d6efd" : "#fd7e14",
+        fillOpacity: 0.5,
+      }).bindTooltip(element("span", {}, [label]));
+      mark.addTo(suggestionLayer);
+    }
+    return element("li", {
+      class: "list-group-item py-1",
+      "data-testid": "address-suggestion",
+      "data-index": String(index),
+    }, children);
+  }
+
+  function showSuggestions(body) {
+    suggestionLayer.clearLayers();
+    if (body.level === "none") {
+      suggestions.replaceChildren(element("p", {
+        class: "small text-muted mb-0",
+        "data-testid": "address-none",
+      }, [text.addressNone]));
+      return;
+    }
+    var items = [suggestionItem(body, !body.needs_pin, 0)];
+    (body.alternatives || []).forEach(function (alternative, index) {
+      if (!body.neighbourhood || alternative.neighbourhood.code !== body.neighbourhood.code) {
+        items.push(suggestionItem(alternative, false, index + 1));
+      }
+    });
+    suggestions.replaceChildren(
+      element("div", { class: "small text-muted" }, [text.addressSuggestions]),
+      element("ul", { class: "list-group list-group-flush" }, items)
+    );
+    var first = body.location;
+    if (first && !point()) {
+      map.setView([first.lat, first.lon], body.needs_pin ? 13 : 15);
+    }
+  }
+
+  function addressTyped() {
+    clearTimeout(addressTimer);
+    addressTimer = setTimeout(function () {
+      var query = address.value.trim();
+      var mine = ++addressSequence;
+      delete document.documentElement.dataset.addressReady;
+      if (query.length < 3) {
+        suggestions.replaceChildren();
+        suggestionLayer.clearLayers();
+        return;
+      }
+      getJson(config.geocodeUrl, { q: query })
+        .then(function (answer) {
+          if (mine !== addressSequence) {
+            return;
+          }
+          if (answer.ok) {
+            showSuggestions(answer.body);
+          } else {
+            suggestions.replaceChildren(element("p", { class: "small text-danger" }, [
+              format(text.failed, { error: answer.body.error || "" }),
+            ]));
+          }
+          document.documentElement.dataset.addressReady = String(mine);
+        })
+        .catch(function () {
+          /* Typing coordinates or clicking the map still works. */
+        });
+    }, 350);
+  }
+
+  if (address && suggestions) {
+    address.addEventListener("input", addressTyped);
+  }
+
   lonInput.addEventListener("input", typed);
   latInput.addEventListener("input", typed);
   category.addEventListener("change", update);

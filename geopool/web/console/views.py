@@ -68,6 +68,20 @@ SCRIPT_TEXT = {
     "checking": _("Checking…"),
     "failed": _("The check failed: %(error)s"),
     "metres": _("%(distance)s m"),
+    "addressSuggestions": _("Places matching the address"),
+    "addressNone": _("No district or neighbourhood recognised in the address."),
+    "addressUse": _("Use this point"),
+    "addressShow": _("Show on the map"),
+    "addressApproximate": _(
+        "Approximate (%(source)s): click the exact place on the map."
+    ),
+    "addressConfidence": _("confidence %(value)s"),
+    "sourcePolygon": _("neighbourhood boundary"),
+    "sourceStreets": _("middle of its streets"),
+    "sourcePlacePoint": _("known place point"),
+    "sourceDistrict": _("district only"),
+    "sourceStreet": _("street line"),
+    "sourceDoor": _("door number"),
 }
 
 
@@ -80,6 +94,7 @@ def _script_config():
     return {
         "routeUrl": reverse("api-route"),
         "nearbyUrl": reverse("console:nearby"),
+        "geocodeUrl": reverse("api-geocode"),
         "districtsUrl": reverse("layer-features", args=[layer]) if layer else "",
         "tileUrl": settings.GEOPOOL_TILE_URL,
         "tileAttribution": settings.GEOPOOL_TILE_ATTRIBUTION,

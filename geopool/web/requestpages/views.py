@@ -21,6 +21,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from geocoding.reverse import reverse_geocode
 from geopool.models import (
     Channel,
     Contact,
@@ -193,6 +194,9 @@ def page_context(request, item, *, bound=None, revealed=None):
         "coordinates": display.coordinates_text(item.location.x, item.location.y)
         if item.location
         else "",
+        "place": reverse_geocode(item.location.x, item.location.y)
+        if item.location
+        else None,
         "has_contact": contact is not None,
         "contact_rows": _masked_rows(contact),
         "revealed_rows": revealed,

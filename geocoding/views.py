@@ -1,0 +1,82 @@
+"""``/needs-location/``: requests that came as an address no one could place.
+
+An Open311 post (or any channel) with an address the geocoder could not
+place surely is stored without a point, flagged ``needs_location``. This
+queue lists the open ones for operators and coordinators, oldest first,
+with the address as written and the geocoder's best reading (district,
+neighbourhood, confidence, why it was not enough). Pinning one (POST
+``tracking_code``, ``lat``, ``lon``, decimal degrees with a point) stores the
+point as an operator's pin and routes the request again through
+``geopool.services.rerouting``; the request leaves the queue.
+"""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from geopool.api.params import ParameterError, coordinate
+from geopool.models import Event, ServiceRequest, Status
+from geopool.services.rerouting import request_change
+from geopool.web.console.access import operator_required
+from geopool.web.l10n import count_text
+from routing_rules.errors import RoutingError
+
+PAGE_SIZE = 50
+
+
+@operator_required
+def needs_location_queue(request):
+    if request.method == "POST":
+        return _pin(request)
+    queue = (
+        ServiceRequest.objects.filter(needs_location=True)
+        .exclude(status__in=Status.closed_values())
+        .select_related("category", "owner_body")
+        .order_by("requested_at", "id")
+    )
+    page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
+    readings = {}
+    ids = [str(item.pk) for item in page]
+    for event in Event.objects.filter(
+        action="request.geocode",
+        object_type=ServiceRequest._meta.label_lower,
+        object_id__in=ids,
+    ).order_by("at"):
+        readings[event.object_id] = event.after or {}
+    rows = [{"request": item, "reading": readings.get(str(item.pk))} for item in page]
+    return render(
+        request,
+        "geocoding/needs_location.html",
+        {"page": page, "rows": rows, "total": count_text(page.paginator.count)},
+    )
+
+
+def _pin(request):
+    code = (request.POST.get("tracking_code") or "").strip()
+    item = ServiceRequest.objects.filter(
+        tracking_code=code, needs_location=True
+    ).first()
+    if item is None:
+        messages.error(
+            request, _("No request waiting for a location has the code %s.") % code
+        )
+        return redirect("needs-location")
+    try:
+        lat = coordinate(request.POST, "lat", -90, 90)
+        lon = coordinate(request.POST, "lon", -180, 180)
+    except ParameterError as exc:
+        messages.error(request, f"{code}: {exc}")
+        return redirect("needs-location")
+    try:
+        decision = request_change(item, location=(lon, lat), actor=request.user)
+    except RoutingError as exc:
+        messages.error(request, f"{code}: {exc}")
+        return redirect("needs-location")
+    owner = decision.owner_body.name if decision else item.owner_body.name
+    messages.success(
+        request,
+        _("%(code)s is placed and routed again: %(owner)s.")
+        % {"code": code, "owner": owner},
+    )
+    return redirect("needs-location")

@@ -1,0 +1,72 @@
+"""The console's address search in a real browser with no internet.
+
+The operator types what the caller says; the page lists the places the
+gazetteer reads in it and draws them on the map. A sure point (a
+neighbourhood with its polygon) is taken with one click and the routing
+preview follows; a name found in several districts is listed with its
+alternatives, each only approximate, so the operator pins the place.
+"""
+
+import pytest
+
+from tests.browser.helpers import log_in, offline_page
+
+MARKERS = """
+() => {
+    let count = 0;
+    window.geopoolConsoleMap.eachLayer((layer) => {
+        if (layer instanceof L.CircleMarker) { count += 1; }
+    });
+    return count;
+}
+"""
+
+
+@pytest.mark.browser
+def test_operator_types_an_address_and_takes_the_suggested_point(
+    live_server, make_staff
+):
+    operator = make_staff("operator", body="HBB")
+    with offline_page(live_server) as browser:
+        page = browser.page
+        page.goto(f"{live_server.url}/console/")
+        log_in(page, operator)
+        page.wait_for_selector("html[data-console-ready='1']")
+        page.select_option("select[name=category]", "COP")
+
+        page.fill("[name=address_string]", "HATAY, ANTAKYA, AKHISAR MAH.")
+        page.wait_for_selector("html[data-address-ready]")
+        first = page.locator("[data-testid=address-suggestion]").first
+        assert first.locator(".fw-semibold").inner_text() == "Antakya / Akhisar"
+        assert "(güven 1.00)" in first.inner_text()
+        assert page.evaluate(MARKERS) == 1
+        browser.screenshot("console-address.png")
+
+        first.locator("[data-testid=address-use]").click()
+        page.wait_for_selector("html[data-preview-ready]")
+        assert float(page.input_value("input[name=lat]")) == pytest.approx(
+            36.309213, abs=1e-5
+        )
+        assert float(page.input_value("input[name=lon]")) == pytest.approx(
+            36.188217, abs=1e-5
+        )
+        assert page.inner_text("#preview [data-testid=owner]") == "Antakya Belediyesi"
+
+        page.fill("[name=address_string]", "Gazi Mah.")
+        page.wait_for_function(
+            "() => document.querySelectorAll('[data-testid=address-suggestion]')"
+            ".length === 2"
+        )
+        items = page.locator("[data-testid=address-suggestion]")
+        texts = [items.nth(i).inner_text() for i in range(items.count())]
+        assert all("Yaklaşık" in t for t in texts)
+        assert page.locator("[data-testid=address-use]").count() == 0
+        names = sorted(
+            items.nth(i).locator(".fw-semibold").inner_text()
+            for i in range(items.count())
+        )
+        assert names == ["Antakya / Gazi", "Kırıkhan / Gazi"]
+
+        page.fill("[name=address_string]", "Okul bölgesi")
+        page.wait_for_selector("[data-testid=address-none]")
+        assert browser.blocked == []

@@ -1,0 +1,152 @@
+"""Geocoding in the product, on the real Hatay gazetteer: API, Open311, queue."""
+
+import pytest
+from django.test import Client
+
+from boundaries.lookup import covering_features
+from geopool.models import ServiceRequest
+
+AKHISAR = "Hatay ,Antakya ,Akhisar Mh."
+
+
+def _get(client, key, path, **params):
+    return client.get(path, params, headers={"Authorization": f"Bearer {key}"})
+
+
+def test_geocode_places_a_neighbourhood_with_a_polygon(client, api_key):
+    body = _get(client, api_key, "/api/geocode", q=AKHISAR).json()
+    assert body["level"] == "neighbourhood"
+    assert body["confidence"] == 1.0
+    assert body["district"] == {"code": "2080", "name": "Antakya"}
+    assert body["neighbourhood"]["name"] == "Akhisar"
+    assert body["location_source"] == "polygon"
+    assert body["needs_pin"] is False
+    point = body["location"]
+    names = [f.name for f in covering_features("osm_neighbourhoods", **point)]
+    assert names == ["Akhisar Mahallesi"]
+
+
+def test_geocode_street_in_a_neighbourhood_without_polygon_needs_a_pin(client, api_key):
+    body = _get(
+        client, api_key, "/api/geocode", q="Hatay ,Defne ,Harbiye Mh.Ürgen Cad."
+    ).json()
+    assert body["level"] == "street"
+    assert body["district"] == {"code": "2082", "name": "Defne"}
+    assert body["neighbourhood"]["name"] == "Harbiye"
+    assert body["street"] == {"code": "84829084", "name": "ÜRGEN", "type": "cadde"}
+    assert body["location_source"] == "district"
+    assert body["needs_pin"] is True
+
+
+@pytest.mark.parametrize(
+    "params, field, message",
+    [
+        ({}, "q", "q is required"),
+        ({"q": "  "}, "q", "q is required"),
+        ({"q": "x" * 501}, "q", "q is 501 characters long; at most 500"),
+        ({"q": AKHISAR, "limit": "0"}, "limit", "limit='0' is not a whole number"),
+    ],
+)
+def test_geocode_bad_input_is_a_400_naming_the_field(
+    client, api_key, params, field, message
+):
+    response = _get(client, api_key, "/api/geocode", **params)
+    assert response.status_code == 400
+    assert response.json()["field"] == field
+    assert response.json()["error"].startswith(message)
+
+
+def test_geocode_and_reverse_need_a_key_or_staff(hatay):
+    assert Client().get("/api/geocode", {"q": AKHISAR}).status_code == 401
+    assert (
+        Client().get("/api/reverse", {"lon": "36.1", "lat": "36.2"}).status_code == 401
+    )
+
+
+def test_reverse_names_district_and_neighbourhood(client, api_key):
+    body = _get(
+        client, api_key, "/api/reverse", lon="36.18821709729494", lat="36.30921345"
+    ).json()
+    assert body["district"] == {"code": "2080", "name": "Antakya"}
+    assert body["neighbourhood"] == {
+        "code": "149127",
+        "name": "Akhisar",
+        "approximate": False,
+        "distance_m": 0.0,
+    }
+    response = _get(client, api_key, "/api/reverse", lon="36,18", lat="36.3")
+    assert response.status_code == 400
+    assert response.json()["field"] == "lon"
+    assert "decimal comma" in response.json()["error"]
+
+
+def _post(api_key, **fields):
+    data = {"api_key": api_key, "service_code": "COP", **fields}
+    return Client().post("/open311/v2/requests.json", data)
+
+
+def test_open311_address_only_is_geocoded_and_routed(api_key):
+    response = _post(api_key, address_string=AKHISAR)
+    assert response.status_code == 201
+    code = response.json()[0]["service_request_id"]
+    item = ServiceRequest.objects.get(tracking_code=code)
+    assert item.location_source == "geocoded"
+    assert item.needs_location is False
+    assert (round(item.location.x, 4), round(item.location.y, 4)) == (36.1882, 36.3092)
+    assert item.owner_body.code == "ANTAKYA"
+
+
+def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_staff):
+    response = _post(api_key, address_string="Harbiye Mah. Defne")
+    assert response.status_code == 201
+    code = response.json()[0]["service_request_id"]
+    item = ServiceRequest.objects.get(tracking_code=code)
+    assert item.needs_location is True
+    assert item.location is None
+    assert item.location_source == ""
+
+    operator = make_staff("operator")
+    client = Client()
+    client.force_login(operator)
+    page = client.get("/needs-location/").content.decode()
+    assert code in page
+    assert "Harbiye Mah. Defne" in page
+    assert "Harbiye" in page
+
+    bad = client.post(
+        "/needs-location/",
+        {"tracking_code": code, "lat": "36,13", "lon": "36.14"},
+        follow=True,
+    )
+    assert "decimal comma" in bad.content.decode()
+    item.refresh_from_db()
+    assert item.needs_location is True
+
+    client.post(
+        "/needs-location/", {"tracking_code": code, "lat": "36.132", "lon": "36.137"}
+    )
+    item.refresh_from_db()
+    assert item.needs_location is False
+    assert item.location_source == "operator_pin"
+    assert item.owner_body.code == "DEFNE"
+    after = client.get("/needs-location/").content.decode()
+    assert 'data-testid="needs-location-table"' not in after
+
+
+def test_open311_without_point_or_address_names_lat_and_long(api_key):
+    response = _post(api_key)
+    assert response.status_code == 400
+    text = " ".join(e["description"] for e in response.json())
+    assert "lat is required" in text
+    assert "or send address_string" in text
+    response = _post(api_key, lat="36.2", address_string=AKHISAR)
+    assert response.status_code == 400
+    assert "long is required" in response.json()[0]["description"]
+
+
+def test_request_page_shows_district_and_neighbourhood(api_key, make_staff):
+    code = _post(api_key, address_string=AKHISAR).json()[0]["service_request_id"]
+    client = Client()
+    client.force_login(make_staff("coordinator"))
+    page = client.get(f"/requests/{code}/").content.decode()
+    assert "Antakya / Akhisar" in page
