@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("geopool", "0006_pool_workflow"),
+        ("geopool", "0008_crew_open_location_index"),
     ]
 
     operations = [

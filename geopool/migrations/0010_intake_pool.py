@@ -38,7 +38,7 @@ CACHE_TABLE_DROP = "DROP TABLE geopool_shared_cache;"
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("geopool", "0006_pool_workflow"),
+        ("geopool", "0009_geo_needs_location"),
         ("routing_rules", "0004_routing_state"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
