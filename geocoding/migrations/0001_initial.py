@@ -47,11 +47,11 @@ class Migration(migrations.Migration):
                     "location_source",
                     models.CharField(
                         choices=[
-                            ("polygon", "Mahalle sınırı (poligon)"),
-                            ("streets", "Sokak çizgilerinin ortası"),
-                            ("place_point", "Bilinen yer noktası (etiket)"),
-                            ("district", "Yalnızca ilçe (konum yaklaşık)"),
-                            ("none", "Konum yok"),
+                            ("polygon", "Neighbourhood boundary (polygon)"),
+                            ("streets", "Middle of its street lines"),
+                            ("place_point", "Known place point (label)"),
+                            ("district", "District only (approximate location)"),
+                            ("none", "No location"),
                         ],
                         default="none",
                         max_length=20,
