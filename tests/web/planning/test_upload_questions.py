@@ -144,7 +144,15 @@ def test_unreadable_file_is_refused_on_the_page(planner_client, tmp_path):
     page = _source(planner_client, token)
 
     assert page.status_code == 200
-    assert "bozuk.geojson cannot be read as a layer" in page.text
+    # The file's own name and a Turkish message; never the storage path.
+    assert (
+        "bozuk.geojson bir harita katmanı olarak okunamadı: dosya bozuk ya da "
+        "geopool&#x27;un okuduğu bir biçimde değil. Kabul edilen biçimler: "
+        "GeoJSON (.geojson)"
+    ) in page.text
+    assert "uploads-pending" not in page.text
+    assert str(tmp_path) not in page.text
+    assert "GDAL" not in page.text
 
 
 def test_unsupported_file_type_is_refused_by_the_form(planner_client, tmp_path):
