@@ -29,7 +29,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geopool.errors import GeopoolError
-from geopool.models import Body, Category, Jurisdiction, ServiceRequest, Status
+from geopool.models import (
+    Body,
+    Category,
+    Contact,
+    Jurisdiction,
+    ServiceRequest,
+    Status,
+)
 from geopool.models.workflow import (
     Answer,
     Note,
@@ -134,10 +141,25 @@ def sla_start(request, at=None):
     request.sla_running_since = at
     request.sla_warned_at = None
     _sla_due(request)
-    if not request.is_anonymous and request.legal_due_at is None:
+    if request.legal_due_at is None and is_reachable(request):
         request.legal_due_at = request.requested_at + dt.timedelta(
             days=LEGAL_ANSWER_DAYS
         )
+
+
+def is_reachable(request):
+    """Whether the citizen left a way to be answered (a phone or an e-mail).
+
+    Without one there is no legal answer clock and no message to send, as
+    for an anonymous report; a name alone cannot be answered.
+    """
+    if request.is_anonymous or request.pk is None:
+        return False
+    return (
+        Contact.objects.filter(request=request)
+        .exclude(phone="", email="")
+        .exists()
+    )
 
 
 def _sla_due(request):

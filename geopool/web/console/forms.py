@@ -125,7 +125,9 @@ class CallForm(forms.Form):
         required=False,
         help_text=_(
             "No name, phone, e-mail or T.C. kimlik no is stored; the caller gets "
-            "no messages and follows the request with its tracking code."
+            "no messages and follows the request with its tracking code. A call "
+            "saved without a phone number or e-mail address is treated the "
+            "same: no legal answer deadline, no messages."
         ),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )

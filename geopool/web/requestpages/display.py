@@ -28,7 +28,7 @@ from geopool.models import (
     TransferReason,
     TransferState,
 )
-from geopool.services.workflow import FINISHED
+from geopool.services.workflow import FINISHED, is_reachable
 from geopool.web.l10n import datetime_text
 
 # State names the template turns into colours.
@@ -175,6 +175,15 @@ def legal_clock(item, now=None):
         return {
             "state": NONE,
             "text": _("None: anonymous reports have no legal answer deadline."),
+        }
+    if item.legal_due_at is None and not is_reachable(item):
+        return {
+            "state": NONE,
+            "text": _(
+                "None: no phone number or e-mail address was given, so the "
+                "citizen cannot be answered and there is no legal answer "
+                "deadline."
+            ),
         }
     if item.legal_due_at is None:
         return {"state": NONE, "text": _("Not set.")}
