@@ -232,10 +232,18 @@ def page_context(request, item, *, bound=None, revealed=None):
     }
 
 
-def render_page(request, code, *, bound=None, revealed=None, status=200):
-    """Render the page of ``code`` afresh (another user may have changed it)."""
+def render_page(
+    request, code, *, bound=None, revealed=None, status=200, unsaved=None
+):
+    """Render the page of ``code`` afresh (another user may have changed it).
+
+    ``unsaved`` lists ``{"label", "value"}`` of text the user typed into an
+    action that lost to another user's: the page may no longer show that
+    action's form, so the text is shown on its own to be used again.
+    """
     item = access.visible_request(request.user, code)
     context = page_context(request, item, bound=bound, revealed=revealed)
+    context["unsaved"] = unsaved or []
     return render(request, "requestpages/detail.html", context, status=status)
 
 
