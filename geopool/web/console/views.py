@@ -224,8 +224,9 @@ def nearby(request):
     carry personal data.
     """
     try:
-        lon = coordinate(request.GET, "lon", -180, 180)
-        lat = coordinate(request.GET, "lat", -90, 90)
+        # The console's script sends what the operator typed: 36,16 is fine.
+        lon = coordinate(request.GET, "lon", -180, 180, decimal_comma=True)
+        lat = coordinate(request.GET, "lat", -90, 90, decimal_comma=True)
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     code = (request.GET.get("category") or "").strip()
