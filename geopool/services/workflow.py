@@ -155,11 +155,7 @@ def is_reachable(request):
     """
     if request.is_anonymous or request.pk is None:
         return False
-    return (
-        Contact.objects.filter(request=request)
-        .exclude(phone="", email="")
-        .exists()
-    )
+    return Contact.objects.filter(request=request).exclude(phone="", email="").exists()
 
 
 def _sla_due(request):

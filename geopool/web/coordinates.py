@@ -78,7 +78,11 @@ class CoordinateField(forms.Field):
 
 def latitude_field(label=None, **kwargs):
     return CoordinateField(
-        low=-90, high=90, example=LAT_EXAMPLE, label=label or _("Latitude (°N)"), **kwargs
+        low=-90,
+        high=90,
+        example=LAT_EXAMPLE,
+        label=label or _("Latitude (°N)"),
+        **kwargs,
     )
 
 

@@ -1,9 +1,9 @@
 """A new districts generation that drops a district is an error, not a warning."""
 
 import pytest
+from django.core.management import CommandError, call_command
 
 import geopandas as gpd
-from django.core.management import CommandError, call_command
 from shapely import wkt
 
 from boundaries.errors import ActivationRefused
@@ -42,8 +42,7 @@ def test_a_missing_district_blocks_activation_unless_forced(hatay, tmp_path):
     (missing,) = [p for p in report.checks if p["kind"] == "missing_code"]
     assert missing["severity"] == "error"
     assert missing["message"] == (
-        f"code {antakya.code} (Antakya) is in the active generation but not in "
-        "this one"
+        f"code {antakya.code} (Antakya) is in the active generation but not in this one"
     )
     with pytest.raises(ActivationRefused, match="has 1 error"):
         generation_activate(report.generation)

@@ -7,7 +7,6 @@ typed in the contact fields is neither checked nor stored. ``InfoForm``
 takes a question and the answer the operator gave on the phone.
 """
 
-
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
@@ -24,6 +23,7 @@ PREVIEW_FIELDS = ("category", "lon", "lat")
 
 POINT_MISSING = _("Pick the place on the map, or type its latitude and longitude.")
 DESCRIPTION_MISSING = _("Write what the caller reports.")
+
 
 class CategorySelect(forms.Select):
     """A select whose options carry search words and emergency lines."""

@@ -8,7 +8,6 @@ only their own input, and a coordinate is refused with what was typed and
 how to write it.
 """
 
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 

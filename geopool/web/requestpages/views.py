@@ -232,9 +232,7 @@ def page_context(request, item, *, bound=None, revealed=None):
     }
 
 
-def render_page(
-    request, code, *, bound=None, revealed=None, status=200, unsaved=None
-):
+def render_page(request, code, *, bound=None, revealed=None, status=200, unsaved=None):
     """Render the page of ``code`` afresh (another user may have changed it).
 
     ``unsaved`` lists ``{"label", "value"}`` of text the user typed into an

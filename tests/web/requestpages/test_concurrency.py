@@ -132,8 +132,7 @@ def test_two_answers_to_one_transfer_exactly_one_wins(new_request, person):
     # The refusing user's typed reason is kept on the page, to use again.
     assert texts(lost.content, "unsaved-text") == ["Bizim değil"]
     assert (
-        "Yazdıklarınız kaydedilmedi; yeniden kullanabilmeniz için burada "
-        "duruyor:"
+        "Yazdıklarınız kaydedilmedi; yeniden kullanabilmeniz için burada duruyor:"
     ) in lost.content.decode()
     item.refresh_from_db()
     assert (item.owner_body.code, item.status, item.needs_triage) == (
