@@ -64,7 +64,7 @@ def test_import_layer_refuses_to_activate_it_without_force(hatay, tmp_path):
         call_command(
             "import_layer",
             str(path),
-            "districts",
+            "--layer=districts",
             "--name-field=AD",
             "--code-field=KOD",
             "--commit",

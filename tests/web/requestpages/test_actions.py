@@ -463,13 +463,13 @@ def test_a_pin_typed_with_decimal_commas_is_read(as_user, new_request):
         as_user("operator"),
         item,
         "change",
-        {"category": item.category_id, "lat": "36,2021", "lon": "36,1603"},
+        {"category": item.category_id, "lat": "36,2025", "lon": "36,161"},
     )
     assert messages(response.content)[0].startswith(
         "Değiştirildi ve yeniden yönlendirildi. Sahibi: Antakya Belediyesi."
     )
     fresh = _fresh(item)
-    assert (fresh.location.x, fresh.location.y) == (36.1603, 36.2021)
+    assert (fresh.location.x, fresh.location.y) == (36.161, 36.2025)
 
 
 def test_a_new_category_goes_to_its_owner(as_user, new_request):
