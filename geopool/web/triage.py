@@ -6,8 +6,9 @@ owned by the coordinator and flagged ``needs_triage``. This page lists the
 open ones, newest first, with why each is there (``triage_reason``: a
 refused or unanswered transfer, from whom to whom and the refusal's reason;
 a tie between rules; the routing decision's own reason, e.g. outside the
-area or no location) and the nearest district, so the coordinator can place each one, or route it again after a
-layer or rule change (POST ``reroute`` with its tracking code).
+area or no location) and the nearest district, so the coordinator can
+place each one, or route it again after a layer or rule change (POST
+``reroute`` with its tracking code).
 """
 
 from django.contrib import messages
