@@ -233,4 +233,6 @@ def crs_settle(source, srid, candidates, layer_code, extent_layer):
     raise CrsUnknown(
         f"{problem}; {hint}. Pass --srid EPSG_CODE.",
         suggestions=[s.epsg for s in suggestions],
+        # The web page asks with a form instead of naming the option.
+        page_text=f"{problem}; {hint}.",
     )

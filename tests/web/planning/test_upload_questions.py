@@ -67,6 +67,8 @@ def test_shapefile_without_prj_asks_for_the_crs_with_suggestions(
 
     assert escape(str(QUESTION_CRS)) in page.text
     assert "declares no coordinate reference system" in page.text
+    # The page asks with its form: no command-line option to pass.
+    assert "--srid" not in page.text
     # TM36 on TUREF and on ED50: the ranges cannot tell the datum.
     assert '<option value="5256">EPSG:5256 (TUREF / TM36)</option>' in page.text
     assert '<option value="2322">EPSG:2322 (ED50 / TM36)</option>' in page.text

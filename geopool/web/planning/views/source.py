@@ -81,7 +81,8 @@ def _ask(request, pending, refusal):
     context = {
         "pending": pending,
         "question": question,
-        "refusal": str(refusal),
+        # Command-line advice ("Pass --srid ...") means nothing on the page.
+        "refusal": refusal.details.get("page_text") or str(refusal),
         "form": form,
         "step": 1,
     }
