@@ -29,6 +29,10 @@ class ImportRefused(LayerError):
         self.details = details
 
 
+class Unreadable(ImportRefused):
+    """GDAL cannot read the file as a layer; ``name`` is the file's own name."""
+
+
 class SeveralLayers(ImportRefused):
     flag = "--source-layer"
 

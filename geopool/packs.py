@@ -179,6 +179,9 @@ def _check_references(pack, problems):
     for code in wanted:
         if code not in categories:
             problems.append(f"samples: unknown category {code}")
+    for team in samples.get("demo_teams", []):
+        if team["body"] not in bodies:
+            problems.append(f"samples.demo_teams: unknown body {team['body']}")
 
 
 def _check_service_levels(pack, categories, bodies, problems):

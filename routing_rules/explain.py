@@ -4,16 +4,29 @@ The sentences are generic; every name in them (category, district, body)
 comes from the jurisdiction's data.
 """
 
-EMERGENCY_NOTICE = (
-    "Acil durum: hemen {phone} numaralı hattı arayın. Emergency: call {phone} now."
-)
+NOTICE_TR = "Acil durum: hemen {phone} numaralı hattı arayın."
+NOTICE_EN = "Emergency: call {phone} now."
+# Open311 clients may read either language: the API gives both.
+EMERGENCY_NOTICE = f"{NOTICE_TR} {NOTICE_EN}"
 
 
-def emergency_notice(category):
-    """The notice telling the caller which line to call; "" if not an emergency."""
-    if category.is_emergency and category.emergency_phone:
-        return EMERGENCY_NOTICE.format(phone=category.emergency_phone)
-    return ""
+def page_language():
+    """ "en" when the page is in English, else "tr" (the default)."""
+    from django.utils import translation
+
+    return "en" if (translation.get_language() or "").startswith("en") else "tr"
+
+
+def emergency_notice(category, language=None):
+    """The notice telling the caller which line to call; "" if not an emergency.
+
+    ``language`` "tr" or "en" gives that language only (the pages); without
+    it both, for the API.
+    """
+    if not (category.is_emergency and category.emergency_phone):
+        return ""
+    text = {"tr": NOTICE_TR, "en": NOTICE_EN}.get(language, EMERGENCY_NOTICE)
+    return text.format(phone=category.emergency_phone)
 
 
 def metres_tr(value):

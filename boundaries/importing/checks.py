@@ -11,7 +11,9 @@ neighbours and gaps between them (area in m² and a location), and slivers
 (tiny parts). Every layer is checked for features outside the province
 (the active district generation; tested while streaming, see
 ``pipeline``) and, against its own active generation,
-for changes in count, area and codes.
+for changes in count, area and codes. A district code of the active
+generation missing from the new one is an error: the district would
+vanish from routing.
 """
 
 from dataclasses import asdict, dataclass
@@ -259,7 +261,10 @@ def _differences(gen, active, is_polygon):
     return found
 
 
-def _against_active(gen, active, is_polygon):
+def _against_active(gen, active, is_polygon, gone_severity=WARNING):
+    """Changes against the active generation; a code that disappears is
+    ``gone_severity``: an error for the district layer, where a missing
+    district would leave its requests with no owner (unless ``--force``)."""
     problems = []
     area = "ST_Area(geometry::geography)" if is_polygon else "0"
     ((count_new, area_new, count_old, area_old),) = _rows(
@@ -282,7 +287,7 @@ def _against_active(gen, active, is_polygon):
     gone, gone_count = differences["gone"]
     problems += [
         Problem(
-            WARNING,
+            gone_severity,
             "missing_code",
             f"code {code} ({name}) is in the active generation but not in this one",
             [name],
@@ -292,7 +297,7 @@ def _against_active(gen, active, is_polygon):
     if gone_count > len(gone):
         problems.append(
             Problem(
-                WARNING,
+                gone_severity,
                 "missing_code",
                 f"{gone_count - len(gone)} more codes of the active generation are "
                 "not in this one",
@@ -346,7 +351,10 @@ def checks_run(generation, settings, outside=(), outside_count=0, codes_repeat=T
     problems += _outside(list(outside), outside_count)
     active = layer.generations.filter(is_active=True).exclude(pk=gen).first()
     if active is not None:
-        problems += _against_active(gen, active.pk, is_polygon)
+        is_districts = layer.code == settings.get("district_layer")
+        problems += _against_active(
+            gen, active.pk, is_polygon, ERROR if is_districts else WARNING
+        )
     return problems
 
 

@@ -52,6 +52,16 @@ class Suggestion:
         return text
 
 
+def _coord(value):
+    """A coordinate of a file's extent: metres to the metre, degrees to 1e-4.
+
+    Degrees printed as whole numbers (x 36 to 36) hide the extent.
+    """
+    if abs(value) <= 360:
+        return f"{value:.4f}"
+    return f"{value:,.0f}"
+
+
 def crs_label(crs):
     epsg = crs.to_epsg()
     return f"EPSG:{epsg}" if epsg else crs.name
@@ -207,7 +217,7 @@ def crs_settle(source, srid, candidates, layer_code, extent_layer):
     ranges = "unknown ranges"
     if bounds:
         x0, y0, x1, y1 = bounds
-        ranges = f"x {x0:,.0f} to {x1:,.0f}, y {y0:,.0f} to {y1:,.0f}"
+        ranges = f"x {_coord(x0)} to {_coord(x1)}, y {_coord(y0)} to {_coord(y1)}"
     if suggestions:
         listed = "; ".join(s.describe() for s in suggestions)
         hint = (
@@ -223,4 +233,6 @@ def crs_settle(source, srid, candidates, layer_code, extent_layer):
     raise CrsUnknown(
         f"{problem}; {hint}. Pass --srid EPSG_CODE.",
         suggestions=[s.epsg for s in suggestions],
+        # The web page asks with a form instead of naming the option.
+        page_text=f"{problem}; {hint}.",
     )

@@ -22,6 +22,7 @@ from boundaries.errors import (
     FieldMissing,
     ImportRefused,
     SeveralLayers,
+    Unreadable,
 )
 
 logger = logging.getLogger(__name__)
@@ -250,6 +251,18 @@ def _show(previews):
     return "; ".join(f"{enc}: {text!r}" for enc, text in previews.items())
 
 
+def _gdal_said(exc, path, gdal_path):
+    """GDAL's first line about ``exc``, naming the file by its own name only.
+
+    GDAL quotes the full path it was given, which on a server is the
+    storage directory of pending uploads: nobody needs to see that.
+    """
+    said = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    for where in sorted({str(gdal_path), str(path)}, key=len, reverse=True):
+        said = said.replace(where, path.name)
+    return said
+
+
 def source_open(path, source_layer="", encoding=""):
     """Open ``path`` and describe it; raise ImportRefused when a choice is needed."""
     path = Path(path)
@@ -292,9 +305,10 @@ def source_open(path, source_layer="", encoding=""):
     except ImportRefused:
         raise
     except Exception as exc:  # GDAL raises several types for unreadable files
-        raise ImportRefused(
+        raise Unreadable(
             f"{path.name} cannot be read as a layer (expected {SUPPORTED_TEXT}); "
-            f"GDAL says: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+            f"GDAL says: {_gdal_said(exc, path, gdal_path)}",
+            name=path.name,
         ) from exc
 
     bounds = info.get("total_bounds")

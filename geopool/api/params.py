@@ -6,6 +6,8 @@ import re
 # ASCII decimal degrees only: float() would also take "٣٦.٢", "３６.２" and
 # "3_6.2", which no client means to send.
 _DECIMAL = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+# What people type (no exponent): 36.2021, -0.5, 36.
+DECIMAL_DEGREES = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
 
 
 class ParameterError(ValueError):
@@ -14,11 +16,13 @@ class ParameterError(ValueError):
         super().__init__(message)
 
 
-def coordinate(params, name, low, high, required=True):
+def coordinate(params, name, low, high, required=True, decimal_comma=False):
     """Read a decimal-degree coordinate ``name`` from ``params``.
 
     A decimal comma (``36,2``) is refused with a hint rather than read as
-    something else; so are ``NaN``, infinities and values out of range.
+    something else, unless ``decimal_comma`` (endpoints behind a staff form,
+    where people type Turkish numbers) reads one comma as the point; ``NaN``,
+    infinities and values out of range are refused.
     """
     values = params.getlist(name) if hasattr(params, "getlist") else [params.get(name)]
     if len(values) > 1:
@@ -29,6 +33,8 @@ def coordinate(params, name, low, high, required=True):
         if required:
             raise ParameterError(name, f"{name} is required (decimal degrees, WGS 84)")
         return None
+    if decimal_comma and raw.count(",") == 1 and "." not in raw:
+        raw = raw.replace(",", ".")
     if "," in raw:
         raise ParameterError(
             name,

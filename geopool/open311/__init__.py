@@ -64,16 +64,20 @@ database id); ``description`` is only the staff-approved public text
 (``null`` until staff approve one); ``agency_responsible`` is the current
 owner ("body" or "body — department"; triage requests show the pool
 coordinator); ``status`` is ``open`` / ``closed`` and ``status_notes`` the
-latest answer sent to the citizen, or the pool's detailed status (e.g.
-"İşlemde") until there is one; ``media_url`` is the first photo staff made
-public (on the tracking page, ``/t/<code>/foto/<n>``) or ``null``; times are
-ISO 8601 with the Europe/Istanbul offset (``+03:00``); ``expected_datetime``,
-``address_id`` and ``zipcode`` are ``null``. The public tracking page
+latest answer sent to the citizen (``null`` until there is one);
+``media_url`` is the first photo staff made public (on the tracking page,
+``/t/<code>/foto/<n>``) or ``null``; times are ISO 8601 with the
+Europe/Istanbul offset (``+03:00``); ``expected_datetime``, ``address``,
+``address_id`` and ``zipcode`` are ``null`` (the address is the citizen's
+own text; ``lat``/``long`` give the place). The public tracking page
 ``/t/<code>`` shows the same. No personal data is ever shown.
 
 Errors. Always a list of ``{"code": <HTTP status>, "description": ...}``
 (XML ``<errors><error><code/><description/></error></errors>``) with status
 400 (bad input: each description names its field), 403 (key), 404 (unknown
-endpoint, format or request), 405 (wrong method), 415 (not form-encoded) or
+endpoint, format or request), 405 (wrong method), 415 (not
+form-encoded: a JSON body is refused; send
+``application/x-www-form-urlencoded`` or, with a photo,
+``multipart/form-data``) or
 503 (the pool is not configured).
 """

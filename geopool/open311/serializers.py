@@ -7,9 +7,11 @@ staff-approved ``public_description`` only. Field order follows the spec.
 
 It shows what the public tracking page (``/t/<code>``) shows: ``status``,
 ``agency_responsible`` (the current owner), ``status_notes`` (the latest
-answer sent to the citizen; the pool's detailed status, e.g. "İşlemde",
-until there is one), ``updated_datetime`` and ``media_url`` (the first photo
-staff made public, served by the tracking page; never a private one).
+answer sent to the citizen; absent, ``null``, until there is one, as the
+GeoReport norm has it), ``updated_datetime`` and ``media_url`` (the first
+photo staff made public, served by the tracking page; never a private one).
+``address`` is ``null``: the address is the citizen's own free text, which
+the tracking page does not show either; ``lat``/``long`` give the place.
 
 Querysets must ``select_related`` what ``REQUEST_RELATED`` names and go
 through ``with_public_extras``, or a page of 1000 requests would cost
@@ -21,12 +23,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework import serializers
 
-from geopool.models import Answer, Photo, Status
+from geopool.models import Answer, Photo
 from geopool.open311.notices import service_notice
 from routing_rules.decide import owner_label
 
 REQUEST_RELATED = ("category", "owner_body", "owner_department")
-STATUS_LABELS = dict(Status.choices)
 # Attribute names of the annotations ``with_public_extras`` adds.
 LATEST_ANSWER = "public_latest_answer"
 PUBLIC_PHOTO = "public_photo_id"
@@ -112,7 +113,8 @@ class ServiceRequestSerializer(serializers.Serializer):
     requested_datetime = LocalDateTimeField(source="requested_at")
     updated_datetime = LocalDateTimeField(source="updated_at")
     expected_datetime = Constant(None)
-    address = serializers.SerializerMethodField()
+    # The citizen's own words about the place: never published.
+    address = Constant(None)
     address_id = Constant(None)
     zipcode = Constant(None)
     lat = serializers.SerializerMethodField()
@@ -126,10 +128,7 @@ class ServiceRequestSerializer(serializers.Serializer):
             Answer.objects.order_by("-sent_at", "-id"),
             "text",
         )
-        if answer:
-            return answer
-        # Open311 knows only open/closed; the pool's own state says more.
-        return STATUS_LABELS.get(request.status) or None
+        return answer or None
 
     def get_media_url(self, request):
         photo = _extra(
@@ -154,9 +153,6 @@ class ServiceRequestSerializer(serializers.Serializer):
 
     def get_service_notice(self, request):
         return service_notice(request.category)
-
-    def get_address(self, request):
-        return request.address_string or None
 
     def get_lat(self, request):
         return float(request.location.y) if request.location else None

@@ -17,7 +17,7 @@ from django.utils import timezone
 from geopool.models import Contact, Event, Priority, ServiceRequest
 from geopool.services.events import event_new
 from geopool.services.pool_state import pool_state
-from geopool.services.workflow import sla_start
+from geopool.services.workflow import is_reachable, sla_start
 from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_new
 from routing_rules.context import live_context
@@ -109,8 +109,14 @@ def request_create(intake, *, within=None):
         context=context,
     )
     request = _new(intake, location, outcome)
-    sla_start(request, request.requested_at, state=state, body_code=outcome.owner_code)
     contact = {k: v for k, v in intake.contact.items() if v}
+    sla_start(
+        request,
+        request.requested_at,
+        state=state,
+        body_code=outcome.owner_code,
+        reachable=is_reachable(request, contact),
+    )
     label = _actor_label(intake)
     for attempt in range(1, TRACKING_CODE_TRIES + 1):
         request.tracking_code = tracking_code_new()

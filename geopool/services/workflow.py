@@ -29,7 +29,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from geopool.errors import GeopoolError
-from geopool.models import Body, Category, ServiceRequest, Status
+from geopool.models import (
+    Body,
+    Category,
+    Contact,
+    ServiceRequest,
+    Status,
+)
 from geopool.models.workflow import (
     Answer,
     Note,
@@ -131,11 +137,12 @@ def sla_minutes(category, priority, state=None):
     return state.sla_minutes(getattr(category, "pk", category), priority)
 
 
-def sla_start(request, at=None, *, state=None, body_code=None):
+def sla_start(request, at=None, *, state=None, body_code=None, reachable=None):
     """Set the SLA target and start the clock (on creation or a new owner).
 
     ``state`` (a ``PoolState``) and ``body_code`` (the owner's) spare the
-    reads when the caller has them, as intake does.
+    reads when the caller has them, as intake does; so does ``reachable``
+    (see ``is_reachable``) for a request not stored yet.
     """
     at = at or timezone.now()
     state = state or pool_state()
@@ -144,10 +151,28 @@ def sla_start(request, at=None, *, state=None, body_code=None):
     request.sla_running_since = at
     request.sla_warned_at = None
     _sla_due(request, state=state, body_code=body_code)
-    if not request.is_anonymous and request.legal_due_at is None:
+    if reachable is None:
+        reachable = is_reachable(request)
+    if request.legal_due_at is None and reachable:
         request.legal_due_at = request.requested_at + dt.timedelta(
             days=LEGAL_ANSWER_DAYS
         )
+
+
+def is_reachable(request, contact=None):
+    """Whether the citizen left a way to be answered (a phone or an e-mail).
+
+    Without one there is no legal answer clock and no message to send, as
+    for an anonymous report; a name alone cannot be answered. ``contact``
+    (the fields about to be stored) spares the read for a new request.
+    """
+    if request.is_anonymous:
+        return False
+    if contact is not None:
+        return bool(contact.get("phone") or contact.get("email"))
+    if request.pk is None:
+        return False
+    return Contact.objects.filter(request=request).exclude(phone="", email="").exists()
 
 
 def _sla_due(request, *, state=None, body_code=None):

@@ -3,9 +3,12 @@
 Requests that no rule could give an owner (outside every district beyond
 the snap tolerance, no location, a district without a municipality) are
 owned by the coordinator and flagged ``needs_triage``. This page lists the
-open ones, newest first, with the decision's explanation and the nearest
-district, so the coordinator can place each one, or route it again after a
-layer or rule change (POST ``reroute`` with its tracking code).
+open ones, newest first, with why each is there (``triage_reason``: a
+refused or unanswered transfer, from whom to whom and the refusal's reason;
+a tie between rules; the routing decision's own reason, e.g. outside the
+area or no location) and the nearest district, so the coordinator can
+place each one, or route it again after a layer or rule change (POST
+``reroute`` with its tracking code).
 """
 
 from django.contrib import messages
@@ -14,7 +17,7 @@ from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from geopool.models import ServiceRequest, Status
+from geopool.models import ServiceRequest, Status, Transfer, TransferState
 from geopool.roles import ADMINISTRATOR, COORDINATOR, has_role
 from geopool.services.rerouting import request_reroute
 from geopool.services.workflow import WorkflowError
@@ -46,7 +49,14 @@ def triage_queue(request):
                 "decisions",
                 queryset=Decision.objects.filter(is_current=True),
                 to_attr="current",
-            )
+            ),
+            Prefetch(
+                "transfers",
+                queryset=Transfer.objects.select_related(
+                    "from_body", "to_body"
+                ).order_by("-proposed_at", "-id"),
+                to_attr="transfer_list",
+            ),
         )
         .order_by("-requested_at", "-id")
     )
@@ -59,6 +69,7 @@ def triage_queue(request):
             {
                 "request": item,
                 "explanation": decision.explanation_tr if decision else "",
+                "reason": triage_reason(item, decision),
                 "flags": decision.flags if decision else [],
                 "nearest": nearest,
             }
@@ -68,6 +79,33 @@ def triage_queue(request):
         "web/triage.html",
         {"page": page, "rows": rows, "total": count_text(page.paginator.count)},
     )
+
+
+def triage_reason(item, decision):
+    """``{"kind", "text"}``: why ``item`` waits for the coordinator.
+
+    The latest transfer decides when it was refused or went unanswered
+    (the routing decision still names the first owner's rule, which is not
+    why the request is here); else a tie between rules, else the routing
+    decision's own explanation (outside the area, no location, ...).
+    """
+    latest = item.transfer_list[0] if item.transfer_list else None
+    if latest is not None and latest.state == TransferState.REFUSED:
+        text = _("Transfer refused: %(source)s proposed it to %(target)s, who refused.")
+        text %= {"source": latest.from_body.name, "target": latest.to_body.name}
+        if latest.answer_note:
+            text += " " + _("Reason: %(reason)s") % {"reason": latest.answer_note}
+        return {"kind": "refused", "text": text}
+    if latest is not None and latest.state == TransferState.ESCALATED:
+        text = _(
+            "Transfer unanswered: %(source)s proposed it to %(target)s, who did "
+            "not answer in time."
+        ) % {"source": latest.from_body.name, "target": latest.to_body.name}
+        return {"kind": "escalated", "text": text}
+    if decision is not None and "tie" in (decision.flags or []):
+        text = _("Tie: rules of the same priority name different owners. %(why)s")
+        return {"kind": "tie", "text": text % {"why": decision.explanation_tr}}
+    return {"kind": "routing", "text": decision.explanation_tr if decision else ""}
 
 
 def _reroute(request):

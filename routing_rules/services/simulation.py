@@ -1,11 +1,16 @@
 """Simulation: what a draft rule set or draft generation would change.
 
 ``simulate(rule_set=..., generations=..., since=...)`` routes the requests
-received since a date with the draft (everything else as live) and
-compares each new owner with the request's owner today. Nothing is
-written: live routing and the requests stay as they are. The result says how
-many requests would change owner, from whom to whom (a matrix of body
-codes), and gives examples with both explanations.
+received since a date twice, with the live rules and layers and with the
+draft (everything else as live), and compares the two routing decisions:
+what the draft changes. A request a person moved (a transfer, the
+coordinator's assignment) is owned today by someone routing did not name;
+comparing with that owner would count the transfer as the draft's doing,
+so such requests are counted apart (``moved_by_hand``) and compared like
+every other by their routing. Nothing is written: live routing and the
+requests stay as they are. The result says how many requests would change
+owner, from whom to whom (a matrix of body codes), and gives examples with
+both explanations.
 
 Example: loading a district layer whose Antakya/Defne edge moved 300 m
 gives ``changed == 41`` and ``matrix == {("ANTAKYA", "DEFNE"): 41}`` when 41
@@ -21,7 +26,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from geopool.models import ServiceRequest
-from routing_rules.context import build_context
+from routing_rules.context import build_context, live_context
 from routing_rules.engine import route
 
 logger = logging.getLogger(__name__)
@@ -43,6 +48,8 @@ class Simulation:
     examples: list = field(default_factory=list)
     triage: int = 0
     skipped: int = 0  # no location or outside the service area
+    # Owned today by another body than live routing names (moved by hand).
+    moved_by_hand: int = 0
     rule_set_version: int | None = None
     generations: dict = field(default_factory=dict)
 
@@ -67,6 +74,7 @@ class Simulation:
             "changed": self.changed,
             "triage": self.triage,
             "skipped": self.skipped,
+            "moved_by_hand": self.moved_by_hand,
             "rule_set_version": self.rule_set_version,
             "generations": self.generations,
             "matrix": [{"from": a, "to": b, "count": n} for a, b, n in self.rows],
@@ -93,6 +101,7 @@ def simulate(rule_set=None, generations=None, since=None, progress=False, at=Non
     """
     since = since or default_since()
     context = build_context(rule_set=rule_set, generations=generations)
+    live = live_context()
     requests = (
         ServiceRequest.objects.filter(requested_at__gte=since)
         .order_by("id")
@@ -123,11 +132,11 @@ def simulate(rule_set=None, generations=None, since=None, progress=False, at=Non
     for row in requests.iterator(chunk_size=BATCH):
         batch.append(row)
         if len(batch) == BATCH:
-            _compare(context, batch, result, per_pair, at)
+            _compare(context, live, batch, result, per_pair, at)
             bar.update(len(batch))
             batch = []
     if batch:
-        _compare(context, batch, result, per_pair, at)
+        _compare(context, live, batch, result, per_pair, at)
         bar.update(len(batch))
     bar.close()
     logger.info(
@@ -140,22 +149,27 @@ def simulate(rule_set=None, generations=None, since=None, progress=False, at=Non
     return result
 
 
-def _compare(context, rows, result, per_pair, at):
+def _compare(context, live, rows, result, per_pair, at):
     located = [r for r in rows if r[3] is not None and r[2] in context.categories]
     result.skipped += len(rows) - len(located)
     if not located:
         return
     lons = np.array([r[3].x for r in located])
     lats = np.array([r[3].y for r in located])
-    decided = route(context, lons, lats, [r[2] for r in located], at)
-    for row, new in zip(located, decided, strict=True):
+    categories = [r[2] for r in located]
+    decided = route(context, lons, lats, categories, at)
+    now = route(live, lons, lats, categories, at)
+    for row, new, old in zip(located, decided, now, strict=True):
         if new.error:
             result.skipped += 1
             continue
         result.routed += 1
         if new.needs_triage:
             result.triage += 1
-        before = row[4] or ""
+        # A category the live rules do not know: compare with today's owner.
+        before = (row[4] or "") if old.error else old.owner_body
+        if (row[4] or "") != before:
+            result.moved_by_hand += 1
         if new.owner_body == before:
             continue
         pair = (before, new.owner_body)
@@ -169,6 +183,7 @@ def _compare(context, rows, result, per_pair, at):
                     "category": row[2],
                     "from": before,
                     "to": new.owner_body,
+                    "owner_now": row[4] or "",
                     "rule": new.rule_code,
                     "flags": new.flags,
                     "explanation_tr": new.explanation_tr,

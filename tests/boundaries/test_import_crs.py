@@ -136,3 +136,13 @@ def test_geojson_holding_metres_is_refused_not_read_as_degrees(hatay, tmp_path):
         "fit"
     )
     assert sorted(caught.value.details["suggestions"]) == [2322, 5256]
+
+
+def test_extent_in_degrees_is_printed_with_useful_decimals():
+    from boundaries.importing.crs import _coord
+
+    assert (_coord(36.16031), _coord(36.2021), _coord(514390.4)) == (
+        "36.1603",
+        "36.2021",
+        "514,390",
+    )

@@ -225,6 +225,9 @@ def test_failed_import_leaves_the_active_generation_untouched(hatay, tmp_path):
     broken.write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
     with pytest.raises(ImportRefused, match="bozuk.geojson cannot be read as a layer"):
         _import(broken, commit=True)
+    with pytest.raises(ImportRefused) as refused:
+        _import(broken, commit=True)
+    assert str(tmp_path) not in str(refused.value)
     good.refresh_from_db()
     assert good.is_active
     assert Generation.objects.filter(layer__code="test-ilceler").count() == 1

@@ -376,14 +376,19 @@ def test_missing_column_is_refused_naming_missing_and_found(hatay, history_csv):
     assert ", ".join(header) in message
 
 
-def test_command_is_a_dry_run_unless_told_to_commit(hatay, history_csv):
+def test_command_is_a_dry_run_unless_told_to_commit(hatay, history_csv, caplog):
     path = history_csv([row("crm-1"), row("crm-2", recorded_owner="NOBODY")])
     out = StringIO()
 
-    call_command("import_requests", str(path), "--no-progress", stdout=out)
+    with caplog.at_level("INFO", logger="geopool.services.history"):
+        call_command("import_requests", str(path), "--no-progress", stdout=out)
 
     assert "line 3: unknown recorded_owner 'NOBODY'" in out.getvalue()
     assert "2 rows read: 1 would be written, 1 bad" in out.getvalue()
+    # The log line says the same: a dry run writes nothing.
+    assert f"history {path.name} (dry run): 2 rows read, 1 would be written" in (
+        caplog.text
+    )
     assert not ServiceRequest.objects.exists()
 
     call_command("import_requests", str(path), "--commit", "--no-progress", stdout=out)

@@ -25,7 +25,11 @@ def test_detail_json_by_tracking_code(client, make_request, schema):
     (item,) = found
     assert item["service_request_id"] == request.tracking_code
     assert item["agency_responsible"] == "Hatay Su ve Kanalizasyon İdaresi (HATSU)"
-    assert item["address"] == "Ulus Mah. Antakya/Hatay"
+    # The address is the citizen's own text: the tracking page hides it too.
+    assert item["address"] is None
+    assert "Ulus Mah." not in response.content.decode()
+    xml = client.get(f"/open311/v2/requests/{request.tracking_code}.xml")
+    assert "Ulus Mah." not in xml.content.decode()
     assert item["requested_datetime"].endswith("+03:00")
 
 

@@ -3,7 +3,7 @@
 import pytest
 from rest_framework import exceptions
 
-from geopool.models import Jurisdiction
+from geopool.models import Jurisdiction, ServiceRequest
 from geopool.open311.errors import InvalidInput, error_list, exception_handler, named
 from routing_rules.errors import OutsideServiceArea
 from routing_rules.models import RuleSet
@@ -63,10 +63,13 @@ def test_discovery_without_a_jurisdiction_is_a_503(client, hatay):
 
 
 def test_control_characters_cannot_break_xml(client, make_request):
-    make_request(address_string="Kat\x01 2\x0b")
+    request = make_request()
+    ServiceRequest.objects.filter(pk=request.pk).update(
+        public_description="Kat\x01 2\x0b"
+    )
     response = client.get("/open311/v2/requests.xml")
     assert response.status_code == 200
-    assert xml_root(response).findtext("request/address") == "Kat 2"
+    assert xml_root(response).findtext("request/description") == "Kat 2"
 
 
 @pytest.mark.parametrize(

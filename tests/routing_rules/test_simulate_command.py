@@ -62,8 +62,12 @@ def test_draft_changes_are_printed_with_the_matrix_and_examples(water_to_hbb):
     assert lines[1] == (
         "requests: 3, routed: 3, would change owner: 2, to triage: 0, skipped: 0"
     )
-    assert lines[2] == "owner today → owner with the change:"
-    assert lines[3].split() == [
+    assert lines[2] == (
+        "compared: routing today with routing under the change; moved by hand "
+        "(owned by another body than routing names, not counted as changes): 0"
+    )
+    assert lines[3] == "routed to today → routed to with the change:"
+    assert lines[4].split() == [
         "HATSU",
         "(Hatay",
         "Su",
@@ -78,8 +82,8 @@ def test_draft_changes_are_printed_with_the_matrix_and_examples(water_to_hbb):
         "Belediyesi)",
         "2",
     ]
-    assert lines[4] == "examples:"
-    examples = lines[5:]
+    assert lines[5] == "examples:"
+    examples = lines[6:]
     assert sorted(line.split()[0] for line in examples) == sorted(
         r.tracking_code for r in water
     )
@@ -178,3 +182,28 @@ def test_bad_options_are_refused_with_what_to_write(water_to_hbb, args, message)
     with pytest.raises(CommandError) as raised:
         run(*args)
     assert str(raised.value) == message
+
+
+def test_a_request_transferred_by_hand_is_not_a_change_of_the_draft(
+    water_to_hbb, make_staff
+):
+    from geopool.models import ServiceRequest
+    from geopool.services.workflow import transfer_answer, transfer_propose
+
+    waste = ServiceRequest.objects.get(category__code="COP")
+    transfer = transfer_propose(
+        waste, "DEFNE", "wrong_location", actor=make_staff("body_staff", body="ANTAKYA")
+    )
+    transfer_answer(transfer, True, actor=make_staff("body_staff", body="DEFNE"))
+    waste.refresh_from_db()
+    assert waste.owner_body.code == "DEFNE"
+
+    # The draft: only the two water requests change (HATSU → HBB); the waste
+    # request moved by hand is routed to Antakya now and with the draft.
+    data = json.loads(run("--rule-set", "3", "--json")[0])
+    assert data["matrix"] == [{"from": "HATSU", "to": "HBB", "count": 2}]
+    assert (data["changed"], data["moved_by_hand"]) == (2, 1)
+
+    # The live rule set against itself changes nothing, transfer or not.
+    data = json.loads(run("--rule-set", "2", "--json")[0])
+    assert (data["changed"], data["matrix"], data["moved_by_hand"]) == (0, [], 1)

@@ -643,6 +643,7 @@ def test_simulation_shows_whose_requests_a_draft_moves(
         "changed": "2",
         "triage": "0",
         "skipped": "0",
+        "moved_by_hand": "0",
     }
     assert result["columns"] == [{"code": "HBB", "name": f"{HBB} (HBB)"}]
     assert result["rows"] == [

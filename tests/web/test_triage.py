@@ -64,3 +64,59 @@ def test_routing_again_an_unknown_code_says_so(client, hatay, make_staff):
     client.force_login(make_staff("coordinator", body="HBB"))
     response = client.post("/triage/", {"tracking_code": "XXX-XXXX"}, follow=True)
     assert "XXX-XXXX takip kodlu bir başvuru yok." in response.content.decode()
+
+
+def _reasons(client):
+    from tests.web.requestpages.html import elements
+
+    page = client.get("/triage/").content.decode()
+    return [
+        (node.attrs["data-kind"], node.text())
+        for node in elements(page, data_testid="triage-reason")
+    ]
+
+
+def test_a_refused_transfer_says_who_refused_whom_and_why(client, hatay, make_staff):
+    from geopool.services.workflow import transfer_answer, transfer_propose
+
+    item = request_at("COP", 36.1603, 36.2021)
+    antakya = make_staff("body_staff", body="ANTAKYA")
+    defne = make_staff("body_staff", body="DEFNE")
+    transfer = transfer_propose(item, "DEFNE", "wrong_location", actor=antakya)
+    transfer_answer(transfer, False, actor=defne, note="Adres Antakya sınırında")
+    client.force_login(make_staff("coordinator", body="HBB"))
+    assert _reasons(client) == [
+        (
+            "refused",
+            "Devir reddedildi: Antakya Belediyesi, Defne Belediyesi kurumuna "
+            "devretmeyi önerdi; Defne Belediyesi reddetti. Neden: Adres Antakya "
+            "sınırında",
+        )
+    ]
+
+
+def test_an_unanswered_transfer_says_it_escalated(client, hatay, make_staff):
+    import datetime as dt
+
+    from geopool.services.workflow import transfer_propose, transfers_escalate_due
+
+    item = request_at("COP", 36.1603, 36.2021)
+    antakya = make_staff("body_staff", body="ANTAKYA")
+    transfer = transfer_propose(item, "DEFNE", "wrong_location", actor=antakya)
+    assert transfers_escalate_due(transfer.answer_due_at + dt.timedelta(minutes=1))
+    client.force_login(make_staff("coordinator", body="HBB"))
+    assert _reasons(client) == [
+        (
+            "escalated",
+            "Devir yanıtsız kaldı: Antakya Belediyesi, Defne Belediyesi kurumuna "
+            "devretmeyi önerdi; Defne Belediyesi süresi içinde yanıt vermedi.",
+        )
+    ]
+
+
+def test_outside_the_area_keeps_the_routing_reason(client, hatay, make_staff):
+    request_at("COP", **point_offshore(1500), description="Sahilde çöp")
+    client.force_login(make_staff("coordinator", body="HBB"))
+    [(kind, text)] = _reasons(client)
+    assert kind == "routing"
+    assert "toleransın dışında" in text

@@ -166,12 +166,13 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
     summary = run.summary
     summary.skipped = sorted(run.skipped)
     logger.info(
-        "history %s%s: %d rows read, %d written, %d bad, %d already imported; "
+        "history %s%s: %d rows read, %d %s, %d bad, %d already imported; "
         "today's rules give %d to another owner, %d to triage",
         path.name,
         "" if commit else " (dry run)",
         summary.read,
         summary.written,
+        "written" if commit else "would be written",
         len(summary.errors),
         summary.already_imported,
         summary.changed,

@@ -7,61 +7,22 @@ typed in the contact fields is neither checked nor stored. ``InfoForm``
 takes a question and the answer the operator gave on the phone.
 """
 
-import math
-import re
-
 from django import forms
 from django.core.validators import validate_email
 from django.utils.translation import gettext_lazy as _
 
 from geopool.contact_checks import phone_clean, tc_kimlik_clean
 from geopool.models import Category
+from geopool.web.coordinates import latitude_field, longitude_field
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
-DECIMAL = {**TEXT, "inputmode": "decimal", "autocomplete": "off"}
 
 CONTACT_FIELDS = ("first_name", "last_name", "phone", "email", "tc_kimlik_no")
 PREVIEW_FIELDS = ("category", "lon", "lat")
 
-COORDINATE_NOT_NUMBER = _(
-    "“%(value)s” is not a number of degrees; write it like 36.2021 (a decimal "
-    "comma, 36,2021, is fine too)."
-)
-COORDINATE_RANGE = _("%(name)s must lie between %(low)s and %(high)s degrees.")
 POINT_MISSING = _("Pick the place on the map, or type its latitude and longitude.")
 DESCRIPTION_MISSING = _("Write what the caller reports.")
-
-# Degrees after a decimal comma became a point: 36.2021, -0.5, 36.
-_DEGREES = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)$")
-
-
-class CoordinateField(forms.Field):
-    """Decimal degrees, with a decimal point or a decimal comma."""
-
-    widget = forms.TextInput(attrs=DECIMAL)
-
-    def __init__(self, *, low, high, **kwargs):
-        self.low, self.high = low, high
-        super().__init__(required=False, **kwargs)
-
-    def to_python(self, value):
-        text = (value or "").strip().replace(" ", "")
-        if not text:
-            return None
-        text = text.replace(",", ".")
-        if not _DEGREES.match(text):
-            raise forms.ValidationError(
-                COORDINATE_NOT_NUMBER, code="invalid", params={"value": value.strip()}
-            )
-        number = float(text)
-        if not math.isfinite(number) or not self.low <= number <= self.high:
-            raise forms.ValidationError(
-                COORDINATE_RANGE,
-                code="range",
-                params={"name": self.label, "low": self.low, "high": self.high},
-            )
-        return number
 
 
 class CategorySelect(forms.Select):
@@ -105,8 +66,8 @@ class CallForm(forms.Form):
     category = forms.ChoiceField(
         label=_("Category"), widget=CategorySelect(attrs=SELECT)
     )
-    lat = CoordinateField(low=-90, high=90, label=_("Latitude (°N)"))
-    lon = CoordinateField(low=-180, high=180, label=_("Longitude (°E)"))
+    lat = latitude_field()
+    lon = longitude_field()
     address_string = forms.CharField(
         label=_("Address (optional)"),
         required=False,
@@ -125,7 +86,9 @@ class CallForm(forms.Form):
         required=False,
         help_text=_(
             "No name, phone, e-mail or T.C. kimlik no is stored; the caller gets "
-            "no messages and follows the request with its tracking code."
+            "no messages and follows the request with its tracking code. A call "
+            "saved without a phone number or e-mail address is treated the "
+            "same: no legal answer deadline, no messages."
         ),
         widget=forms.CheckboxInput(attrs={"class": "form-check-input"}),
     )

@@ -31,7 +31,7 @@ from geopool.web.console import calls
 from geopool.web.console.access import operator_required, operator_required_json
 from geopool.web.console.forms import PREVIEW_FIELDS, CallForm, InfoForm
 from routing_rules.decide import owner_label
-from routing_rules.explain import emergency_notice
+from routing_rules.explain import emergency_notice, page_language
 from routing_rules.models import Decision
 
 logger = logging.getLogger(__name__)
@@ -209,7 +209,7 @@ def done(request, tracking_code):
         if item.owner_body
         else "",
         "explanation": decision.explanation_tr if decision else "",
-        "notice": emergency_notice(item.category),
+        "notice": emergency_notice(item.category, page_language()),
         "emergency_phone": item.category.emergency_phone
         if item.category.is_emergency
         else "",
@@ -239,8 +239,9 @@ def nearby(request):
     carry personal data.
     """
     try:
-        lon = coordinate(request.GET, "lon", -180, 180)
-        lat = coordinate(request.GET, "lat", -90, 90)
+        # The console's script sends what the operator typed: 36,16 is fine.
+        lon = coordinate(request.GET, "lon", -180, 180, decimal_comma=True)
+        lat = coordinate(request.GET, "lat", -90, 90, decimal_comma=True)
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     code = (request.GET.get("category") or "").strip()

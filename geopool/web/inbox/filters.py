@@ -77,6 +77,13 @@ class InboxFilter(forms.Form):
     sort = forms.ChoiceField(label=_("Order"), required=False)
 
     def __init__(self, data, *, user):
+        # An unknown order (an old bookmark, a typed URL) is not a reason to
+        # show nothing: the list uses the default order and says so.
+        self.sort_ignored = ""
+        if data is not None and data.get("sort") and data["sort"] not in SORT_LABELS:
+            self.sort_ignored = data["sort"]
+            data = data.copy()
+            del data["sort"]
         super().__init__(data)
         self.user = user
         self.for_pool = sees_pool(user)
@@ -122,6 +129,19 @@ class InboxFilter(forms.Form):
                 % {"within": within, "older": older}
             )
         return data
+
+    def sort_notice(self):
+        """What to tell the user about an ignored ``sort``, or ""."""
+        if not self.sort_ignored:
+            return ""
+        return _(
+            "Unknown order “%(given)s”: the list is shown in the default order "
+            "(%(default)s). Choose one of: %(choices)s."
+        ) % {
+            "given": self.sort_ignored[:40],
+            "default": SORT_LABELS["-received"],
+            "choices": ", ".join(str(label) for label in SORT_LABELS.values()),
+        }
 
     def selected_body(self):
         """The body a coordinator filtered on, or None."""

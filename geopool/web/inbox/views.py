@@ -81,6 +81,8 @@ def _filter_form(request):
 def inbox(request):
     """``GET /inbox/``: the body's requests, filtered, sorted and paged."""
     form = _filter_form(request)
+    if form.sort_notice():
+        messages.warning(request, form.sort_notice())
     now = timezone.now()
     rows = inbox_filtered(form, now)
     page = Paginator(rows if rows is not None else [], PAGE_SIZE).get_page(

@@ -30,7 +30,6 @@ from geopool.models import (
     Photo,
     ServiceRequest,
 )
-from geopool.open311.notices import service_notice
 from geopool.services.intake import Intake, request_create
 from geopool.services.photos import MAX_BYTES, PhotoRefused, photo_store
 from geopool.tracking import tracking_code_normalize
@@ -45,6 +44,7 @@ from geopool.web.public.record import public_record
 from geopool.web.public.turkish import to_body
 from routing_rules.decide import owner_label
 from routing_rules.errors import OutsideServiceArea, RoutingError
+from routing_rules.explain import emergency_notice, page_language
 
 logger = logging.getLogger(__name__)
 
@@ -239,7 +239,7 @@ def request_received(request, code):
         "owner": owner,
         # The address the citizen used to reach this page.
         "tracking_link": request.build_absolute_uri(f"/t/{found.tracking_code}"),
-        "notice": service_notice(found.category),
+        "notice": emergency_notice(found.category, page_language()),
     }
     return render(request, "public/received.html", context)
 

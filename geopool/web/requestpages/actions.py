@@ -18,6 +18,7 @@ changed, for this page and the triage queue alike.
 import logging
 
 from django.contrib import messages
+from django.forms import Textarea
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -124,7 +125,20 @@ def _invalid(request, code, name, form):
 
 def _refused(request, code, message, *, bound=None, status=409):
     messages.error(request, str(message))
-    return render_page(request, code, bound=bound, status=status)
+    return render_page(
+        request, code, bound=bound, status=status, unsaved=_typed_texts(bound)
+    )
+
+
+def _typed_texts(bound):
+    """The free text typed into the bound forms, as ``{"label", "value"}``."""
+    typed = []
+    for form in (bound or {}).values():
+        for name, field in form.fields.items():
+            value = (form.data.get(form.add_prefix(name)) or "").strip()
+            if value and isinstance(field.widget, Textarea):
+                typed.append({"label": field.label, "value": value})
+    return typed
 
 
 def _done(request, item, message):

@@ -28,7 +28,7 @@ from geopool.models import (
     TransferReason,
     TransferState,
 )
-from geopool.services.workflow import FINISHED
+from geopool.services.workflow import FINISHED, is_reachable
 from geopool.web.l10n import datetime_text
 
 # State names the template turns into colours.
@@ -89,7 +89,30 @@ KEYS = {
     "fields": gettext_lazy("Fields"),
     "due_at": gettext_lazy("Due"),
     "retention_days": gettext_lazy("Retention (days)"),
+    "source": gettext_lazy("Source"),
 }
+
+# The routing and workflow flags of a decision, as people read them.
+FLAG_LABELS = {
+    "urgent": gettext_lazy("urgent"),
+    "on_edge": gettext_lazy("on a shared district edge"),
+    "snapped": gettext_lazy("snapped to the nearest district"),
+    "outside_districts": gettext_lazy("outside every district"),
+    "no_location": gettext_lazy("no location"),
+    "out_of_area": gettext_lazy("outside the service area"),
+    "triage": gettext_lazy("to the coordinator's triage"),
+    "tie": gettext_lazy("tie between rules"),
+    "delegated": gettext_lazy("duty delegated"),
+    "transfer": gettext_lazy("transferred"),
+    "coordinator": gettext_lazy("placed by the coordinator"),
+}
+SOURCE_LABELS = {"console": gettext_lazy("Operator console")}
+
+
+def flags_text(flags):
+    """``["urgent", "on_edge"]`` → "acil, ortak ilçe sınırında" (unknown as is)."""
+    return ", ".join(str(FLAG_LABELS.get(flag, flag)) for flag in flags or [])
+
 
 CONTACT_FIELDS = {
     "first_name": gettext_lazy("First name"),
@@ -175,6 +198,15 @@ def legal_clock(item, now=None):
         return {
             "state": NONE,
             "text": _("None: anonymous reports have no legal answer deadline."),
+        }
+    if item.legal_due_at is None and not is_reachable(item):
+        return {
+            "state": NONE,
+            "text": _(
+                "None: no phone number or e-mail address was given, so the "
+                "citizen cannot be answered and there is no legal answer "
+                "deadline."
+            ),
         }
     if item.legal_due_at is None:
         return {"state": NONE, "text": _("Not set.")}
@@ -290,6 +322,10 @@ def _value(action, key, value, names):
         return filesizeformat(value)
     if key in ("photo", "transfer", "incident"):
         return f"#{value}"
+    if key == "flags" and isinstance(value, list):
+        return flags_text(value)
+    if key == "source":
+        return str(SOURCE_LABELS.get(value, value))
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(value, list):

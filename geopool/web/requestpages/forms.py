@@ -8,13 +8,12 @@ only their own input, and a coordinate is refused with what was typed and
 how to write it.
 """
 
-import math
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geopool.models import Body, Category, Crew, Department, Status, TransferReason
 from geopool.services.workflow import TRANSITIONS
+from geopool.web.coordinates import latitude_field, longitude_field
 
 SELECT = {"class": "form-select form-select-sm"}
 TEXT = {"class": "form-control form-control-sm"}
@@ -189,54 +188,15 @@ class CoordinatorAssignForm(forms.Form):
     )
 
 
-def _coordinate(text, low, high):
-    text = (text or "").strip()
-    if "," in text:
-        raise forms.ValidationError(
-            _("“%(value)s” uses a decimal comma; write it with a point, e.g. 36.2021."),
-            params={"value": text},
-        )
-    try:
-        number = float(text)
-    except ValueError:
-        raise forms.ValidationError(
-            _("“%(value)s” is not a number of degrees, e.g. 36.2021."),
-            params={"value": text},
-        ) from None
-    if not math.isfinite(number) or not low <= number <= high:
-        raise forms.ValidationError(
-            _("%(value)s is not between %(low)s and %(high)s degrees."),
-            params={"value": text, "low": low, "high": high},
-        )
-    return number
-
-
 class ChangeForm(forms.Form):
     category = _CategoryChoice(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).order_by("name"),
         widget=forms.Select(attrs=SELECT),
     )
-    lat = forms.CharField(
-        label=_("Latitude (north, e.g. 36.2021)"),
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
-    )
-    lon = forms.CharField(
-        label=_("Longitude (east, e.g. 36.1603)"),
-        required=False,
-        max_length=30,
-        widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
-    )
-
-    def clean_lat(self):
-        value = self.cleaned_data["lat"]
-        return _coordinate(value, -90, 90) if value.strip() else None
-
-    def clean_lon(self):
-        value = self.cleaned_data["lon"]
-        return _coordinate(value, -180, 180) if value.strip() else None
+    # The same parsing as the console's (a decimal comma is fine).
+    lat = latitude_field(_("Latitude (north, e.g. 36.2021)"))
+    lon = longitude_field(_("Longitude (east, e.g. 36.1603)"))
 
     def clean(self):
         data = super().clean()

@@ -6,8 +6,11 @@ answers, notes, photos, possible duplicates, transfers and the whole
 history — and the forms of the actions the user may take (``actions``).
 
 Personal data is shown masked (``0532 *** ** 17``). The "show" button posts
-a reason to ``contact/``; the full values are in that one response only
-(never cached), and the read is a ``contact.view`` event. Photos are served
+a reason to ``contact/``, which records the read as a ``contact.view``
+event and redirects to the page (post/redirect/get) with a one-time mark in
+the session: the next view of the page shows the full values (never
+cached) and consumes the mark, so reloading it shows them masked and
+records nothing. Photos are served
 by ``photo_file`` after the same visibility check as the page, never from a
 public media URL.
 """
@@ -16,7 +19,8 @@ import logging
 
 from django.contrib import messages
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
@@ -68,6 +72,8 @@ CONTACT_SHOWN = gettext_lazy(
     "The caller's details are shown below this once, and your reading is "
     "recorded. Reload the page to hide them."
 )
+# Session key of the one-time mark ``contact_show`` leaves for the page.
+REVEAL_SESSION_KEY = "geopool.contact_reveal"
 CONTACT_NONE = gettext_lazy("This request has no contact data.")
 
 
@@ -231,18 +237,40 @@ def page_context(request, item, *, bound=None, revealed=None):
     }
 
 
-def render_page(request, code, *, bound=None, revealed=None, status=200):
-    """Render the page of ``code`` afresh (another user may have changed it)."""
+def render_page(request, code, *, bound=None, revealed=None, status=200, unsaved=None):
+    """Render the page of ``code`` afresh (another user may have changed it).
+
+    ``unsaved`` lists ``{"label", "value"}`` of text the user typed into an
+    action that lost to another user's: the page may no longer show that
+    action's form, so the text is shown on its own to be used again.
+    """
     item = access.visible_request(request.user, code)
     context = page_context(request, item, bound=bound, revealed=revealed)
+    context["unsaved"] = unsaved or []
     return render(request, "requestpages/detail.html", context, status=status)
 
 
 @staff_required
 @require_safe
 def request_detail(request, code):
-    """``GET /requests/<code>/``: the request's page (404 if not visible)."""
-    return render_page(request, code)
+    """``GET /requests/<code>/``: the request's page (404 if not visible).
+
+    Right after a logged reveal (``contact_show``) this one view shows the
+    caller's details in full; the mark is consumed, so a reload masks them.
+    """
+    item = access.visible_request(request.user, code)
+    marks = request.session.get(REVEAL_SESSION_KEY) or []
+    if item.tracking_code not in marks:
+        return render_page(request, code)
+    marks.remove(item.tracking_code)
+    request.session[REVEAL_SESSION_KEY] = marks
+    contact = Contact.objects.filter(request=item).first()
+    if contact is None or not access.may_show_contact(request.user, item):
+        return render_page(request, code)
+    response = render_page(request, code, revealed=_revealed_rows(contact))
+    # The full values must not stay in a browser or proxy cache.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @staff_required
@@ -271,10 +299,10 @@ def contact_show(request, code):
         messages.info(request, CONTACT_NONE)
         return render_page(request, code)
     messages.info(request, CONTACT_SHOWN)
-    response = render_page(request, code, revealed=_revealed_rows(contact))
-    # The full values must not stay in a browser or proxy cache.
-    response["Cache-Control"] = "no-store"
-    return response
+    marks = request.session.get(REVEAL_SESSION_KEY) or []
+    request.session[REVEAL_SESSION_KEY] = [*marks, item.tracking_code]
+    url = reverse("requestpages:detail", args=[item.tracking_code])
+    return redirect(f"{url}#contact")
 
 
 @staff_required

@@ -15,6 +15,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from geopool.models import Body, Category
+from geopool.web.coordinates import degrees_read
 from geopool.web.rules.display import STAGE_TITLES
 from routing_rules.models import Stage
 from routing_rules.services.simulation import default_since
@@ -200,24 +201,28 @@ class CoordinateField(forms.FloatField):
     """Degrees, with a decimal point or a Turkish decimal comma."""
 
     def to_python(self, value):
-        if isinstance(value, str):
-            value = value.strip().replace(",", ".")
+        if isinstance(value, str) and value.strip():
+            try:
+                return degrees_read(value)
+            except ValueError:
+                pass  # FloatField names what was wrong
         return super().to_python(value)
 
 
 class PointForm(forms.Form):
     """``GET ?lon=&lat=&category=&date=``: one point to route."""
 
-    lon = CoordinateField(
-        label=_("Longitude (°E)"),
-        min_value=-180,
-        max_value=180,
-        widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
-    )
+    # Latitude first, as on every staff form ("enlem, boylam").
     lat = CoordinateField(
         label=_("Latitude (°N)"),
         min_value=-90,
         max_value=90,
+        widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
+    )
+    lon = CoordinateField(
+        label=_("Longitude (°E)"),
+        min_value=-180,
+        max_value=180,
         widget=forms.TextInput(attrs={**TEXT, "inputmode": "decimal"}),
     )
     category = forms.ChoiceField(label=_("Category"), widget=forms.Select(attrs=SELECT))

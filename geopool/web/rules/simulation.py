@@ -36,7 +36,14 @@ def simulation_display(simulation, names=None):
         "generations": sorted(simulation.generations.items()),
         "counts": {
             name: count_text(getattr(simulation, name))
-            for name in ("total", "routed", "changed", "triage", "skipped")
+            for name in (
+                "total",
+                "routed",
+                "changed",
+                "triage",
+                "skipped",
+                "moved_by_hand",
+            )
         },
         "changed": simulation.changed,
         "columns": [{"code": t, "name": names.body(t)} for t in targets],

@@ -154,10 +154,15 @@ class Command(BaseCommand):
             f"owner: {result.changed}, to triage: {result.triage}, skipped: "
             f"{result.skipped}"
         )
+        self.stdout.write(
+            "compared: routing today with routing under the change; moved by "
+            f"hand (owned by another body than routing names, not counted as "
+            f"changes): {result.moved_by_hand}"
+        )
         if not result.matrix:
             self.stdout.write("no request would change owner")
             return
-        self.stdout.write("owner today → owner with the change:")
+        self.stdout.write("routed to today → routed to with the change:")
         width = max(len(_label(c, names)) for c in result.owners)
         for before, after, count in result.rows:
             self.stdout.write(

@@ -149,8 +149,14 @@ def test_an_emergency_call_shows_the_line_to_call_in_red(client, operator):
     assert 'class="alert alert-danger fs-5"' in page
     assert by_testid(page, "emergency") == (
         "ACİL DURUM: arayan hemen 187 numaralı hattı aramalı Acil durum: hemen 187 "
-        "numaralı hattı arayın. Emergency: call 187 now."
+        "numaralı hattı arayın."
     )
+    assert "Emergency: call" not in page
+    english = client.get(
+        f"/console/done/{item.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Emergency: call 187 now." in english
+    assert "Acil durum: hemen" not in english
 
 
 @pytest.mark.parametrize(

@@ -89,7 +89,7 @@ def test_a_category_without_duplicate_radius_lists_nothing(client, operator):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ({"lon": "36,16", "lat": "36.2", "category": "COP"}, "lon"),  # comma
+        ({"lon": "36,1,6", "lat": "36.2", "category": "COP"}, "lon"),  # two commas
         ({"lon": "36.16", "category": "COP"}, "lat"),  # missing
         ({"lon": "36.16", "lat": "36.2", "category": "NOPE"}, "category"),
         ({"lon": "36.16", "lat": "36.2"}, "category"),
@@ -111,3 +111,21 @@ def test_unknown_category_message(client, operator):
         "error": "“NOPE” kategorisi katalogda yok",
         "field": "category",
     }
+
+
+def test_a_decimal_comma_is_read_as_the_console_form_reads_it(client, operator):
+    near = request_at("COP", **point_from(ANTAKYA, 12, 90))
+    client.force_login(operator)
+    response = client.get(
+        "/console/nearby",
+        {
+            "lon": str(ANTAKYA["lon"]).replace(".", ","),
+            "lat": str(ANTAKYA["lat"]).replace(".", ","),
+            "category": "COP",
+        },
+    )
+    assert response.status_code == 200
+    rows = response.json()["requests"]
+    assert [(r["tracking_code"], r["distance_m"]) for r in rows] == [
+        (near.tracking_code, 12.0)
+    ]

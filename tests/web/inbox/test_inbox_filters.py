@@ -10,7 +10,7 @@ from geopool.services.workflow import status_change, transfer_answer, transfer_p
 from routing_rules.models import Decision
 from tests.web.helpers import point_offshore, points_on_shared_edge
 from tests.web.inbox.conftest import make_request
-from tests.web.inbox.pages import inbox_codes, row_of, text
+from tests.web.inbox.pages import inbox_codes, messages, row_of, text
 
 pytestmark = pytest.mark.django_db
 
@@ -143,6 +143,19 @@ def test_sorted_by_received_date_and_by_sla_due(client, staff, hatay):
         third.tracking_code,
         second.tracking_code,
         first.tracking_code,
+    ]
+
+    # An unknown order shows the list in the default order, and says so.
+    unknown = client.get("/inbox/?sort=xyz")
+    assert inbox_codes(unknown) == codes
+    assert messages(unknown) == [
+        "Bilinmeyen sıralama “xyz”: liste varsayılan sırayla (En yeni önce) "
+        "gösteriliyor. Şunlardan birini seçin: En yeni önce, En eski önce, "
+        "SLA bitişi en yakın önce, SLA bitişi en uzak önce."
+    ]
+    # The other filters still apply.
+    assert inbox_codes(client.get("/inbox/?sort=xyz&status=waiting_info")) == [
+        paused.tracking_code
     ]
 
 

@@ -98,8 +98,11 @@ def test_impact_preview_lists_the_moved_requests(planner_client, tmp_path):
         assert f"<td>{cell}</td>" in moves
     matrix = page.text.split('data-testid="impact-matrix"', 1)[1].split("</table>")[0]
     assert '<td>Yayladağı</td><td>Samandağ</td><td class="text-end">1</td>' in matrix
-    # Codes of the 15 districts are gone from this file: warned, not errors.
+    # Codes of the 15 districts are gone from this file: errors that block
+    # activation unless the planner accepts them.
     assert 'data-kind="missing_code"' in page.text
+    assert 'data-severity="error" data-kind="missing_code"' in page.text
+    assert 'data-severity="warning" data-kind="missing_code"' not in page.text
     assert ServiceRequest.objects.get(pk=request.pk).owner_body.code == "YAYLADAGI"
 
 

@@ -51,7 +51,10 @@ def test_draft_is_drawn_beside_the_active_generation(planner_client, tmp_path):
     draft = _geojson_with(script, "tooltip", "Şenköy (9001)")
     active = _geojson_with(script, "tooltip", "Antakya (2080)")
     assert len(draft["features"]) == 2 and len(active["features"]) == 15
-    assert 'data-testid="activate">' in page.text  # no errors: enabled
+    # The draft drops the 15 districts of the active generation: errors, so
+    # activating needs the planner to accept them.
+    assert page.context["has_errors"]
+    assert 'data-testid="activate" disabled>' in page.text
     assert "document.documentElement.dataset.mapReady" in page.text
 
 

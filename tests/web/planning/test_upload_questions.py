@@ -67,6 +67,8 @@ def test_shapefile_without_prj_asks_for_the_crs_with_suggestions(
 
     assert escape(str(QUESTION_CRS)) in page.text
     assert "declares no coordinate reference system" in page.text
+    # The page asks with its form: no command-line option to pass.
+    assert "--srid" not in page.text
     # TM36 on TUREF and on ED50: the ranges cannot tell the datum.
     assert '<option value="5256">EPSG:5256 (TUREF / TM36)</option>' in page.text
     assert '<option value="2322">EPSG:2322 (ED50 / TM36)</option>' in page.text
@@ -144,7 +146,15 @@ def test_unreadable_file_is_refused_on_the_page(planner_client, tmp_path):
     page = _source(planner_client, token)
 
     assert page.status_code == 200
-    assert "bozuk.geojson cannot be read as a layer" in page.text
+    # The file's own name and a Turkish message; never the storage path.
+    assert (
+        "bozuk.geojson bir harita katmanı olarak okunamadı: dosya bozuk ya da "
+        "geopool&#x27;un okuduğu bir biçimde değil. Kabul edilen biçimler: "
+        "GeoJSON (.geojson)"
+    ) in page.text
+    assert "uploads-pending" not in page.text
+    assert str(tmp_path) not in page.text
+    assert "GDAL" not in page.text
 
 
 def test_unsupported_file_type_is_refused_by_the_form(planner_client, tmp_path):

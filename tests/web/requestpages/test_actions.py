@@ -457,6 +457,21 @@ def test_an_operator_moves_the_pin_and_the_request_follows(as_user, new_request)
     assert change.actor.username == "operator"
 
 
+def test_a_pin_typed_with_decimal_commas_is_read(as_user, new_request):
+    item = new_request()
+    response = _post(
+        as_user("operator"),
+        item,
+        "change",
+        {"category": item.category_id, "lat": "36,2025", "lon": "36,161"},
+    )
+    assert messages(response.content)[0].startswith(
+        "Değiştirildi ve yeniden yönlendirildi. Sahibi: Antakya Belediyesi."
+    )
+    fresh = _fresh(item)
+    assert (fresh.location.x, fresh.location.y) == (36.161, 36.2025)
+
+
 def test_a_new_category_goes_to_its_owner(as_user, new_request):
     item = new_request()
     su = item.category.__class__.objects.get(code="SU")
@@ -476,13 +491,6 @@ def test_a_new_category_goes_to_its_owner(as_user, new_request):
 @pytest.mark.parametrize(
     "lat, lon, message",
     [
-        # A decimal comma, as typed on a Turkish keyboard.
-        (
-            "36,2021",
-            "36.1603",
-            "Kaydedilmedi: Enlem (kuzey, ör. 36.2021): “36,2021” ondalık virgül "
-            "kullanıyor; nokta ile yazın, ör. 36.2021.",
-        ),
         # Only one of the two.
         (
             "36.2021",
@@ -495,7 +503,14 @@ def test_a_new_category_goes_to_its_owner(as_user, new_request):
             "kuzey",
             "36.1603",
             "Kaydedilmedi: Enlem (kuzey, ör. 36.2021): “kuzey” bir derece değeri "
-            "değil; ör. 36.2021 yazın.",
+            "değil; 36.2021 gibi yazın (ondalık virgül de olur: 36,2021).",
+        ),
+        # A wrong longitude: its own example, not the latitude's.
+        (
+            "36.2021",
+            "doğu",
+            "Kaydedilmedi: Boylam (doğu, ör. 36.1603): “doğu” bir derece değeri "
+            "değil; 36.1603 gibi yazın (ondalık virgül de olur: 36,1603).",
         ),
         # Beyond the service area (Ankara).
         (

@@ -20,7 +20,7 @@ from django.test import Client
 from geopool.models import Answer, Event, ServiceRequest, Status, Transfer
 from geopool.services.workflow import status_change, transfer_propose
 from tests.web.requestpages.conftest import page_url
-from tests.web.requestpages.html import messages
+from tests.web.requestpages.html import messages, texts
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,6 +129,11 @@ def test_two_answers_to_one_transfer_exactly_one_wins(new_request, person):
     won, lost = _queued(item, accept, refuse)
     assert (won.status_code, lost.status_code) == (302, 409)
     assert messages(lost.content) == [ALREADY_ACCEPTED]
+    # The refusing user's typed reason is kept on the page, to use again.
+    assert texts(lost.content, "unsaved-text") == ["Bizim değil"]
+    assert (
+        "Yazdıklarınız kaydedilmedi; yeniden kullanabilmeniz için burada duruyor:"
+    ) in lost.content.decode()
     item.refresh_from_db()
     assert (item.owner_body.code, item.status, item.needs_triage) == (
         "DEFNE",

@@ -26,9 +26,18 @@ def test_showing_the_caller_is_logged_and_lasts_one_response(as_user, new_reques
     item = new_request(contact={"first_name": "Ayşe", "phone": "05321234517"})
     client = as_user("antakya")
     response = client.post(page_url(item, "contact"), {"reason": "geri arama"})
+    # Post/redirect/get: the page after the redirect shows the details once.
+    assert response.status_code == 302
+    assert response["Location"] == f"/requests/{item.tracking_code}/#contact"
+    assert "05321234517" not in response.content.decode()
+    response = client.get(page_url(item))
     page = response.content.decode()
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
+    assert messages(response.content) == [
+        "Arayanın bilgileri aşağıda yalnızca bu kez gösteriliyor ve "
+        "görüntülemeniz kaydedildi. Gizlemek için sayfayı yenileyin."
+    ]
     assert _fields(page, "contact-revealed") == {
         "first_name": "Ayşe",
         "phone": "05321234517",
@@ -48,13 +57,15 @@ def test_showing_the_caller_is_logged_and_lasts_one_response(as_user, new_reques
     ]
     assert "antakya (Antakya Belediyesi) Arayanın kişisel verileri görüntülendi" in row
     assert "Neden: geri arama" in row
-    # The next view is masked again.
-    page = client.get(page_url(item)).content.decode()
+    # Reloading is a plain GET: masked again, and no second read is logged.
+    response = client.get(page_url(item))
+    page = response.content.decode()
     assert _fields(page, "contact-masked") == {
         "name": "A***",
         "phone": "0532 *** ** 17",
     }
     assert "05321234517" not in page
+    assert Event.objects.filter(action="contact.view").count() == 1
 
 
 def test_a_reason_is_required(as_user, new_request):
@@ -100,8 +111,8 @@ def test_operators_never_reveal_personal_data(as_user, new_request):
 
 def test_coordinators_may_show_the_caller(as_user, new_request):
     item = new_request()
-    response = as_user("coordinator").post(
-        page_url(item, "contact"), {"reason": "itiraz incelemesi"}
-    )
+    client = as_user("coordinator")
+    client.post(page_url(item, "contact"), {"reason": "itiraz incelemesi"})
+    response = client.get(page_url(item))
     assert _fields(response.content, "contact-revealed")["phone"] == "05321234517"
     assert Event.objects.get(action="contact.view").actor.username == "coordinator"

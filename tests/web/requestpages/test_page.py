@@ -287,3 +287,12 @@ def test_a_transfer_back_the_way_it_came_is_flagged_a_dispute(
             "Neden: Görev alanımız değil"
         )
     )
+
+
+def test_history_names_routing_flags_in_turkish(as_user, new_request):
+    item = new_request(category="GAZ")
+    page = as_user("coordinator").get(page_url(item)).content.decode()
+    rows = " ".join(texts(page, "event"))
+    assert "İşaretler" in rows
+    assert "acil" in rows
+    assert "urgent" not in rows

@@ -14,7 +14,7 @@ import logging
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
-from boundaries.errors import CrsUnknown, EncodingUnknown, SeveralLayers
+from boundaries.errors import CrsUnknown, EncodingUnknown, SeveralLayers, Unreadable
 from geopool.errors import GeopoolError
 from geopool.web.planning.access import planner_required
 from geopool.web.planning.describe import upload_describe
@@ -32,6 +32,12 @@ QUESTION_CRS = _(
 QUESTION_ENCODING = _(
     "The text encoding of the file cannot be known for sure: choose the "
     "encoding in which the text reads right."
+)
+UNREADABLE = _(
+    "%(name)s could not be read as a map layer: the file is damaged or is not "
+    "in a format geopool reads. Accepted formats: GeoJSON (.geojson), "
+    "GeoPackage (.gpkg), KML (.kml) or a shapefile zipped with its .shp, "
+    ".shx, .dbf and .prj files (.zip)."
 )
 # What each refusal asks, the form that answers it, and its detail.
 QUESTIONS = {
@@ -51,10 +57,13 @@ def source_choose(request, token):
         return _ask(request, pending, refusal)
     except GeopoolError as exc:
         logger.info("upload %s refused: %s", token, exc)
+        refusal = str(exc)
+        if isinstance(exc, Unreadable):
+            refusal = UNREADABLE % {"name": exc.details["name"]}
         return render(
             request,
             "planning/source.html",
-            {"pending": pending, "refusal": str(exc), "step": 1},
+            {"pending": pending, "refusal": refusal, "step": 1},
         )
     return redirect("planning:upload-fields", token=token)
 
@@ -72,7 +81,8 @@ def _ask(request, pending, refusal):
     context = {
         "pending": pending,
         "question": question,
-        "refusal": str(refusal),
+        # Command-line advice ("Pass --srid ...") means nothing on the page.
+        "refusal": refusal.details.get("page_text") or str(refusal),
         "form": form,
         "step": 1,
     }
