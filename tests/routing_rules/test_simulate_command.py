@@ -168,8 +168,9 @@ def test_a_generation_of_a_layer_no_rule_reads_is_said_to_change_nothing(
         # A layer that does not exist.
         (["--generation", "rivers:1"], "--generation rivers:1: no layer 'rivers'; "
          "the layers are canals, cemeteries, coastline, container_cities, "
-         "districts, heavy_damage, neighbourhoods, parks, ports, river_beds, "
-         "roads, stormwater, towns, waste_facilities"),
+         "districts, door_points, heavy_damage, neighbourhoods, "
+         "osm_neighbourhoods, parks, place_points, ports, river_beds, "
+         "roads, stormwater, street_lines, towns, waste_facilities"),
         # A generation the layer does not have.
         (["--generation", "roads:7"], "--generation roads:7: layer roads has no "
          "generation 7; it has 1"),
