@@ -189,7 +189,7 @@ def crew_act(item, action, *, actor, seen=None, note="", answer="", photo=None):
                         "status": Status(locked.status).label,
                     }
                 )
-            done = request_assign(locked, actor=actor, crew=crew)
+            done = request_assign(locked, actor=actor, crew=crew, taking=True)
         else:
             if _is_field_crew(actor) and not mine:
                 raise WorkflowError(

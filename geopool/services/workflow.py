@@ -326,11 +326,20 @@ def note_add(request, text, *, actor):
         return _note(locked, text.strip(), actor)
 
 
-def request_assign(request, *, actor, department=None, crew=None):
-    """Assign within the owning body: a department and/or a crew."""
+def request_assign(request, *, actor, department=None, crew=None, taking=False):
+    """Assign within the owning body: a department and/or a crew.
+
+    ``taking``: a member of ``crew`` takes the ticket for it (the field
+    crew's "take"), which needs the right to work requests, not to assign.
+    """
     with transaction.atomic():
         locked = _locked(request)
-        require_owner_staff(actor, locked, "assign_request")
+        if taking:
+            require_owner_staff(actor, locked, "work_request")
+            if crew is None or not crew.members.filter(pk=actor.pk).exists():
+                raise WorkflowError(_("Only a member of the crew can take it for it."))
+        else:
+            require_owner_staff(actor, locked, "assign_request")
         for unit in (department, crew):
             if unit is not None and unit.body_id != locked.owner_body_id:
                 raise WorkflowError(

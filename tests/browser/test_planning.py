@@ -81,6 +81,11 @@ def test_planner_uploads_checks_activates_and_rolls_back(
         assert page.locator(".leaflet-control-layers-overlays label").count() == 2
         browser.screenshot("planning-preview.png")
 
+        # The 2 squares drop 13 active districts: an error the planner must
+        # accept explicitly before the button works.
+        assert page.is_disabled("[data-testid=activate]")
+        assert page.locator("[data-testid=activate-blocked]").count() == 1
+        page.check("input[name=force]")
         with page.expect_navigation():
             page.click("[data-testid=activate]")
         assert _text(ACTIVATED, number=2, layer="districts") in page.inner_text(
