@@ -9,6 +9,8 @@
 
   var data = JSON.parse(document.getElementById("request-map-data").textContent);
   var map = L.map("request-map", { zoomSnap: 0.5, maxZoom: 19 });
+  // A view before any layer is added: Leaflet's vector renderer needs one.
+  map.setView([data.lat, data.lon], 16);
   window.geopoolRequestMap = map;
 
   if (data.tile_url) {
