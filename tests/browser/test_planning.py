@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from boundaries.models import Generation
-from geopool.web.planning.views.actions import ACTIVATED, ROLLED_BACK
+from geopool.web.planning.views.actions import ACTIVATED_FORCED, ROLLED_BACK
 from geopool.web.planning.views.check import DRAFT_SAVED
 from tests.browser.helpers import log_in, offline_page
 from tests.web.helpers import request_at
@@ -88,7 +88,7 @@ def test_planner_uploads_checks_activates_and_rolls_back(
         page.check("input[name=force]")
         with page.expect_navigation():
             page.click("[data-testid=activate]")
-        assert _text(ACTIVATED, number=2, layer="districts") in page.inner_text(
+        assert _text(ACTIVATED_FORCED, number=2, layer="districts") in page.inner_text(
             "[data-testid=messages]"
         )
         assert page.inner_text("[data-testid=state]") == "Etkin"
