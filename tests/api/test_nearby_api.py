@@ -175,6 +175,11 @@ def test_a_field_crew_gets_its_crews_and_the_unassigned_tickets(
             "category: unknown category 'CÖP'; use the service_code values of GET "
             "/open311/v2/services.json",
         ),
+        (
+            _here(category="\x00"),
+            "category",
+            "category: a category code cannot hold a NUL character (\\x00)",
+        ),
     ],
 )
 def test_bad_parameters_are_400_naming_the_field(client, hatay, params, field, message):

@@ -169,7 +169,8 @@ def map_filtered(form):
         rows = rows.filter(channel=data["channel"])
     if data.get("date_from"):
         rows = rows.filter(requested_at__gte=_local_midnight(data["date_from"]))
-    if data.get("date_to"):
+    # The last day a date can name has no next day: no upper bound then.
+    if data.get("date_to") and data["date_to"] < dt.date.max:
         next_day = data["date_to"] + dt.timedelta(days=1)
         rows = rows.filter(requested_at__lt=_local_midnight(next_day))
     if data.get("district"):

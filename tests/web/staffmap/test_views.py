@@ -293,3 +293,16 @@ def test_the_district_filter_takes_a_shared_edge_for_the_lowest_code(coordinator
     # Antakya's code 2080 is lower than Defne's 2082.
     assert codes("2080") == {edge.tracking_code, inside.tracking_code}
     assert edge.tracking_code not in codes("2082") and len(codes("2082")) == 1
+
+
+def test_the_last_day_a_date_can_name_is_an_open_upper_bound(coordinator):
+    request_at("COP", **ANTAKYA)
+    last = {"date_to": "9999-12-31"}
+
+    figures = coordinator.get("/map/data/districts/", last)
+    view = coordinator.get("/map/data/view/", {**PROVINCE, **last})
+    csv = coordinator.get("/map/districts.csv", last)
+
+    assert (figures.status_code, view.status_code, csv.status_code) == (200, 200, 200)
+    antakya = next(d for d in figures.json()["districts"] if d["code"] == "2080")
+    assert antakya["requests"] == 1
