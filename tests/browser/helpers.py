@@ -31,6 +31,18 @@ class OfflinePage:
     blocked: list = field(default_factory=list)  # URLs of other hosts
     dialogs: list = field(default_factory=list)  # alert() and the like
     errors: list = field(default_factory=list)  # uncaught JavaScript errors
+    no_coverage: bool = False  # set by set_coverage(False)
+
+    def set_coverage(self, online):
+        """Cut or restore the phone's connection.
+
+        Playwright's offline emulation sets ``navigator.onLine`` and fails
+        the page's requests, but it is not guaranteed to hold across a
+        reload, so requests to the live server are also refused here while
+        there is no coverage: nothing reaches the server in a dead zone.
+        """
+        self.no_coverage = not online
+        self.page.context.set_offline(not online)
 
     def screenshot(self, name):
         """Save a full-page screenshot as ``test-artifacts/<name>``."""
@@ -52,7 +64,10 @@ def offline_page(live_server, width=1400, height=900):
 
         def only_live_server(route):
             if route.request.url.startswith(live_server.url):
-                route.continue_()
+                if offline.no_coverage:
+                    route.abort("internetdisconnected")
+                else:
+                    route.continue_()
             else:
                 offline.blocked.append(route.request.url)
                 route.abort()

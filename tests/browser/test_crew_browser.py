@@ -148,7 +148,7 @@ def test_crew_lists_nearest_first_works_offline_and_sees_conflicts(
         page.wait_for_load_state("networkidle")
 
         # Coverage lost: queue "start work" on it and "take" on the next one.
-        context.set_offline(True)
+        browser.set_coverage(False)
         page.wait_for_function("!navigator.onLine")
         _button(page, near.tracking_code, "start").click()
         _button(page, middle.tracking_code, "take").click()
@@ -188,7 +188,7 @@ def test_crew_lists_nearest_first_works_offline_and_sees_conflicts(
         _db(_office_accepts, middle, member)
 
         # Coverage returns: the queue is sent in order.
-        context.set_offline(False)
+        browser.set_coverage(True)
         page.wait_for_selector("[data-testid=queue-state][hidden]", state="attached")
         page.wait_for_selector("[data-testid=conflict]")
         assert _db(_state, near) == (Status.IN_PROGRESS, "Kuzey ekibi")
