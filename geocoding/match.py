@@ -48,7 +48,7 @@ FREE_CERTAINTY = 0.95
 PART_CERTAINTY = 0.7
 AMBIGUOUS_CERTAINTY = 0.6
 DISTRICT_ONLY_CERTAINTY = 0.9
-# A street not in the neighbourhood whose name is another neighbourhood's.
+# A street whose name is another neighbourhood's of the same district.
 STREET_NAMES_ANOTHER_CERTAINTY = 0.7
 LEVELS = ("none", "district", "neighbourhood", "street", "door")
 
@@ -414,10 +414,11 @@ def geocode(text, gaz=None):
                 result.location_source = source
                 if source == "door":
                     result.level = "door"
-    elif parsed.street and not parsed.street.replace(" ", "").isdigit():
-        # "Bekbele Mah. Çınarlı Cad.": no such street in Bekbele, and
-        # Çınarlı is another neighbourhood of the district: the caller may
-        # mean either.
+    if parsed.street and not parsed.street.replace(" ", "").isdigit():
+        # "Bekbele Mah. Çınarlı Cad.": Çınarlı is also a neighbourhood of the
+        # district. A street named after a neighbourhood usually runs to it
+        # or through it, so the place may lie in either, whether or not the
+        # named neighbourhood has a street of that name: never sure.
         others = [
             (sc, p)
             for sc, p in _best(
@@ -430,9 +431,14 @@ def geocode(text, gaz=None):
         if others:
             confidence *= STREET_NAMES_ANOTHER_CERTAINTY
             result.alternatives = [_alternative(sc, p) for sc, p in others[:5]]
+            where = (
+                f"{nb.name} has a street {result.street['name']!r}"
+                if street is not None
+                else f"no street {parsed.street!r} in {nb.name}"
+            )
             result.reason = (
-                f"no street {parsed.street!r} in {nb.name}, but {others[0][1].name} "
-                "is a neighbourhood of the district"
+                f"{where}, but {others[0][1].name} is a neighbourhood of the "
+                "district too"
             )
     result.confidence = confidence
     return _finish(result, gaz)

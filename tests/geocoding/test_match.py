@@ -149,3 +149,19 @@ def test_a_street_that_is_another_neighbourhood_makes_it_unsure(gaz):
     assert (r.neighbourhood["code"], r.street) == ("N1", None)
     assert r.confidence == pytest.approx(0.7)
     assert r.alternatives[0]["neighbourhood"] == {"code": "N2", "name": "Çekmece"}
+
+
+def test_a_street_of_the_neighbourhood_named_like_another_is_unsure(gaz):
+    # Harbiye has a Çekmece street too: the place may still be in Çekmece,
+    # where that street leads; the answer keeps Harbiye but asks for a pin.
+    gaz.streets[1].append(("cekmece", "ÇEKMECE", "S9", 19, False))
+    r = geocode("Harbiye Mah. Çekmece Cad. Defne", gaz)
+    assert r.neighbourhood["code"] == "N1"
+    assert r.street == {"code": "S9", "name": "ÇEKMECE", "type": "cadde"}
+    assert r.confidence == pytest.approx(0.7)
+    assert r.needs_pin is True
+    assert r.alternatives[0]["neighbourhood"] == {"code": "N2", "name": "Çekmece"}
+    assert r.reason == (
+        "Harbiye has a street 'ÇEKMECE', but Çekmece is a neighbourhood of the "
+        "district too"
+    )
