@@ -37,14 +37,23 @@ def geocode(request):
             "'Harbiye Mah. Ürgen Cad. Defne'",
             "q",
         )
+    control = next((c for c in query if ord(c) < 32 and c not in "\t\n\r"), None)
+    if control is not None:
+        return json_error(
+            400,
+            f"q contains the control character U+{ord(control):04X}; send the "
+            "address as plain text",
+            "q",
+        )
     if len(query) > MAX_QUERY:
         return json_error(
             400, f"q is {len(query)} characters long; at most {MAX_QUERY}", "q"
         )
     raw_limit = request.GET.get("limit", "5").strip()
     if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10:
+        shown = raw_limit if len(raw_limit) <= 20 else raw_limit[:20] + "…"
         return json_error(
-            400, f"limit={raw_limit!r} is not a whole number from 1 to 10", "limit"
+            400, f"limit={shown!r} is not a whole number from 1 to 10", "limit"
         )
     body = geocode_text(query).as_json()
     body["alternatives"] = body["alternatives"][: int(raw_limit)]

@@ -152,7 +152,7 @@ class ServiceRequestSerializer(serializers.Serializer):
         return owner_label(request.owner_body, request.owner_department)
 
     def get_service_notice(self, request):
-        return service_notice(request.category)
+        return service_notice(request)
 
     def get_lat(self, request):
         return float(request.location.y) if request.location else None
@@ -169,7 +169,8 @@ class CreatedRequestSerializer(serializers.Serializer):
     account_id = Constant(None)
 
     def get_service_notice(self, result):
-        if result.outcome is not None:
-            return result.outcome.service_notice or ""
         # A retried post returns the first request, with no fresh decision.
-        return service_notice(result.request.category)
+        fresh = None
+        if result.outcome is not None:
+            fresh = result.outcome.service_notice or ""
+        return service_notice(result.request, fresh)

@@ -45,6 +45,16 @@ def test_geocode_street_in_a_neighbourhood_without_polygon_needs_a_pin(client, a
         ({"q": "  "}, "q", "q is required"),
         ({"q": "x" * 501}, "q", "q is 501 characters long; at most 500"),
         ({"q": AKHISAR, "limit": "0"}, "limit", "limit='0' is not a whole number"),
+        (
+            {"q": "Harbiye\x00 Mah."},
+            "q",
+            "q contains the control character U+0000; send the address as plain",
+        ),
+        (
+            {"q": AKHISAR, "limit": "9" * 50},
+            "limit",
+            "limit='99999999999999999999…' is not a whole number",
+        ),
     ],
 )
 def test_geocode_bad_input_is_a_400_naming_the_field(
@@ -89,6 +99,7 @@ def test_open311_address_only_is_geocoded_and_routed(api_key):
     response = _post(api_key, address_string=AKHISAR)
     assert response.status_code == 201
     code = response.json()[0]["service_request_id"]
+    assert response.json()[0]["service_notice"] == ""
     item = ServiceRequest.objects.get(tracking_code=code)
     assert item.location_source == "geocoded"
     assert item.needs_location is False
@@ -100,6 +111,14 @@ def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_s
     response = _post(api_key, address_string="Harbiye Mah. Defne")
     assert response.status_code == 201
     code = response.json()[0]["service_request_id"]
+    assert response.json()[0]["service_notice"] == (
+        "Adres haritada güvenle bulunamadı; bir operatör konumu işaretleyince "
+        "talep sorumlu kuruma yönlendirilecek. The address could not be placed "
+        "on the map with confidence; an operator will set the location, then "
+        "the request is routed to its owner."
+    )
+    shown = Client().get(f"/open311/v2/requests/{code}.json").json()[0]
+    assert shown["service_notice"] == response.json()[0]["service_notice"]
     item = ServiceRequest.objects.get(tracking_code=code)
     assert item.needs_location is True
     assert item.location is None
@@ -129,6 +148,8 @@ def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_s
     assert item.needs_location is False
     assert item.location_source == "operator_pin"
     assert item.owner_body.code == "DEFNE"
+    shown = Client().get(f"/open311/v2/requests/{code}.json").json()[0]
+    assert shown["service_notice"] == ""
     after = client.get("/needs-location/").content.decode()
     assert 'data-testid="needs-location-table"' not in after
 
