@@ -168,6 +168,9 @@ GEOPOOL_DATA_DIR = Path(
     os.environ.get("GEOPOOL_DATA_DIR", BASE_DIR.parent / "shared" / "data")
 )
 GEOPOOL_PACKS_DIR = BASE_DIR / "packs"
+# How the crew page finds a typed place: the geocoder, falling back to the
+# names of the boundary layers (geopool.services.places.boundary_places).
+GEOPOOL_PLACE_LOOKUP = "geocoding.places.geocoded_places"
 
 # Map tiles are optional: empty means no tile layer (the map still shows
 # districts and requests). Example: https://tile.openstreetmap.org/{z}/{x}/{y}.png

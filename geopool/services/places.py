@@ -1,8 +1,8 @@
 """Finding a place by name when a phone gives no position.
 
-A field crew whose browser refuses geolocation types where they are. Full
-address geocoding (street and door number) is a separate service; until
-one is configured, ``boundary_places`` looks the text up among the names
+A field crew whose browser refuses geolocation types where they are. The
+configured lookup answers (geopool's settings use the address geocoder,
+``geocoding.places``); ``boundary_places`` looks the text up among the names
 of the features of the active boundary layers (districts, and
 neighbourhoods where a planner loaded them), folded the Turkish way
 (``kirikhan`` finds ``Kırıkhan``), and answers a point inside each match.
@@ -10,8 +10,8 @@ That point is approximate (anywhere in a neighbourhood or a district), and
 the answer says so.
 
 The lookup is pluggable: ``settings.GEOPOOL_PLACE_LOOKUP`` names a function
-``lookup(text, limit) -> [Place]`` (default this module's
-``boundary_places``); a geocoder adds its own function there.
+``lookup(text, limit) -> [Place]`` (without the setting, this module's
+``boundary_places``).
 """
 
 from dataclasses import asdict, dataclass

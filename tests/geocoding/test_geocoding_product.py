@@ -171,3 +171,17 @@ def test_request_page_shows_district_and_neighbourhood(api_key, make_staff):
     client.force_login(make_staff("coordinator"))
     page = client.get(f"/requests/{code}/").content.decode()
     assert "Antakya / Akhisar" in page
+
+
+def test_crew_place_box_answers_through_the_geocoder(make_staff):
+    crew = make_staff("field_crew", body="ANTAKYA")
+    client = Client()
+    client.force_login(crew)
+    places = client.get("/crew/place", {"q": "akhisar mh antakya"}).json()["places"]
+    assert [(p["label"], p["kind"], p["approximate"]) for p in places] == [
+        ("Akhisar, Antakya", "Mahalle", True)
+    ]
+    point = {"lon": places[0]["lon"], "lat": places[0]["lat"]}
+    names = [f.name for f in covering_features("osm_neighbourhoods", **point)]
+    assert names == ["Akhisar Mahallesi"]
+    assert client.get("/crew/place", {"q": "Ankara"}).json()["places"] == []
