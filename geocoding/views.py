@@ -5,24 +5,31 @@ place surely is stored without a point, flagged ``needs_location``. This
 queue lists the open ones for operators and coordinators, oldest first,
 with the address as written and the geocoder's best reading (district,
 neighbourhood, confidence, why it was not enough). Pinning one (POST
-``tracking_code``, ``lat``, ``lon``, decimal degrees with a point) stores the
-point as an operator's pin and routes the request again through
+``tracking_code``, ``lat``, ``lon``, decimal degrees with a point or a
+Turkish decimal comma, ``geopool.web.coordinates``) stores the point as an
+operator's pin and routes the request again through
 ``geopool.services.rerouting``; the request leaves the queue.
 """
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from geopool.api.params import ParameterError, coordinate
 from geopool.models import Event, ServiceRequest, Status
 from geopool.services.rerouting import request_change
 from geopool.web.console.access import operator_required
+from geopool.web.coordinates import latitude_field, longitude_field
 from geopool.web.l10n import count_text
 from routing_rules.errors import RoutingError
 
 PAGE_SIZE = 50
+
+
+class PinForm(forms.Form):
+    lat = latitude_field(required=True)
+    lon = longitude_field(required=True)
 
 
 @operator_required
@@ -62,12 +69,14 @@ def _pin(request):
             request, _("No request waiting for a location has the code %s.") % code
         )
         return redirect("needs-location")
-    try:
-        lat = coordinate(request.POST, "lat", -90, 90)
-        lon = coordinate(request.POST, "lon", -180, 180)
-    except ParameterError as exc:
-        messages.error(request, f"{code}: {exc}")
+    form = PinForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label
+            for error in errors:
+                messages.error(request, f"{code}: {label}: {error}")
         return redirect("needs-location")
+    lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
     try:
         decision = request_change(item, location=(lon, lat), actor=request.user)
     except RoutingError as exc:

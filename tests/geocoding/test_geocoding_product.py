@@ -134,15 +134,21 @@ def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_s
 
     bad = client.post(
         "/needs-location/",
-        {"tracking_code": code, "lat": "36,13", "lon": "36.14"},
+        {"tracking_code": code, "lat": "36.13.2", "lon": ""},
         follow=True,
     )
-    assert "decimal comma" in bad.content.decode()
+    page = bad.content.decode()
+    assert (
+        f"{code}: Enlem (°K): “36.13.2” bir derece değeri değil; 36.2021 gibi "
+        "yazın (ondalık virgül de olur: 36,2021)."
+    ) in page
+    assert f"{code}: Boylam (°D): Bu alan zorunlu." in page
     item.refresh_from_db()
     assert item.needs_location is True
 
+    # Turkish writes a decimal comma: read like a point.
     client.post(
-        "/needs-location/", {"tracking_code": code, "lat": "36.132", "lon": "36.137"}
+        "/needs-location/", {"tracking_code": code, "lat": "36,132", "lon": "36,137"}
     )
     item.refresh_from_db()
     assert item.needs_location is False

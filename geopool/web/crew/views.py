@@ -228,6 +228,9 @@ def act(request, code, action):
     crew_ids = set(nearby.crews_of(request.user).values_list("pk", flat=True))
     try:
         seen = crews.seen_parse(request.POST.get("seen"))
+    except WorkflowError as exc:
+        return json_error(400, str(exc), "seen")
+    try:
         done = crews.crew_act(
             item,
             action,

@@ -242,7 +242,8 @@ def test_bad_parameters_and_actions_are_named(client, crew_setup):
         "unknown action 'close'; expected one of take, start, resolve"
     )
     response = _act(client, crew_setup["near"], "take", seen="dün")
-    assert response.status_code == 409
+    assert response.status_code == 400
+    assert response.json()["field"] == "seen"
     assert "dün" in response.json()["error"]
 
 
