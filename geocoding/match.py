@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 from django.db import connection
+from django.utils.translation import gettext, gettext_noop
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
@@ -51,6 +52,46 @@ DISTRICT_ONLY_CERTAINTY = 0.9
 # A street whose name is another neighbourhood's of the same district.
 STREET_NAMES_ANOTHER_CERTAINTY = 0.7
 LEVELS = ("none", "district", "neighbourhood", "street", "door")
+
+# Why an answer is unsure or empty: a code, and its sentence with named
+# parameters. The API answers the English sentence; staff pages show it in
+# their language (``reason_text``).
+REASONS = {
+    "empty": gettext_noop("empty address"),
+    "elsewhere": gettext_noop(
+        "“%(name)s” is not in %(district)s; other districts have one"
+    ),
+    "nothing": gettext_noop("no district or neighbourhood recognised"),
+    "not_in_district": gettext_noop(
+        "neighbourhood “%(name)s” is not one of %(district)s's neighbourhoods"
+    ),
+    "no_neighbourhood": gettext_noop("no neighbourhood named"),
+    "several": gettext_noop("several neighbourhoods match as well"),
+    "street_is_another": gettext_noop(
+        "%(neighbourhood)s has a street “%(street)s”, but %(other)s is a "
+        "neighbourhood of the district too"
+    ),
+    "no_street_another": gettext_noop(
+        "no street “%(street)s” in %(neighbourhood)s, but %(other)s is a "
+        "neighbourhood of the district too"
+    ),
+    "low_confidence": gettext_noop("confidence below the threshold"),
+    "district_point": gettext_noop("the point is only the district's; a pin is needed"),
+}
+
+
+def reason_text(code, params=None, fallback=""):
+    """The sentence of reason ``code`` in the active language."""
+    if code not in REASONS:
+        return fallback
+    return gettext(REASONS[code]) % (params or {})
+
+
+def _why(result, code, **params):
+    """Set ``result``'s reason (its English sentence, code and parameters)."""
+    result.reason = REASONS[code] % params
+    result.reason_code = code
+    result.reason_params = params
 
 
 @dataclass
@@ -86,6 +127,8 @@ class GeocodeResult:
     location_source: str = LocationSource.NONE
     needs_pin: bool = True
     reason: str = ""
+    reason_code: str = ""
+    reason_params: dict = field(default_factory=dict)
     alternatives: list = field(default_factory=list)
     parsed: dict = field(default_factory=dict)
 
@@ -96,6 +139,8 @@ class GeocodeResult:
             "confidence": round(self.confidence, 3),
             "needs_pin": self.needs_pin,
             "reason": self.reason,
+            "reason_code": self.reason_code or None,
+            "reason_params": self.reason_params,
             "district": self.district,
             "neighbourhood": self.neighbourhood,
             "street": self.street,
@@ -288,7 +333,7 @@ def geocode(text, gaz=None):
         setattr(result, part, getattr(parsed, part))
     result.building = parsed.building
     if not (text or "").strip():
-        result.reason = "empty address"
+        _why(result, "empty")
         return result
 
     # District: a name before "/<province>" or "İlçesi", or any free phrase.
@@ -334,9 +379,11 @@ def geocode(text, gaz=None):
             elsewhere = _best(marked, gaz.neighbourhoods, FREE_MIN)
             if elsewhere:
                 result.alternatives = [_alternative(sc, p) for sc, p in elsewhere[:5]]
-                result.reason = (
-                    f"{parsed.neighbourhood!r} is not in {d_place.name}; other "
-                    "districts have one"
+                _why(
+                    result,
+                    "elsewhere",
+                    name=parsed.neighbourhood,
+                    district=d_place.name,
                 )
     else:
         for phrase in free:
@@ -367,19 +414,23 @@ def geocode(text, gaz=None):
 
     if not candidates:
         if d_place is None:
-            result.reason = "no district or neighbourhood recognised"
+            _why(result, "nothing")
             return result
         result.level = "district"
         result.district = _place_json(d_place)
         result.confidence = DISTRICT_ONLY_CERTAINTY * d_score / 100
         result.lon, result.lat = d_place.lon, d_place.lat
         result.location_source = LocationSource.DISTRICT
-        result.reason = result.reason or (
-            f"neighbourhood {parsed.neighbourhood!r} is not one of "
-            f"{d_place.name}'s neighbourhoods"
-            if marked
-            else "no neighbourhood named"
-        )
+        if not result.reason_code:
+            if marked:
+                _why(
+                    result,
+                    "not_in_district",
+                    name=parsed.neighbourhood,
+                    district=d_place.name,
+                )
+            else:
+                _why(result, "no_neighbourhood")
         return _finish(result, gaz)
 
     if street_rest is not None:
@@ -392,7 +443,8 @@ def geocode(text, gaz=None):
         confidence *= AMBIGUOUS_CERTAINTY
         ranked = sorted(candidates[:5], key=lambda sp: (-sp[0], -sp[1].population))
         result.alternatives = [_alternative(s, p) for s, p in ranked]
-        result.reason = result.reason or "several neighbourhoods match as well"
+        if not result.reason_code:
+            _why(result, "several")
     if d_place is not None and certainty == 1.0:
         confidence *= min(1.0, 0.5 + d_score / 200)
     result.level = "neighbourhood"
@@ -431,14 +483,12 @@ def geocode(text, gaz=None):
         if others:
             confidence *= STREET_NAMES_ANOTHER_CERTAINTY
             result.alternatives = [_alternative(sc, p) for sc, p in others[:5]]
-            where = (
-                f"{nb.name} has a street {result.street['name']!r}"
-                if street is not None
-                else f"no street {parsed.street!r} in {nb.name}"
-            )
-            result.reason = (
-                f"{where}, but {others[0][1].name} is a neighbourhood of the "
-                "district too"
+            _why(
+                result,
+                "street_is_another" if street is not None else "no_street_another",
+                neighbourhood=nb.name,
+                street=result.street["name"] if street is not None else parsed.street,
+                other=others[0][1].name,
             )
     result.confidence = confidence
     return _finish(result, gaz)
@@ -536,10 +586,7 @@ def _finish(result, gaz):
     result.needs_pin = (
         result.confidence < gaz.threshold or not placeable or result.lon is None
     )
-    if result.needs_pin and not result.reason:
-        result.reason = (
-            "confidence below the threshold"
-            if result.confidence < gaz.threshold
-            else "the point is only the district's; a pin is needed"
-        )
+    if result.needs_pin and not result.reason_code:
+        low = result.confidence < gaz.threshold
+        _why(result, "low_confidence" if low else "district_point")
     return result

@@ -17,6 +17,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from geocoding.match import reason_text
 from geopool.models import Event, ServiceRequest, Status
 from geopool.services.rerouting import request_change
 from geopool.web.console.access import operator_required
@@ -51,7 +52,20 @@ def needs_location_queue(request):
         object_id__in=ids,
     ).order_by("at"):
         readings[event.object_id] = event.after or {}
-    rows = [{"request": item, "reading": readings.get(str(item.pk))} for item in page]
+    rows = []
+    for item in page:
+        reading = readings.get(str(item.pk))
+        if reading:
+            # Stored in English for the API; shown in the page's language.
+            reading = {
+                **reading,
+                "reason": reason_text(
+                    reading.get("reason_code"),
+                    reading.get("reason_params"),
+                    fallback=reading.get("reason", ""),
+                ),
+            }
+        rows.append({"request": item, "reading": reading})
     return render(
         request,
         "geocoding/needs_location.html",

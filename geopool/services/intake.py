@@ -165,6 +165,8 @@ def _geocode_summary(result, needs_location):
         "location_source": result["location_source"],
         "needs_location": needs_location,
         "reason": result["reason"],
+        "reason_code": result.get("reason_code"),
+        "reason_params": result.get("reason_params") or {},
     }
 
 

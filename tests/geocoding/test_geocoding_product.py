@@ -130,6 +130,8 @@ def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_s
     page = client.get("/needs-location/").content.decode()
     assert code in page
     assert "Harbiye Mah. Defne" in page
+    # Why the geocoder was unsure, in the page's language.
+    assert "nokta yalnızca ilçenin noktası; konum işaretlenmeli" in page
     assert "Harbiye" in page
 
     bad = client.post(

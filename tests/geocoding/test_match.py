@@ -162,6 +162,10 @@ def test_a_street_of_the_neighbourhood_named_like_another_is_unsure(gaz):
     assert r.needs_pin is True
     assert r.alternatives[0]["neighbourhood"] == {"code": "N2", "name": "Çekmece"}
     assert r.reason == (
-        "Harbiye has a street 'ÇEKMECE', but Çekmece is a neighbourhood of the "
+        "Harbiye has a street “ÇEKMECE”, but Çekmece is a neighbourhood of the "
         "district too"
+    )
+    assert (r.reason_code, r.reason_params) == (
+        "street_is_another",
+        {"neighbourhood": "Harbiye", "street": "ÇEKMECE", "other": "Çekmece"},
     )
