@@ -133,6 +133,19 @@ def test_crew_lists_nearest_first_works_offline_and_sees_conflicts(
             rf"\({near.tracking_code}\)",
             geo,
         )
+        ticket = page.locator(f'[data-code="{near.tracking_code}"]')
+        assert ticket.locator("[data-testid=directions-geo]").inner_text() == (
+            "Haritada aç"
+        )
+        # On a phone the menu is one row: the list starts near the top.
+        nav_height = page.evaluate(
+            "document.querySelector('nav.navbar').getBoundingClientRect().height"
+        )
+        assert nav_height < 110, nav_height
+        assert page.locator("nav.navbar .nav-link", has_text="Saha ekibi").is_visible()
+        assert ticket.locator("[data-testid=directions-maps]").inner_text() == (
+            "Yol tarifi ↗"
+        )
         assert page.locator("#crew-map .leaflet-interactive").count() == 4
         browser.screenshot("crew-list.png")
 

@@ -23,24 +23,8 @@
   var sequence = 0;
   var timer = null;
 
-  function format(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, name) {
-      return values[name] === undefined ? "" : String(values[name]);
-    });
-  }
-
-  function element(tag, attributes, children) {
-    var node = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) {
-      node.setAttribute(name, attributes[name]);
-    });
-    (children || []).forEach(function (child) {
-      node.appendChild(
-        typeof child === "string" ? document.createTextNode(child) : child
-      );
-    });
-    return node;
-  }
+  var format = window.geopoolDom.format;
+  var element = window.geopoolDom.element;
 
   // Turkish-aware folding for the category search: "Çöp" matches "cop".
   function fold(value) {

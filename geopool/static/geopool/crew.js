@@ -35,27 +35,8 @@
 
   // -- small helpers -----------------------------------------------------------
 
-  function format(template, values) {
-    return template.replace(/%\((\w+)\)s/g, function (_, name) {
-      return values[name] === undefined ? "" : String(values[name]);
-    });
-  }
-
-  function element(tag, attributes, children) {
-    var node = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) {
-      node.setAttribute(name, attributes[name]);
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) {
-        return;
-      }
-      node.appendChild(
-        typeof child === "string" ? document.createTextNode(child) : child
-      );
-    });
-    return node;
-  }
+  var format = window.geopoolDom.format;
+  var element = window.geopoolDom.element;
 
   function load(key, fallback) {
     try {
@@ -443,7 +424,7 @@
       element(
         "a",
         { class: "btn btn-outline-secondary btn-sm", href: ticket.directions.geo, "data-testid": "directions-geo" },
-        [text.directions]
+        [text.mapApp]
       )
     );
     buttons.appendChild(

@@ -84,6 +84,7 @@ SCRIPT_TEXT = {
     "start": _("Start work"),
     "resolve": _("Resolve"),
     "directions": _("Directions"),
+    "mapApp": _("Open map"),
     "page": _("Request page"),
     "answer": _("Answer to the citizen (required)"),
     "note": _("Internal note"),
