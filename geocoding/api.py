@@ -37,14 +37,6 @@ def geocode(request):
             "'Harbiye Mah. Ürgen Cad. Defne'",
             "q",
         )
-    control = next((c for c in query if ord(c) < 32 and c not in "\t\n\r"), None)
-    if control is not None:
-        return json_error(
-            400,
-            f"q contains the control character U+{ord(control):04X}; send the "
-            "address as plain text",
-            "q",
-        )
     if len(query) > MAX_QUERY:
         return json_error(
             400, f"q is {len(query)} characters long; at most {MAX_QUERY}", "q"

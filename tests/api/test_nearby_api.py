@@ -178,7 +178,8 @@ def test_a_field_crew_gets_its_crews_and_the_unassigned_tickets(
         (
             _here(category="\x00"),
             "category",
-            "category: a category code cannot hold a NUL character (\\x00)",
+            "category contains the control character U+0000, which text cannot "
+            "hold; send it again as plain text.",
         ),
     ],
 )

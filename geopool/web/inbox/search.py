@@ -118,8 +118,7 @@ def requests_by_text(text, user):
 @staff_required
 def search(request):
     """``GET /inbox/search?q=``: find requests by code, text or phone."""
-    # PostgreSQL text holds no NUL character; nobody types one.
-    query = (request.GET.get("q") or "").replace("\x00", "").strip()
+    query = (request.GET.get("q") or "").strip()
     context = {"q": query, "rows": None, "error": "", "by_phone": False}
     if not query:
         return render(request, "inbox/search.html", context)

@@ -123,7 +123,7 @@ def inbox_accept(request):
     back = redirect(_back(request))
     if not can(request.user, "assign_request"):
         return refuse(request, BULK_REFUSED)
-    codes = [code.replace("\x00", "") for code in request.POST.getlist("codes")]
+    codes = request.POST.getlist("codes")
     codes = list(dict.fromkeys(code for code in codes if code))
     if not codes:
         messages.error(request, NONE_SELECTED)
@@ -186,7 +186,7 @@ def inbox_offered(request):
     """``GET /inbox/offered``: transfers waiting for our answer."""
     for_pool = sees_pool(request.user)
     body, offered = None, _offered(request.user)
-    code = request.GET.get("body", "").replace("\x00", "")
+    code = request.GET.get("body", "")
     if for_pool and code:
         body = Body.objects.filter(code=code).first()
         offered = _offered(request.user, body) if body else offered.none()

@@ -165,6 +165,11 @@ def test_search_text_is_escaped(client, staff, street):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
 
 
-def test_a_nul_character_is_dropped_not_an_error(client, staff, street):
+def test_a_nul_character_is_refused_with_the_reason(client, staff, street):
     client.force_login(staff["antakya"])
-    assert _found(client, "ürg\x00en") == [street["urgen"].tracking_code]
+    response = client.get("/inbox/search", {"q": "ürg\x00en"})
+    assert response.status_code == 400
+    assert (
+        "q, metinde bulunamayacak bir denetim karakteri (U+0000) içeriyor; düz "
+        "metin olarak yeniden gönderin."
+    ) in text(response)
