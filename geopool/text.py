@@ -100,3 +100,20 @@ def name_key(text):
     """
     words = _NOT_WORD.sub(" ", fold(text)).split()
     return " ".join(NAME_ABBREVIATIONS.get(w, w) for w in words)
+
+
+# C0 control characters (and DEL) that no text typed by a person holds; tab
+# and line breaks are text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def control_character(text):
+    """The first control character of ``text``, or None.
+
+    >>> control_character("Akhisar Mh.\\x1b[31m")
+    '\\x1b'
+    >>> control_character("Ürgen Cad.\\tNo:5") is None
+    True
+    """
+    found = _CONTROL.search(text)
+    return found.group() if found else None

@@ -46,6 +46,7 @@ from geopool.open311.messages import (
 )
 from geopool.services.intake import Intake
 from geopool.services.pool_state import pool_state
+from geopool.text import control_character
 
 # The Open311 schema's limit for a description; the citizen's text is kept
 # whole below it.
@@ -147,6 +148,30 @@ class RequestSubmission(serializers.Serializer):
             "max_length": TOO_LONG.format(field="media_url", limit="{max_length}")
         },
     )
+
+    def to_internal_value(self, data):
+        """Refuse a field given twice or holding a control character first.
+
+        A form that repeats ``lat`` would otherwise be read as its last value
+        without a word; an escape sequence in an address would reach every
+        page that shows it.
+        """
+        problems = {}
+        for name in self.fields:
+            values = data.getlist(name) if hasattr(data, "getlist") else []
+            if len(values) > 1:
+                problems[name] = [f"{name} is given {len(values)} times; give it once"]
+                continue
+            for value in values:
+                character = control_character(str(value))
+                if character:
+                    problems[name] = [
+                        f"{name} contains the control character "
+                        f"U+{ord(character):04X}; send plain text"
+                    ]
+        if problems:
+            raise serializers.ValidationError(problems)
+        return super().to_internal_value(data)
 
     def validate_media_url(self, value):
         value = value.strip()

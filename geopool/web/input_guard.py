@@ -13,7 +13,6 @@ itself (``geopool.open311.submission``).
 """
 
 import logging
-import re
 from contextlib import nullcontext
 
 from django.http import JsonResponse
@@ -21,17 +20,12 @@ from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from geopool.text import control_character
+
 logger = logging.getLogger(__name__)
 
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 JSON_PREFIXES = ("/api/", "/crew/tickets", "/crew/place", "/map/data/")
 SKIPPED_PREFIXES = ("/open311/", "/static/")
-
-
-def control_character(text):
-    """The first control character of ``text`` (None if there is none)."""
-    found = CONTROL.search(text)
-    return found.group() if found else None
 
 
 def _problem(request):

@@ -282,3 +282,21 @@ def test_json_body_is_refused_with_415(api_client, api_key, hatay):
     )
     assert response.status_code == 415
     assert response.json() == [{"code": 415, "description": UNSUPPORTED_MEDIA}]
+
+
+def test_a_field_given_twice_is_refused_not_read_as_the_last(post):
+    assert _descriptions(post(lat=["36.2021", "40.0"])) == [
+        "lat is given 2 times; give it once"
+    ]
+    assert not ServiceRequest.objects.exists()
+
+
+def test_control_characters_in_text_are_refused(post):
+    assert _descriptions(post(address_string="Akhisar Mh.\x1b[31m Antakya")) == [
+        "address_string contains the control character U+001B; send plain text"
+    ]
+    assert _descriptions(post(description="Çöp\x00 taştı")) == [
+        "description contains the control character U+0000; send plain text"
+    ]
+    # Tabs and line breaks are text.
+    assert post(description="Çöp taştı.\r\nKonteyner\tdolu").status_code == 201
