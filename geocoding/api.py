@@ -8,13 +8,15 @@ street of a point. Errors are 400 with ``error`` and the ``field`` at fault.
 No personal data is involved: only the address text sent.
 """
 
+import re
+
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET
 
 from geocoding.match import geocode as geocode_text
 from geocoding.reverse import reverse_geocode
 from geopool.api.auth import json_error, staff_or_key
-from geopool.api.params import ParameterError, coordinate
+from geopool.api.params import ParameterError, coordinate, shorten
 
 MAX_QUERY = 500
 
@@ -42,10 +44,11 @@ def geocode(request):
             400, f"q is {len(query)} characters long; at most {MAX_QUERY}", "q"
         )
     raw_limit = request.GET.get("limit", "5").strip()
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 10:
-        shown = raw_limit if len(raw_limit) <= 20 else raw_limit[:20] + "…"
+    if not re.fullmatch(r"[0-9]{1,2}", raw_limit) or not 1 <= int(raw_limit) <= 10:
         return json_error(
-            400, f"limit={shown!r} is not a whole number from 1 to 10", "limit"
+            400,
+            f"limit={shorten(raw_limit)!r} is not a whole number from 1 to 10",
+            "limit",
         )
     body = geocode_text(query).as_json()
     body["alternatives"] = body["alternatives"][: int(raw_limit)]

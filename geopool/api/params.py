@@ -38,22 +38,31 @@ def coordinate(params, name, low, high, required=True, decimal_comma=False):
     if "," in raw:
         raise ParameterError(
             name,
-            f"{name}={raw!r} uses a decimal comma; write decimal degrees with a "
-            f"point, e.g. {raw.replace(',', '.')}",
+            f"{name}={shorten(raw)!r} uses a decimal comma; write decimal degrees "
+            f"with a point, e.g. {shorten(raw).replace(',', '.')}",
         )
     if not _DECIMAL.match(raw):
         raise ParameterError(
-            name, f"{name}={raw!r} is not a number; expected decimal degrees"
+            name, f"{name}={shorten(raw)!r} is not a number; expected decimal degrees"
         )
     value = float(raw)
     if not math.isfinite(value) or not low <= value <= high:
         raise ParameterError(
-            name, f"{name}={raw!r} is out of range; expected {low} to {high}"
+            name, f"{name}={shorten(raw)!r} is out of range; expected {low} to {high}"
         )
     return value
 
 
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
+# No parameter needs more characters than this to say a number; a longer one
+# is refused before Python converts it (int() refuses over 4,300 digits).
+MAX_NUMBER_LENGTH = 40
+SHOWN_LENGTH = 40
+
+
+def shorten(raw, length=SHOWN_LENGTH):
+    """``raw`` as echoed in a message: cut to ``length`` characters."""
+    return raw if len(raw) <= length else raw[:length] + "…"
 
 
 def number(params, name, low, high, default=None, integer=False):
@@ -66,6 +75,7 @@ def number(params, name, low, high, default=None, integer=False):
     if len(values) > 1:
         raise ParameterError(name, f"{name} is given {len(values)} times; give it once")
     raw = ((values[0] if values else "") or "").strip()
+    shown = shorten(raw)
     kind = "a whole number" if integer else "a number"
     expected = f"expected {kind} from {low} to {high}"
     if not raw:
@@ -75,12 +85,14 @@ def number(params, name, low, high, default=None, integer=False):
     if "," in raw and not integer:
         raise ParameterError(
             name,
-            f"{name}={raw!r} uses a decimal comma; write it with a point, e.g. "
-            f"{raw.replace(',', '.')}",
+            f"{name}={shown!r} uses a decimal comma; write it with a point, e.g. "
+            f"{shown.replace(',', '.')}",
         )
-    if not (_INTEGER if integer else _DECIMAL).match(raw):
-        raise ParameterError(name, f"{name}={raw!r} is not {kind}; {expected}")
+    if len(raw) > MAX_NUMBER_LENGTH or not (_INTEGER if integer else _DECIMAL).match(
+        raw
+    ):
+        raise ParameterError(name, f"{name}={shown!r} is not {kind}; {expected}")
     value = int(raw) if integer else float(raw)
     if not math.isfinite(value) or not low <= value <= high:
-        raise ParameterError(name, f"{name}={raw!r} is out of range; {expected}")
+        raise ParameterError(name, f"{name}={shown!r} is out of range; {expected}")
     return value

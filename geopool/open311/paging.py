@@ -18,6 +18,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from geopool.api.params import shorten
 from geopool.open311.errors import InvalidInput
 from geopool.open311.messages import PAGE_INVALID, PAGE_SIZE_INVALID
 
@@ -34,9 +35,9 @@ def _whole(params, name, default, message, problems, limit):
     raw = (params.get(name) or "").strip()
     if not raw:
         return default
-    value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else 0
     if not 1 <= value <= limit:
-        problems.append(message.format(value=raw, limit=limit))
+        problems.append(message.format(value=shorten(raw), limit=limit))
         return default
     return value
 

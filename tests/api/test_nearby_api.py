@@ -170,6 +170,12 @@ def test_a_field_crew_gets_its_crews_and_the_unassigned_tickets(
             "limit='1000' is out of range; expected a whole number from 1 to 200",
         ),
         (
+            _here(limit="9" * 5000),
+            "limit",
+            f"limit='{'9' * 40}…' is not a whole number; expected a whole number "
+            "from 1 to 200",
+        ),
+        (
             _here(category="COP,CÖP"),
             "category",
             "category: unknown category 'CÖP'; use the service_code values of GET "

@@ -51,10 +51,11 @@ def test_geocode_street_in_a_neighbourhood_without_polygon_needs_a_pin(client, a
             "q contains the control character U+0000, which text cannot hold;",
         ),
         (
-            {"q": AKHISAR, "limit": "9" * 50},
+            {"q": AKHISAR, "limit": "9" * 5000},
             "limit",
-            "limit='99999999999999999999…' is not a whole number",
+            f"limit='{'9' * 40}…' is not a whole number",
         ),
+        ({"q": AKHISAR, "limit": "²"}, "limit", "limit='²' is not a whole number"),
     ],
 )
 def test_geocode_bad_input_is_a_400_naming_the_field(

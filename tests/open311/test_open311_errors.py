@@ -82,6 +82,8 @@ def test_control_characters_cannot_break_xml(client, make_request):
         {"service_request_id": "\x00"},
         {"status": "\x00"},
         {"page_size": "1" * 40},
+        {"page": "9" * 5000},
+        {"page_size": "9" * 5000},
     ],
 )
 def test_hostile_search_parameters_are_400_not_500(client, hatay, params):
