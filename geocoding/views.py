@@ -14,12 +14,14 @@ operator's pin and routes the request again through
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from geocoding.match import reason_text
 from geopool.models import Event, ServiceRequest, Status
 from geopool.services.rerouting import request_change
+from geopool.services.workflow import WorkflowError
 from geopool.web.console.access import operator_required
 from geopool.web.coordinates import latitude_field, longitude_field
 from geopool.web.l10n import count_text
@@ -41,7 +43,9 @@ def needs_location_queue(request):
         ServiceRequest.objects.filter(needs_location=True)
         .exclude(status__in=Status.closed_values())
         .select_related("category", "owner_body")
-        .order_by("requested_at", "id")
+        # Emergencies first (a gas smell never waits behind older rubbish),
+        # then the oldest.
+        .order_by("-category__is_emergency", "-is_urgent", "requested_at", "id")
     )
     page = Paginator(queue, PAGE_SIZE).get_page(request.GET.get("page"))
     readings = {}
@@ -74,15 +78,7 @@ def needs_location_queue(request):
 
 
 def _pin(request):
-    code = (request.POST.get("tracking_code") or "").strip()
-    item = ServiceRequest.objects.filter(
-        tracking_code=code, needs_location=True
-    ).first()
-    if item is None:
-        messages.error(
-            request, _("No request waiting for a location has the code %s.") % code
-        )
-        return redirect("needs-location")
+    code = (request.POST.get("tracking_code") or "").strip().upper()
     form = PinForm(request.POST)
     if not form.is_valid():
         for field, errors in form.errors.items():
@@ -91,11 +87,32 @@ def _pin(request):
                 messages.error(request, f"{code}: {label}: {error}")
         return redirect("needs-location")
     lat, lon = form.cleaned_data["lat"], form.cleaned_data["lon"]
-    try:
-        decision = request_change(item, location=(lon, lat), actor=request.user)
-    except RoutingError as exc:
-        messages.error(request, f"{code}: {exc}")
-        return redirect("needs-location")
+    with transaction.atomic():
+        # Two operators pinning one request at once: the second waits for
+        # the first's commit here, then finds it placed and changes nothing.
+        item = (
+            ServiceRequest.objects.select_for_update()
+            .filter(tracking_code=code)
+            .first()
+        )
+        if item is None:
+            messages.error(request, _("No request has the code %s.") % code)
+            return redirect("needs-location")
+        if not item.needs_location:
+            messages.error(
+                request,
+                _(
+                    "%s no longer waits for a location: it was placed meanwhile. "
+                    "Nothing was changed; check its page."
+                )
+                % code,
+            )
+            return redirect("needs-location")
+        try:
+            decision = request_change(item, location=(lon, lat), actor=request.user)
+        except (RoutingError, WorkflowError) as exc:
+            messages.error(request, f"{code}: {exc}")
+            return redirect("needs-location")
     owner = decision.owner_body.name if decision else item.owner_body.name
     messages.success(
         request,

@@ -194,3 +194,14 @@ def test_crew_place_box_answers_through_the_geocoder(make_staff):
     names = [f.name for f in covering_features("osm_neighbourhoods", **point)]
     assert names == ["Akhisar Mahallesi"]
     assert client.get("/crew/place", {"q": "Ankara"}).json()["places"] == []
+
+
+def test_emergencies_lead_the_needs_location_queue(api_key, make_staff):
+    first = _post(api_key, address_string="Harbiye Mah. Defne").json()
+    gas = _post(api_key, service_code="GAZ", address_string="Kırıkhan").json()
+    client = Client()
+    client.force_login(make_staff("operator"))
+    page = client.get("/needs-location/").content.decode()
+    gas_code = gas[0]["service_request_id"]
+    assert page.index(gas_code) < page.index(first[0]["service_request_id"])
+    assert page.count('data-testid="emergency"') == 1
