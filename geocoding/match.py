@@ -77,6 +77,9 @@ REASONS = {
     ),
     "low_confidence": gettext_noop("confidence below the threshold"),
     "district_point": gettext_noop("the point is only the district's; a pin is needed"),
+    "neighbourhood_point": gettext_noop(
+        "the point is only the neighbourhood's; the place itself needs a pin"
+    ),
 }
 
 
@@ -85,6 +88,15 @@ def reason_text(code, params=None, fallback=""):
     if code not in REASONS:
         return fallback
     return gettext(REASONS[code]) % (params or {})
+
+
+def reason_json(code, **params):
+    """The ``reason`` fields of a geocoding answer's JSON for ``code``."""
+    return {
+        "reason": REASONS[code] % params,
+        "reason_code": code,
+        "reason_params": params,
+    }
 
 
 def _why(result, code, **params):

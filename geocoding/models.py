@@ -25,8 +25,14 @@ class LocationSource(models.TextChoices):
     NONE = "none", _("No location")
 
 
-# Sources precise enough to place a request without an operator's pin.
+# Sources that place an answer inside its neighbourhood (not only at the
+# district's point): such an answer needs no pin to be shown on a map.
 PLACEABLE = {LocationSource.POLYGON, LocationSource.STREETS, LocationSource.PLACE_POINT}
+# Points that stand for the place itself (a street's line, a door), not for
+# a whole neighbourhood: only these place a request with no one looking.
+# A neighbourhood's point can be hundreds of metres from the pothole, and
+# rules that look at parks or roads would be judged on it.
+PRECISE = {"street", "door"}
 
 
 class Neighbourhood(models.Model):

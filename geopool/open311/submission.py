@@ -242,10 +242,15 @@ class RequestSubmission(serializers.Serializer):
         lon, lat, source = data.get("long"), data.get("lat"), LocationSource.GIVEN
         found, needs_location = None, False
         if lon is None:
-            from geocoding.match import geocode
+            from geocoding.match import geocode, reason_json
+            from geocoding.models import PRECISE
 
             found = geocode(data["address_string"]).as_json()
             needs_location = found["needs_pin"]
+            if not needs_location and found["location_source"] not in PRECISE:
+                # Sure of the neighbourhood, not of the place in it.
+                needs_location = True
+                found.update(reason_json("neighbourhood_point"))
             if needs_location:
                 source = ""
             else:

@@ -111,3 +111,26 @@ def test_street_lines_and_door_points_place_addresses(address_layers):
     assert place["street"]["distance_m"] == pytest.approx(22.2, abs=0.5)
     assert place["neighbourhood"]["name"] == "Harbiye"
     assert place["neighbourhood"]["approximate"] is True
+
+
+def test_open311_places_an_address_at_its_door(address_layers, api_key):
+    from django.test import Client
+
+    from geopool.models import ServiceRequest
+
+    response = Client().post(
+        "/open311/v2/requests.json",
+        {
+            "api_key": api_key,
+            "service_code": "COP",
+            "address_string": "Harbiye Mah. Ürgen Cad. No:12 Defne",
+        },
+    )
+    assert response.status_code == 201
+    assert response.json()[0]["service_notice"] == ""
+    item = ServiceRequest.objects.get(
+        tracking_code=response.json()[0]["service_request_id"]
+    )
+    assert (item.needs_location, item.location_source) == (False, "geocoded")
+    assert (item.location.x, item.location.y) == (36.1375, 36.13205)
+    assert item.owner_body.code == "DEFNE"

@@ -96,16 +96,26 @@ def _post(api_key, **fields):
     return Client().post("/open311/v2/requests.json", data)
 
 
-def test_open311_address_only_is_geocoded_and_routed(api_key):
+def test_open311_sure_neighbourhood_is_not_taken_for_the_place(api_key, make_staff):
+    # Akhisar is certain, but its polygon's point is not where the rubbish
+    # is: the request waits for a pin instead of being placed on a guess.
     response = _post(api_key, address_string=AKHISAR)
     assert response.status_code == 201
     code = response.json()[0]["service_request_id"]
-    assert response.json()[0]["service_notice"] == ""
+    assert response.json()[0]["service_notice"].startswith(
+        "Adres haritada güvenle bulunamadı;"
+    )
     item = ServiceRequest.objects.get(tracking_code=code)
-    assert item.location_source == "geocoded"
-    assert item.needs_location is False
-    assert (round(item.location.x, 4), round(item.location.y, 4)) == (36.1882, 36.3092)
-    assert item.owner_body.code == "ANTAKYA"
+    assert (item.needs_location, item.location, item.location_source) == (
+        True,
+        None,
+        "",
+    )
+    client = Client()
+    client.force_login(make_staff("operator"))
+    page = client.get("/needs-location/").content.decode()
+    assert "Antakya / Akhisar" in page
+    assert "nokta yalnızca mahallenin noktası; yerin kendisi işaretlenmeli" in page
 
 
 def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_staff):
@@ -175,7 +185,8 @@ def test_open311_without_point_or_address_names_lat_and_long(api_key):
 
 
 def test_request_page_shows_district_and_neighbourhood(api_key, make_staff):
-    code = _post(api_key, address_string=AKHISAR).json()[0]["service_request_id"]
+    point = {"lat": "36.3092", "long": "36.1882"}  # inside Akhisar's polygon
+    code = _post(api_key, **point).json()[0]["service_request_id"]
     client = Client()
     client.force_login(make_staff("coordinator"))
     page = client.get(f"/requests/{code}/").content.decode()
