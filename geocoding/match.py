@@ -26,6 +26,7 @@ from rapidfuzz.distance import Levenshtein
 
 from geocoding.models import PLACEABLE, LocationSource
 from geocoding.parse import parse_address
+from geocoding.provinces import PROVINCES, SHORT_NAMES
 from geopool.models import Jurisdiction
 from geopool.text import name_key
 
@@ -49,6 +50,8 @@ FREE_CERTAINTY = 0.95
 PART_CERTAINTY = 0.7
 AMBIGUOUS_CERTAINTY = 0.6
 DISTRICT_ONLY_CERTAINTY = 0.9
+# Text that names another province: the place may not be in this one.
+OTHER_PROVINCE_CERTAINTY = 0.5
 # A street whose name is another neighbourhood's of the same district.
 STREET_NAMES_ANOTHER_CERTAINTY = 0.7
 LEVELS = ("none", "district", "neighbourhood", "street", "door")
@@ -77,6 +80,7 @@ REASONS = {
     ),
     "low_confidence": gettext_noop("confidence below the threshold"),
     "district_point": gettext_noop("the point is only the district's; a pin is needed"),
+    "other_province": gettext_noop("the address names %(province)s, another province"),
     "neighbourhood_point": gettext_noop(
         "the point is only the neighbourhood's; the place itself needs a pin"
     ),
@@ -179,6 +183,22 @@ class Gazetteer:
         self.settings = settings
         self.province_names = settings.get("province_names", [])
         self.threshold = float(settings.get("confidence_threshold", 0.8))
+        own = {name_key(name) for name in self.province_names}
+        self.other_provinces = {
+            name_key(name): official
+            for name, official in [
+                *((p, p) for p in PROVINCES),
+                *SHORT_NAMES.items(),
+            ]
+            if name_key(name) not in own and name_key(official) not in own
+        }
+        # Aksaray and Sakarya are also neighbourhoods of Hatay: a name the
+        # jurisdiction uses for its own places is not taken for a province.
+        local = set()
+        for place in [*districts, *neighbourhoods]:
+            local.update(place.key.split())
+        for key in local & set(self.other_provinces):
+            del self.other_provinces[key]
         self.by_district = {}
         for nb in neighbourhoods:
             self.by_district.setdefault(nb.district_code, []).append(nb)
@@ -339,6 +359,26 @@ def _place_json(place):
 def geocode(text, gaz=None):
     """Geocode one address text; return a ``GeocodeResult``."""
     gaz = gaz or gazetteer()
+    result = _geocode(text, gaz)
+    other = _other_province(result.parsed.get("free") or [], gaz)
+    if other and result.level != "none":
+        result.confidence *= OTHER_PROVINCE_CERTAINTY
+        _why(result, "other_province", province=other)
+        _finish(result, gaz)
+    return result
+
+
+def _other_province(phrases, gaz):
+    """The name of another province than the jurisdiction's in ``phrases``."""
+    for phrase in phrases:
+        for word in name_key(phrase).split():
+            found = gaz.other_provinces.get(word)
+            if found:
+                return found
+    return None
+
+
+def _geocode(text, gaz):
     parsed = parse_address(text or "", gaz.province_names)
     result = GeocodeResult(query=text or "", parsed=parsed.as_dict())
     for part in ("door", "block", "floor", "flat"):

@@ -169,3 +169,16 @@ def test_a_street_of_the_neighbourhood_named_like_another_is_unsure(gaz):
         "street_is_another",
         {"neighbourhood": "Harbiye", "street": "ÇEKMECE", "other": "Çekmece"},
     )
+
+
+def test_an_address_naming_another_province_is_never_sure(gaz):
+    r = geocode("Harbiye Mh., Kızılay Cd., Çankaya, Ankara", gaz)
+    assert r.neighbourhood["code"] == "N1"
+    assert r.confidence == pytest.approx(0.5)
+    assert r.needs_pin is True
+    assert r.reason == "the address names Ankara, another province"
+    # Short names count too; the jurisdiction's own province does not.
+    assert geocode("Gazi Mah. Maraş", gaz).reason_params == {
+        "province": "Kahramanmaraş"
+    }
+    assert geocode("Harbiye Mh. Defne Hatay", gaz).confidence == 1.0
