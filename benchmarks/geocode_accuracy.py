@@ -175,12 +175,19 @@ def main():
     district_ok = district_n = nb_ok = nb_n = 0
     district_ok_clean = district_n_clean = 0
     confident_wrong, confident_wrong_named, confident, pins = [], [], 0, 0
+    from geocoding.models import PRECISE
+
+    placed_by_intake = 0
     distances, placed_distances, failures = [], [], []
     levels = {}
     for case, result in zip(cases, results, strict=True):
         row = case["row"]
         levels[result.level] = levels.get(result.level, 0) + 1
         pins += result.needs_pin
+        # An Open311 post is placed only at a door or a street line.
+        placed_by_intake += (not result.needs_pin) and (
+            result.location_source in PRECISE
+        )
         got_district = (result.district or {}).get("code")
         got_nb = (result.neighbourhood or {}).get("code")
         want_district = case["district"].code if case["district"] else None
@@ -239,6 +246,7 @@ def main():
         "neighbourhood": {"ok": nb_ok, "n": nb_n},
         "levels": levels,
         "flagged_for_pin": {"n": pins, "of": len(rows)},
+        "placed_by_open311": {"n": placed_by_intake, "of": len(rows)},
         "confident": confident,
         "confident_wrong": len(confident_wrong),
         "confident_wrong_where_text_names_the_label": len(confident_wrong_named),
@@ -321,6 +329,9 @@ def _markdown(f, share, failures, confident_wrong, cases, results):
         f"{f['confident_wrong']} of {f['confident']} confident | |",
         f"| flagged for a pin | {f['flagged_for_pin']['n']}/"
         f"{f['flagged_for_pin']['of']} = {pin:.1%} | |",
+        f"| placed by an Open311 post with no pin (a door or street-line point; "
+        f"a sure neighbourhood still asks for one) | "
+        f"{f['placed_by_open311']['n']}/{f['placed_by_open311']['of']} | |",
         f"| median distance from the known point, all located results | "
         f"{_m(f['median_distance_m'])} ({f['located']} results) | |",
         f"| median distance, results placed without a pin | "
