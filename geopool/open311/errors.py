@@ -41,6 +41,12 @@ class InvalidInput(exceptions.APIException):
         super().__init__("; ".join(self.problems))
 
 
+class ExternalIdReused(exceptions.APIException):
+    """A post reuses an ``external_id`` for a different report: a 409."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
 class NotConfigured(exceptions.APIException):
     """The deployment lacks data it needs (e.g. no pack loaded): a 503."""
 

@@ -13,10 +13,11 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from geopool.models import Category, ServiceRequest
+from geopool.api.params import shorten
+from geopool.models import Category, LocationSource, ServiceRequest
 from geopool.open311.auth import ApiKeyAuthentication, ApiKeyRequired
 from geopool.open311.discovery import discovery_document
-from geopool.open311.errors import InvalidInput
+from geopool.open311.errors import ExternalIdReused, InvalidInput
 from geopool.open311.messages import (
     ENDPOINT_NOT_FOUND,
     MEDIA_NOT_FILE,
@@ -126,7 +127,15 @@ class RequestsView(Open311View):
             def within(created):
                 _media_store(created, submission, media, request.auth)
 
-        result = request_create(submission.intake(request.auth), within=within)
+        intake = submission.intake(request.auth)
+        result = request_create(intake, within=within)
+        if not result.created and not _same_report(result.request, intake):
+            raise ExternalIdReused(
+                f"external_id={shorten(intake.external_id)!r} was already used for "
+                f"request {result.request.tracking_code} with another service_code, "
+                "place or description; a retry must repeat the first post, and a "
+                "new report needs a new external_id"
+            )
         if not result.created:
             logger.info(
                 "open311: retried post %r from key %s returns %s",
@@ -138,6 +147,22 @@ class RequestsView(Open311View):
             [CreatedRequestSerializer(result).data],
             status=status.HTTP_201_CREATED if result.created else status.HTTP_200_OK,
         )
+
+
+def _same_report(stored, intake):
+    """Whether a retried post says what the stored request says."""
+    if stored.category_id != intake.category.pk:
+        return False
+    if (stored.description or "") != (intake.description or ""):
+        return False
+    if intake.lon is not None and intake.location_source == LocationSource.GIVEN:
+        if stored.location is None:
+            return False
+        return (
+            abs(stored.location.x - intake.lon) < 1e-7
+            and abs(stored.location.y - intake.lat) < 1e-7
+        )
+    return (stored.address_string or "") == (intake.address_string or "")
 
 
 def _media_store(service_request, submission, media, api_key):

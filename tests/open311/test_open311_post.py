@@ -116,10 +116,26 @@ def test_contact_data_is_stored_apart(post):
 
 
 def test_retry_with_same_external_id_returns_the_first_request(post):
-    first = _created(post(external_id="sys-42"))
-    again = _created(post(external_id="sys-42", description="retry"), status=200)
+    first = _created(post(external_id="sys-42", description="Çöp taştı"))
+    again = _created(post(external_id="sys-42", description="Çöp taştı"), status=200)
     assert again["service_request_id"] == first["service_request_id"]
     assert ServiceRequest.objects.filter(external_id="sys-42").count() == 1
+
+
+def test_an_external_id_reused_for_another_report_is_a_409(post):
+    code = _created(post(external_id="sys-7"))["service_request_id"]
+    response = post(external_id="sys-7", service_code="YOL-BAKIM")
+    assert response.status_code == 409
+    assert response.json() == [
+        {
+            "code": 409,
+            "description": f"external_id='sys-7' was already used for request "
+            f"{code} with another service_code, place or description; a retry "
+            "must repeat the first post, and a new report needs a new external_id",
+        }
+    ]
+    assert post(external_id="sys-7", lat="36.21").status_code == 409
+    assert ServiceRequest.objects.filter(external_id="sys-7").count() == 1
 
 
 def test_retry_of_an_emergency_repeats_its_notice(post):
