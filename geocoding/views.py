@@ -25,7 +25,8 @@ from geopool.services.workflow import WorkflowError
 from geopool.web.console.access import operator_required
 from geopool.web.coordinates import latitude_field, longitude_field
 from geopool.web.l10n import count_text
-from routing_rules.errors import RoutingError
+from geopool.web.requestpages.actions import OUTSIDE_AREA
+from routing_rules.errors import OutsideServiceArea, RoutingError
 
 PAGE_SIZE = 50
 
@@ -110,6 +111,10 @@ def _pin(request):
             return redirect("needs-location")
         try:
             decision = request_change(item, location=(lon, lat), actor=request.user)
+        except OutsideServiceArea:
+            # Routing errors are written for the API, in English.
+            messages.error(request, f"{code}: {OUTSIDE_AREA}")
+            return redirect("needs-location")
         except (RoutingError, WorkflowError) as exc:
             messages.error(request, f"{code}: {exc}")
             return redirect("needs-location")

@@ -216,3 +216,18 @@ def test_emergencies_lead_the_needs_location_queue(api_key, make_staff):
     gas_code = gas[0]["service_request_id"]
     assert page.index(gas_code) < page.index(first[0]["service_request_id"])
     assert page.count('data-testid="emergency"') == 1
+
+
+def test_a_pin_beyond_the_service_area_is_refused_in_turkish(api_key, make_staff):
+    code = _post(api_key, address_string="Harbiye Mah. Defne").json()[0][
+        "service_request_id"
+    ]
+    client = Client()
+    client.force_login(make_staff("operator"))
+    page = client.post(
+        "/needs-location/",
+        {"tracking_code": code, "lat": "39.92", "lon": "32.85"},  # Ankara
+        follow=True,
+    ).content.decode()
+    assert (f"{code}: Değiştirilmedi: bu nokta hizmet alanının dışında") in page
+    assert ServiceRequest.objects.get(tracking_code=code).needs_location is True
