@@ -49,6 +49,10 @@ DIRECTIONS_URL = "https://www.google.com/maps/dir/?api=1&destination={lat},{lon}
 # The service worker's cache (geopool/crew-sw.js says the same).
 CACHE_NAME = "geopool-crew-v1"
 
+PLACE_REQUIRED = _("q is required: an address or a place name")
+UNKNOWN_ACTION = _("Unknown action “%(action)s”; expected one of %(actions)s.")
+NO_SUCH_TICKET = _("No request “%(code)s” that you may see.")
+
 SCRIPT_TEXT = {
     "locating": _("Finding your position…"),
     "located": _("Position from the phone (±%(accuracy)s m)"),
@@ -207,7 +211,7 @@ def tickets(request):
 def place(request):
     text = (request.GET.get("q") or "").strip()
     if not text:
-        return json_error(400, "q is required: a district or neighbourhood name", "q")
+        return json_error(400, str(PLACE_REQUIRED), "q")
     return JsonResponse(
         {"q": text, "places": [p.as_json() for p in place_lookup(text)]},
         json_dumps_params={"ensure_ascii": False},
@@ -220,12 +224,13 @@ def act(request, code, action):
     if action not in crews.ACTIONS:
         return json_error(
             404,
-            f"unknown action {action!r}; expected one of {', '.join(crews.ACTIONS)}",
+            str(UNKNOWN_ACTION)
+            % {"action": action, "actions": ", ".join(crews.ACTIONS)},
         )
     try:
         item = visible_request(request.user, code)
     except Http404:
-        return json_error(404, f"no request {code!r} you may see")
+        return json_error(404, str(NO_SUCH_TICKET) % {"code": code})
     crew_ids = set(nearby.crews_of(request.user).values_list("pk", flat=True))
     try:
         seen = crews.seen_parse(request.POST.get("seen"))

@@ -239,7 +239,7 @@ def test_bad_parameters_and_actions_are_named(client, crew_setup):
     response = _act(client, crew_setup["near"], "close")
     assert response.status_code == 404
     assert response.json()["error"] == (
-        "unknown action 'close'; expected one of take, start, resolve"
+        "Bilinmeyen işlem “close”; şunlardan biri olmalı: take, start, resolve."
     )
     response = _act(client, crew_setup["near"], "take", seen="dün")
     assert response.status_code == 400
