@@ -327,10 +327,10 @@ def _descriptions(rng, world, categories, district):
         place = f"{STREET_NAMES[street[i]]} No: {number[i]}"
         town = names.get(code, "Hatay")
         if form[i]:
-            text = f"{said}. {place}, {town}.{SECOND[second[i]]}"
+            text = f"{said}. {place}, {town}."
         else:
             text = f"{town}, {place} önünde: {said[0].lower()}{said[1:]}."
-        out.append(text + ("" if form[i] else SECOND[second[i]]))
+        out.append(text + SECOND[second[i]])
     return out
 
 
@@ -392,10 +392,8 @@ SUMMARY = re.compile(r"^([\d,]+) rows read: ([\d,]+) written, ([\d,]+) bad", re.
 
 
 def geopool_command(path):
-    return [sys.executable, str(rd.MANAGE), "import_requests", str(path)] + [
-        "--commit",
-        "--no-progress",
-    ]
+    cmd = [sys.executable, str(rd.MANAGE), "import_requests", str(path)]
+    return cmd + ["--commit", "--no-progress"]
 
 
 def geopool_run(url, env, path, sample_ids):
