@@ -81,24 +81,28 @@ class MapFilter(forms.Form):
         needed = (lambda name: True) if for_page else (lambda name: data.get(name))
         categories = []
         if needed("category") or needed("group"):
-            categories = Category.objects.filter(is_active=True).order_by(
-                "sort_order", "code"
+            categories = Category.objects.filter(is_active=True)
+            if not for_page:
+                categories = categories.filter(
+                    _sent(data, "category", "code") | _sent(data, "group", "group")
+                )
+            categories = categories.order_by("sort_order", "code").values_list(
+                "code", "name", "group"
             )
         self.fields["category"].choices = [("", _("All categories"))] + [
-            (c.code, c.name) for c in categories
+            (code, name) for code, name, _group in categories
         ]
-        groups = sorted({c.group for c in categories if c.group})
+        groups = sorted({group for _code, _name, group in categories if group})
         self.fields["group"].choices = [("", _("All groups"))] + [
             (g, g) for g in groups
         ]
-        bodies = (
-            Body.objects.filter(is_active=True).order_by("name")
-            if needed("body")
-            else []
-        )
-        self.fields["body"].choices = [("", _("All bodies"))] + [
-            (b.code, b.name) for b in bodies
-        ]
+        bodies = []
+        if needed("body"):
+            bodies = Body.objects.filter(is_active=True)
+            if not for_page:
+                bodies = bodies.filter(_sent(data, "body", "code"))
+            bodies = bodies.order_by("name").values_list("code", "name")
+        self.fields["body"].choices = [("", _("All bodies"))] + list(bodies)
         self.fields["district"].choices = [("", _("All districts"))] + (
             list(districts_active()) if needed("district") else []
         )
@@ -141,6 +145,12 @@ class MapFilter(forms.Form):
             if self.cleaned_data.get(name) not in (None, "", ALL)
         }
         return urlencode(params)
+
+
+def _sent(data, name, column):
+    """Rows whose ``column`` is the value sent as ``name`` (none if not sent)."""
+    value = data.get(name)
+    return Q(**{column: value}) if value else Q(pk__in=[])
 
 
 def _local_midnight(day):
