@@ -22,7 +22,8 @@ are 400 with ``error`` and the ``field`` at fault.
 
 from urllib.parse import quote
 
-from django.http import JsonResponse
+import orjson
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
@@ -138,7 +139,9 @@ def nearby_tickets(request):
     found = nearby.rows_nearby(
         lon, lat, scope, radius_m=radius, limit=limit, categories=categories
     )
-    return JsonResponse(
+    # orjson: a crew's list is asked for again and again, and Django's
+    # encoder took as long as formatting the rows.
+    body = orjson.dumps(
         {
             "lon": lon,
             "lat": lat,
@@ -148,6 +151,6 @@ def nearby_tickets(request):
             "scope": scope.label,
             "count": len(found),
             "requests": _rows_json(found),
-        },
-        json_dumps_params={"ensure_ascii": False},
+        }
     )
+    return HttpResponse(body, content_type="application/json")
