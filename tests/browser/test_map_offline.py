@@ -133,6 +133,11 @@ def test_the_map_is_ready_while_the_district_figures_are_still_loading(
         page.route("**/map/data/districts/**", lambda route: held.append(route))
         log_in(page, map_data)
         page.wait_for_selector(READY, state="attached")
+        # The figures are asked for once the map is ready.
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
 
         waiting = len(held)
         busy = page.get_attribute("[data-testid=district-table]", "aria-busy")

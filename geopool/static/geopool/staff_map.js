@@ -254,8 +254,9 @@
   }
 
   // The comparison figures place every filtered request in its district,
-  // which takes seconds over a large pool: the map does not wait for them.
-  // Until they arrive the table says it is loading (aria-busy).
+  // which takes seconds over a large pool: the map does not wait for them
+  // (loadFigures runs once it is ready). Until they arrive the table says
+  // it is loading (aria-busy).
   function showTableState(text) {
     var body = table.tBodies[0];
     body.textContent = "";
@@ -276,9 +277,8 @@
     if (bounds.isValid()) map.fitBounds(bounds, { animate: false });
   });
 
-  Promise.all([districtsDrawn, getJson(withQuery(config.urls.districts))])
-    .then(function (answers) {
-      var figures = answers[1];
+  function loadFigures() {
+    return getJson(withQuery(config.urls.districts)).then(function (figures) {
       figures.districts.forEach(function (f) { figuresByCode[f.code] = f; });
       fillTotals(figures.totals);
       showPopulationYears(figures.districts);
@@ -291,6 +291,7 @@
       document.documentElement.dataset.figuresReady = "1";
       performance.mark("figures-ready");
     });
+  }
 
   // -- bins and markers for the viewport ---------------------------------------
   function lng(x) { return (x / R) * 180 / Math.PI; }
@@ -414,5 +415,8 @@
   }).then(function () {
     document.documentElement.dataset.mapReady = "1";
     performance.mark("map-ready");
+    // Asked for only now, so that the bins on screen do not share the
+    // server with the heavier figures.
+    return loadFigures();
   });
 })();
