@@ -4,9 +4,10 @@ A key belongs to a body and a channel. Only a SHA-256 hash of the secret is
 stored (the secret is 32 random bytes, so a slow hash adds nothing); the
 prefix finds the row and is safe to show. A revoked key stops working at once.
 
-Every call reads the key's row (one indexed query without the ORM); the
-key with its body, as the views use it, is kept per process and read again
-only when that row names another key, body, channel or name.
+Every call reads the key's row (one indexed query without the ORM, run
+prepared: ``geopool.prepared``); the key with its body, as the views use
+it, is kept per process and read again only when that row names another
+key, body, channel or name.
 """
 
 import copy
@@ -16,9 +17,10 @@ import secrets
 import threading
 from datetime import timedelta
 
-from django.db import connection, models
+from django.db import models
 from django.utils import timezone
 
+from geopool import prepared
 from geopool.models.bodies import Body
 
 KEY_PREFIX_LENGTH = 8
@@ -26,7 +28,7 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 _CHECK = (
     "SELECT id, secret_hash, revoked_at, last_used_at, body_id, channel, name "
-    "FROM geopool_apikey WHERE prefix = %s"
+    "FROM geopool_apikey WHERE prefix = $1"
 )
 # prefix -> ApiKey (with its body) last authenticated in this process
 _known = {}
@@ -81,12 +83,10 @@ class ApiKey(models.Model):
             return None
         if marker != "gp":
             return None
-        with connection.cursor() as cursor:
-            cursor.execute(_CHECK, [prefix])
-            row = cursor.fetchone()
-        if row is None:
+        rows = prepared.fetch("geopool_apikey_check", _CHECK, "text", [prefix])
+        if not rows:
             return None
-        key_id, secret_hash, revoked_at, last_used_at, *identity = row
+        key_id, secret_hash, revoked_at, last_used_at, *identity = rows[0]
         if revoked_at is not None:
             return None
         if not hmac.compare_digest(secret_hash, hash_secret(secret)):

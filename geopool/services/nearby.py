@@ -24,12 +24,16 @@ that orders the rows within that bound by exact distance. The first
 ``limit`` rows of the second search are exactly the ``limit`` nearest on
 the spheroid, even where sphere and spheroid disagree on the order, and
 both searches read about ``limit`` rows whatever the size of the pool.
+
+Both statements run prepared (``geopool.prepared``): planning them took
+about as long as running them (1.5 ms of 3.3 ms a call at 100,000
+requests), and crews' phones and other systems ask the same question again
+and again with only the point changed.
 """
 
 from dataclasses import dataclass, field
 
-from django.db import connection
-
+from geopool import prepared
 from geopool.models import Category, Crew, ServiceRequest, StaffProfile, Status
 from geopool.roles import FIELD_CREW, has_role
 from geopool.spatial import STORAGE_SRID
@@ -172,9 +176,11 @@ def tickets_nearby(
     Nearest first by exact ground distance (ties by id); at most ``limit``.
     ``categories``: category codes to keep (None: all).
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_NEAREST, _params(lon, lat, scope, radius_m, limit, categories))
-        rows = cursor.fetchall()
+    rows = _fetch(
+        "geopool_nearby",
+        _NEAREST,
+        _params(lon, lat, scope, radius_m, limit, categories),
+    )
     found = ServiceRequest.objects.select_related(
         "category", "owner_body", "assigned_crew"
     ).in_bulk([row[0] for row in rows])
@@ -197,6 +203,21 @@ def _params(lon, lat, scope, radius_m, limit, categories):
     }
 
 
+# The statements' parameters in the order they are prepared with.
+_PARAMS = ("lon", "lat", "radius", "limit", "body", "crews", "categories")
+_TYPES = "float8, float8, float8, integer, bigint, bigint[], bigint[]"
+
+
+def _fetch(name, sql, params):
+    """The rows of one of this module's statements, run prepared.
+
+    The statement text stays the one documented above; its ``%(name)s``
+    placeholders become ``$1`` … in ``_PARAMS`` order.
+    """
+    numbered = sql % {key: f"${n}" for n, key in enumerate(_PARAMS, 1)}
+    return prepared.fetch(name, numbered, _TYPES, [params[key] for key in _PARAMS])
+
+
 def rows_nearby(
     lon,
     lat,
@@ -207,11 +228,11 @@ def rows_nearby(
     categories=None,
 ):
     """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _NEAREST_ROWS, _params(lon, lat, scope, radius_m, limit, categories)
-        )
-        rows = cursor.fetchall()
+    rows = _fetch(
+        "geopool_nearby_rows",
+        _NEAREST_ROWS,
+        _params(lon, lat, scope, radius_m, limit, categories),
+    )
     found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
     for row in found:
         row["distance_m"] = round(row["distance_m"], 1)

@@ -14,6 +14,8 @@ from tests.web.helpers import ANTAKYA, point_inside, request_at
 DISTRICTS = 15
 HOSTILE = "<b>kalın</b> <img src=x onerror=alert(1)> ${alert(2)} `"
 READY = 'html[data-map-ready="1"]'
+# The district table and the totals fill in after the map is ready.
+FIGURES = 'html[data-figures-ready="1"]'
 
 # Centre the map on (lat, lon) at street zoom, where the marker stands alone.
 SHOW_POINT = """
@@ -76,6 +78,8 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
             ).count()
             >= 1
         )
+        page.wait_for_selector(FIGURES, state="attached")
+        assert page.get_attribute("[data-testid=district-table]", "aria-busy") is None
         assert (
             page.locator("[data-testid=district-table] tbody tr").count() == DISTRICTS
         )
@@ -100,7 +104,7 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
 
         page.select_option("#id_category", "SU")
         page.click("[data-testid=map-filters] button[type=submit]")
-        page.wait_for_selector(READY, state="attached")
+        page.wait_for_selector(FIGURES, state="attached")
         page.wait_for_function(
             "document.querySelector('[data-total=total]').dataset.value === '1'"
         )
@@ -118,12 +122,50 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
 
 
 @pytest.mark.browser
+def test_the_map_is_ready_while_the_district_figures_are_still_loading(
+    live_server, map_data
+):
+    with offline_page(live_server) as offline:
+        page = offline.page
+        page.goto(f"{live_server.url}/map/")
+        held = []
+        # Registered last, so asked first: the figures' answer is held back.
+        page.route("**/map/data/districts/**", lambda route: held.append(route))
+        log_in(page, map_data)
+        page.wait_for_selector(READY, state="attached")
+        # The figures are asked for once the map is ready.
+        for _ in range(200):
+            if held:
+                break
+            page.wait_for_timeout(50)
+
+        waiting = len(held)
+        busy = page.get_attribute("[data-testid=district-table]", "aria-busy")
+        shown = page.inner_text("[data-testid=district-table] tbody")
+        loading = page.evaluate(
+            "JSON.parse(document.getElementById('map-config').textContent).text.loading"
+        )
+        total_before = page.inner_text("[data-total=total]")
+        held[0].continue_()
+        page.wait_for_selector(FIGURES, state="attached")
+        rows = page.locator("[data-testid=district-table] tbody tr").count()
+        antakya = _antakya_requests(page)
+        total = page.get_attribute("[data-total=total]", "data-value")
+
+    assert waiting == 1
+    assert (busy, shown.strip(), total_before) == ("true", loading, "…")
+    assert (rows, antakya, total) == (DISTRICTS, "2", "17")
+    assert offline.errors == [] and offline.blocked == []
+
+
+@pytest.mark.browser
 def test_staff_map_fits_a_phone(live_server, map_data):
     with offline_page(live_server, width=390, height=844) as offline:
         page = offline.page
         page.goto(f"{live_server.url}/map/")
         log_in(page, map_data)
         page.wait_for_selector(READY, state="attached")
+        page.wait_for_selector(FIGURES, state="attached")
 
         box = page.locator("#staff-map").bounding_box()
         rows = page.locator("[data-testid=district-table] tbody tr").count()

@@ -11,6 +11,9 @@
  * Once the district layer and, unless the page shows districts only, the
  * first bins or markers are drawn, <html data-map-ready="1"> and the
  * performance mark "map-ready" are set (tests and benchmarks wait for it).
+ * The district comparison and the totals follow on their own: when they
+ * are filled in (or failed), <html data-figures-ready="1"> and the mark
+ * "figures-ready".
  */
 (function () {
   "use strict";
@@ -250,21 +253,45 @@
     });
   }
 
-  var districtsDrawn = Promise.all([
-    getJson(config.urls.layer.replace("__code__", encodeURIComponent(config.district_layer))).catch(function () {
-      return { type: "FeatureCollection", features: [] };
-    }),
-    getJson(withQuery(config.urls.districts)),
-  ]).then(function (answers) {
-    answers[1].districts.forEach(function (f) { figuresByCode[f.code] = f; });
-    districtLayer.addData(answers[0]);
-    fillTotals(answers[1].totals);
-    showPopulationYears(answers[1].districts);
-    colourDistricts();
-    fillTable();
+  // The comparison figures place every filtered request in its district,
+  // which takes seconds over a large pool: the map does not wait for them
+  // (loadFigures runs once it is ready). Until they arrive the table says
+  // it is loading (aria-busy).
+  function showTableState(text) {
+    var body = table.tBodies[0];
+    body.textContent = "";
+    var tr = el("tr", null, { "data-state": "loading" });
+    tr.appendChild(el("td", text, { colspan: String(COLUMNS.length + 1), class: "text-muted" }));
+    body.appendChild(tr);
+  }
+  table.setAttribute("aria-busy", "true");
+  showTableState(T.loading);
+
+  var districtsDrawn = getJson(
+    config.urls.layer.replace("__code__", encodeURIComponent(config.district_layer))
+  ).catch(function () {
+    return { type: "FeatureCollection", features: [] };
+  }).then(function (collection) {
+    districtLayer.addData(collection);
     var bounds = districtLayer.getBounds();
     if (bounds.isValid()) map.fitBounds(bounds, { animate: false });
   });
+
+  function loadFigures() {
+    return getJson(withQuery(config.urls.districts)).then(function (figures) {
+      figures.districts.forEach(function (f) { figuresByCode[f.code] = f; });
+      fillTotals(figures.totals);
+      showPopulationYears(figures.districts);
+      colourDistricts();
+      fillTable();
+    }).catch(function (error) {
+      showTableState(T.failed + error.message);
+    }).then(function () {
+      table.removeAttribute("aria-busy");
+      document.documentElement.dataset.figuresReady = "1";
+      performance.mark("figures-ready");
+    });
+  }
 
   // -- bins and markers for the viewport ---------------------------------------
   function lng(x) { return (x / R) * 180 / Math.PI; }
@@ -388,5 +415,8 @@
   }).then(function () {
     document.documentElement.dataset.mapReady = "1";
     performance.mark("map-ready");
+    // Asked for only now, so that the bins on screen do not share the
+    // server with the heavier figures.
+    return loadFigures();
   });
 })();
