@@ -1,16 +1,26 @@
 """The console's address search in a real browser with no internet.
 
 The operator types what the caller says; the page lists the places the
-gazetteer reads in it and draws them on the map. A sure point (a
-neighbourhood with its polygon) is taken with one click and the routing
-preview follows; a name found in several districts is listed with its
-alternatives, each only approximate, so the operator pins the place.
+gazetteer reads in it and draws them on the map. A sure neighbourhood
+(one with its polygon) moves the map there, marked approximate: its point
+is not the place, so the operator clicks it and the routing preview
+follows; a name found in several districts is listed with its
+alternatives, each only approximate.
 """
 
 import pytest
 
 from tests.browser.helpers import log_in, offline_page
 
+# Where (lat, lon) is on the screen, for a real mouse click.
+SCREEN_POINT = """
+([lat, lon]) => {
+    const map = window.geopoolConsoleMap;
+    const point = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + point.x, box.top + point.y];
+}
+"""
 MARKERS = """
 () => {
     let count = 0;
@@ -23,9 +33,7 @@ MARKERS = """
 
 
 @pytest.mark.browser
-def test_operator_types_an_address_and_takes_the_suggested_point(
-    live_server, make_staff
-):
+def test_operator_types_an_address_and_pins_the_place_it_shows(live_server, make_staff):
     operator = make_staff("operator", body="HBB")
     with offline_page(live_server) as browser:
         page = browser.page
@@ -39,16 +47,26 @@ def test_operator_types_an_address_and_takes_the_suggested_point(
         first = page.locator("[data-testid=address-suggestion]").first
         assert first.locator(".fw-semibold").inner_text() == "Antakya / Akhisar"
         assert "(güven 1.00)" in first.inner_text()
+        assert "Yaklaşık" in first.inner_text()
+        assert page.locator("[data-testid=address-use]").count() == 0
         assert page.evaluate(MARKERS) == 1
+        center = page.evaluate(
+            "() => { const c = window.geopoolConsoleMap.getCenter();"
+            " return [c.lat, c.lng]; }"
+        )
+        assert center == pytest.approx([36.309213, 36.188217], abs=1e-5)
         browser.screenshot("console-address.png")
 
-        first.locator("[data-testid=address-use]").click()
+        # The operator clicks the place the caller describes, near the middle.
+        where = [36.3095, 36.1885]
+        x, y = page.evaluate(SCREEN_POINT, where)
+        page.mouse.click(x, y)
         page.wait_for_selector("html[data-preview-ready]")
         assert float(page.input_value("input[name=lat]")) == pytest.approx(
-            36.309213, abs=1e-5
+            where[0], abs=1e-4
         )
         assert float(page.input_value("input[name=lon]")) == pytest.approx(
-            36.188217, abs=1e-5
+            where[1], abs=1e-4
         )
         assert page.inner_text("#preview [data-testid=owner]") == "Antakya Belediyesi"
 

@@ -344,9 +344,11 @@
   // -- address suggestions ---------------------------------------------------
   // As the operator types the address, /api/geocode reads it against the
   // gazetteer; the best reading and its alternatives are listed and drawn
-  // on the map. A sure point can be taken with one click; an approximate
-  // one (only the district's, or an unsure match) only moves the map: the
-  // operator clicks the exact place.
+  // on the map. A sure point that is the place itself (a door, a street's
+  // line) can be taken with one click; any other (a neighbourhood's or a
+  // district's point, or an unsure match) only moves the map: the operator
+  // clicks the exact place, as a neighbourhood's point may be hundreds of
+  // metres from it.
 
   var address = form.elements.address_string;
   var suggestions = document.getElementById("address-suggestions");
@@ -430,7 +432,8 @@
       }, [text.addressNone]));
       return;
     }
-    var items = [suggestionItem(body, !body.needs_pin, 0)];
+    var exact = body.location_source === "street" || body.location_source === "door";
+    var items = [suggestionItem(body, exact && !body.needs_pin, 0)];
     (body.alternatives || []).forEach(function (alternative, index) {
       if (!body.neighbourhood || alternative.neighbourhood.code !== body.neighbourhood.code) {
         items.push(suggestionItem(alternative, false, index + 1));
