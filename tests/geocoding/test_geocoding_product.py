@@ -116,6 +116,13 @@ def test_open311_sure_neighbourhood_is_not_taken_for_the_place(api_key, make_sta
     page = client.get("/needs-location/").content.decode()
     assert "Antakya / Akhisar" in page
     assert "nokta yalnızca mahallenin noktası; yerin kendisi işaretlenmeli" in page
+    # The request's history says what was read, in Turkish.
+    client.force_login(make_staff("coordinator"))
+    history = client.get(f"/requests/{code}/").content.decode()
+    assert "Adres okundu (coğrafi kodlama)" in history
+    assert "nokta yalnızca mahallenin noktası; yerin kendisi işaretlenmeli" in history
+    assert "reason_code" not in history
+    assert "neighbourhood_point" not in history
 
 
 def test_open311_unsure_address_waits_for_a_pin_never_at_a_guess(api_key, make_staff):

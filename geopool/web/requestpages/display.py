@@ -15,7 +15,7 @@ import datetime as dt
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from geopool.models import (
     Body,
@@ -62,6 +62,7 @@ ACTIONS = {
     "contact.view": gettext_lazy("Caller's personal data shown"),
     "contact.purge": gettext_lazy("Caller's personal data removed (retention)"),
     "sla.near_due": gettext_lazy("SLA due time is near"),
+    "request.geocode": gettext_lazy("Address read by the geocoder"),
 }
 
 KEYS = {
@@ -90,6 +91,23 @@ KEYS = {
     "due_at": gettext_lazy("Due"),
     "retention_days": gettext_lazy("Retention (days)"),
     "source": gettext_lazy("Source"),
+    # What the geocoder read in an address (event request.geocode).
+    "level": gettext_lazy("Level"),
+    "confidence": gettext_lazy("Confidence"),
+    "district": pgettext_lazy("place found", "District"),
+    "neighbourhood": pgettext_lazy("place found", "Neighbourhood"),
+    "street": pgettext_lazy("place found", "Street"),
+    "location_source": gettext_lazy("Point from"),
+    "needs_location": gettext_lazy("Waits for a pin"),
+}
+# Parts of a geocoding reading kept for the API, not shown as such.
+HIDDEN_KEYS = {"reason_code", "reason_params"}
+LEVEL_LABELS = {
+    "door": pgettext_lazy("place found", "Door"),
+    "street": pgettext_lazy("place found", "Street"),
+    "neighbourhood": pgettext_lazy("place found", "Neighbourhood"),
+    "district": pgettext_lazy("place found", "District"),
+    "none": gettext_lazy("nothing recognised"),
 }
 
 # The routing and workflow flags of a decision, as people read them.
@@ -309,6 +327,14 @@ def _value(action, key, value, names):
         return _choice(TransferReason, value)
     if key == "reason" and action == "request.reroute":
         return str(REROUTE_REASONS.get(value, value))
+    if action == "request.geocode" and key == "level":
+        return str(LEVEL_LABELS.get(value, value))
+    if action == "request.geocode" and key == "location_source":
+        from geocoding.models import LocationSource
+
+        if value in ("street", "door"):
+            return str(LEVEL_LABELS[value])
+        return _choice(LocationSource, value)
     if key == "fields" and isinstance(value, list):
         return ", ".join(str(CONTACT_FIELDS.get(v, v)) for v in value)
     if key == "location" and isinstance(value, list) and len(value) == 2:
@@ -339,6 +365,19 @@ def _changes(event, names):
     # jsonb keeps keys in its own order: show them in the order of KEYS.
     order = {key: index for index, key in enumerate(KEYS)}
     keys = sorted(set(before) | set(after), key=lambda k: (order.get(k, 99), k))
+    if event.action == "request.geocode":
+        # Stored in English with a code for the API; shown in the page's words.
+        from geocoding.match import reason_text
+
+        keys = [k for k in keys if k not in HIDDEN_KEYS]
+        after = {
+            **after,
+            "reason": reason_text(
+                after.get("reason_code"),
+                after.get("reason_params"),
+                fallback=after.get("reason", ""),
+            ),
+        }
     rows = []
     for key in keys:
         old, new = before.get(key), after.get(key)
