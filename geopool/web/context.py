@@ -16,6 +16,8 @@ def navigation(request):
             "inbox": is_staff_member(user)
             and (can(user, "work_request") or can(user, "coordinate_pool")),
             "console": is_staff_member(user) and can(user, "enter_call"),
+            # Requests whose address could not be placed: operators pin them.
+            "needs_location": is_staff_member(user) and can(user, "enter_call"),
             "crew": is_staff_member(user) and can(user, "work_request"),
         }
     }

@@ -238,3 +238,15 @@ def test_a_pin_beyond_the_service_area_is_refused_in_turkish(api_key, make_staff
     ).content.decode()
     assert (f"{code}: Değiştirilmedi: bu nokta hizmet alanının dışında") in page
     assert ServiceRequest.objects.get(tracking_code=code).needs_location is True
+
+
+def test_the_menu_leads_operators_to_the_queue_and_no_one_else(make_staff):
+    link = '<a class="nav-link" href="/needs-location/">Konum bekleyenler</a>'
+    for role, shown in (
+        ("operator", True),
+        ("coordinator", True),
+        ("body_staff", False),
+    ):
+        client = Client()
+        client.force_login(make_staff(role, username=f"menu-{role}"))
+        assert (link in client.get("/map/").content.decode()) is shown, role

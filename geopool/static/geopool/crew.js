@@ -196,7 +196,10 @@
       },
       function (error) {
         positionStatus.textContent = format(text.refused, {
-          reason: error.message || String(error.code),
+          reason:
+            { 1: text.geoDenied, 2: text.geoUnavailable, 3: text.geoTimeout }[
+              error.code
+            ] || String(error.code),
         });
       },
       { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }

@@ -62,6 +62,11 @@ SCRIPT_TEXT = {
         "The phone gives no position (%(reason)s). Type the coordinates or a "
         "place name."
     ),
+    # Why the browser gave no position (GeolocationPositionError codes 1-3);
+    # the browser's own message is in its language, not the page's.
+    "geoDenied": _("permission refused"),
+    "geoUnavailable": _("no position found"),
+    "geoTimeout": _("it took too long"),
     "insecure": _(
         "This browser gives positions only over HTTPS; type the coordinates or "
         "a place name."
