@@ -23,6 +23,16 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
+# Where (lat, lon) of the operator console's map is on the screen, for a
+# real mouse click.
+CONSOLE_SCREEN_POINT = """
+([lat, lon]) => {
+    const map = window.geopoolConsoleMap;
+    const point = map.latLngToContainerPoint([lat, lon]);
+    const box = map.getContainer().getBoundingClientRect();
+    return [box.left + point.x, box.top + point.y];
+}
+"""
 
 
 @dataclass

@@ -10,17 +10,8 @@ alternatives, each only approximate.
 
 import pytest
 
-from tests.browser.helpers import log_in, offline_page
+from tests.browser.helpers import CONSOLE_SCREEN_POINT, log_in, offline_page
 
-# Where (lat, lon) is on the screen, for a real mouse click.
-SCREEN_POINT = """
-([lat, lon]) => {
-    const map = window.geopoolConsoleMap;
-    const point = map.latLngToContainerPoint([lat, lon]);
-    const box = map.getContainer().getBoundingClientRect();
-    return [box.left + point.x, box.top + point.y];
-}
-"""
 MARKERS = """
 () => {
     let count = 0;
@@ -59,7 +50,7 @@ def test_operator_types_an_address_and_pins_the_place_it_shows(live_server, make
 
         # The operator clicks the place the caller describes, near the middle.
         where = [36.3095, 36.1885]
-        x, y = page.evaluate(SCREEN_POINT, where)
+        x, y = page.evaluate(CONSOLE_SCREEN_POINT, where)
         page.mouse.click(x, y)
         page.wait_for_selector("html[data-preview-ready]")
         assert float(page.input_value("input[name=lat]")) == pytest.approx(

@@ -12,19 +12,10 @@ import re
 import pytest
 
 from geopool.models import Contact, ServiceRequest
-from tests.browser.helpers import log_in, offline_page
+from tests.browser.helpers import CONSOLE_SCREEN_POINT, log_in, offline_page
 from tests.web.console.helpers import point_from
 from tests.web.helpers import ANTAKYA, request_at
 
-# Where (lat, lon) is on the screen, for a real mouse click.
-SCREEN_POINT = """
-([lat, lon]) => {
-    const map = window.geopoolConsoleMap;
-    const point = map.latLngToContainerPoint([lat, lon]);
-    const box = map.getContainer().getBoundingClientRect();
-    return [box.left + point.x, box.top + point.y];
-}
-"""
 ZOOM_TO = "([lat, lon]) => window.geopoolConsoleMap.setView([lat, lon], 18)"
 
 
@@ -48,7 +39,7 @@ def test_operator_clicks_the_map_sees_the_decision_saves_and_reads_the_code(
 
         where = [ANTAKYA["lat"], ANTAKYA["lon"]]
         page.evaluate(ZOOM_TO, where)
-        x, y = page.evaluate(SCREEN_POINT, where)
+        x, y = page.evaluate(CONSOLE_SCREEN_POINT, where)
         page.mouse.click(x, y)
         page.wait_for_selector("html[data-preview-ready]")
         browser.screenshot("console-preview.png")

@@ -14,18 +14,9 @@ Turkish). Screenshots go to ``test-artifacts/walkthrough-*.png``.
 import pytest
 
 from geopool.models import Body, Crew, ServiceRequest, Status, TransferState
-from tests.browser.helpers import log_in, offline_page
+from tests.browser.helpers import CONSOLE_SCREEN_POINT, log_in, offline_page
 from tests.web.helpers import ANTAKYA
 
-# Where (lat, lon) is on the screen, for a real mouse click.
-SCREEN_POINT = """
-([lat, lon]) => {
-    const map = window.geopoolConsoleMap;
-    const point = map.latLngToContainerPoint([lat, lon]);
-    const box = map.getContainer().getBoundingClientRect();
-    return [box.left + point.x, box.top + point.y];
-}
-"""
 ZOOM_TO = "([lat, lon]) => window.geopoolConsoleMap.setView([lat, lon], 18)"
 ANSWER = "Konteyner boşaltıldı ve çevresi yıkandı. İlginiz için teşekkür ederiz."
 
@@ -77,7 +68,7 @@ def test_call_refused_transfer_coordinator_crew_resolves_citizen_reads(
         page.press("[data-testid=category-search]", "Enter")
         where = [ANTAKYA["lat"], ANTAKYA["lon"]]
         page.evaluate(ZOOM_TO, where)
-        x, y = page.evaluate(SCREEN_POINT, where)
+        x, y = page.evaluate(CONSOLE_SCREEN_POINT, where)
         page.mouse.click(x, y)
         page.wait_for_selector("html[data-preview-ready]")
         assert page.inner_text("#preview [data-testid=owner]") == "Antakya Belediyesi"
