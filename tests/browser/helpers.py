@@ -82,7 +82,9 @@ def offline_page(live_server, width=1400, height=900):
                 offline.blocked.append(route.request.url)
                 route.abort()
 
-        offline.page.route("**/*", only_live_server)
+        # On the context, not the page: a page's routes miss the requests its
+        # service worker makes, and the crew page's worker fetches for it.
+        context.route("**/*", only_live_server)
         offline.page.on(
             "dialog", lambda dialog: (offline.dialogs.append(dialog), dialog.dismiss())
         )
