@@ -13,6 +13,7 @@ Example: ``fetch("geopool_key_check", "SELECT id FROM geopool_apikey WHERE
 prefix = $1", "text", ["1a2b3c4d"])`` returns the key's row, if any.
 """
 
+import hashlib
 import threading
 import weakref
 
@@ -37,6 +38,36 @@ def fetch(name, sql, types, values):
     with connection.cursor() as cursor:
         if not known:
             cursor.execute(f"PREPARE {name} ({types}) AS {sql}")
+            with _lock:
+                _prepared_on.setdefault(raw, set()).add(name)
+        placeholders = ", ".join(["%s"] * len(values))
+        cursor.execute(f"EXECUTE {name} ({placeholders})", list(values))
+        return cursor.fetchall()
+
+
+def execute(sql, values):
+    """Run ``sql`` (placeholders ``%s``) for ``values`` as a prepared statement.
+
+    For a statement that a hot path writes with the same text every time
+    and only the values changing (intake's one-statement write): it is
+    prepared under a name derived from its text, with the parameters' types
+    inferred by PostgreSQL from where they stand, and then only ``EXECUTE``
+    is sent. Returns the cursor's rows.
+    """
+    if "%%" in sql or sql.count("%") != sql.count("%s"):
+        raise ValueError("execute() takes only %s placeholders")
+    name = "geopool_" + hashlib.md5(sql.encode()).hexdigest()[:16]
+    connection.ensure_connection()
+    raw = connection.connection
+    with _lock:
+        known = name in _prepared_on.get(raw, ())
+    with connection.cursor() as cursor:
+        if not known:
+            parts = sql.split("%s")
+            numbered = parts[0] + "".join(
+                f"${i}{part}" for i, part in enumerate(parts[1:], start=1)
+            )
+            cursor.execute(f"PREPARE {name} AS {numbered}".replace("%", "%%"))
             with _lock:
                 _prepared_on.setdefault(raw, set()).add(name)
         placeholders = ", ".join(["%s"] * len(values))

@@ -1,8 +1,8 @@
 """Creating requests: every channel (API, operator, web, samples) comes here.
 
 The request is routed *before* it is written (``decide`` needs no row), then
-the request, its contact data and its decision are written in one
-transaction. A retried API post with the same ``external_id`` from the same
+the request, its contact data, its decision and its events are written by
+one statement. A retried API post with the same ``external_id`` from the same
 client returns the first request instead of creating a second one.
 """
 
@@ -14,8 +14,9 @@ from django.contrib.gis.geos import Point
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from geopool.models import Contact, Event, Priority, ServiceRequest
+from geopool.models import Contact, Priority, ServiceRequest
 from geopool.services.events import event_new
+from geopool.services.intake_write import write_request
 from geopool.services.pool_state import pool_state
 from geopool.services.workflow import is_reachable, sla_start
 from geopool.spatial import STORAGE_SRID
@@ -85,17 +86,17 @@ def request_create(intake, *, within=None):
     """Route and store one request; return an IntakeResult.
 
     Everything that reads (the routing decision, the SLA target and due
-    time, the rows to write) is done before the transaction opens; inside
-    it are only the INSERTs: the request, its contact, its decision and its
-    two events (one multi-row INSERT). ``within(request)``, if given, runs
-    in the same transaction (a photo that is refused rolls the request back).
+    time, the rows to write) is done before anything is written; then the
+    request, its contact, its decision and its events are one statement
+    (``intake_write``), in autocommit its own transaction. ``within(request)``,
+    if given, runs in the same transaction (a photo that is refused rolls
+    the request back).
 
     A retried post (an ``external_id`` this client already used) is not
-    looked up first: its INSERT, the transaction's first statement, breaks
-    the unique constraint and the request stored first is returned. A
-    tracking code already taken (one in 3.4 billion) is drawn again. Called
-    inside an open transaction, each try is a savepoint, as the outer
-    transaction must survive a failed try.
+    looked up first: its INSERT breaks the unique constraint and the request
+    stored first is returned. A tracking code already taken (one in 3.4
+    billion) is drawn again. Called inside an open transaction, each try is
+    a savepoint, as the outer transaction must survive a failed try.
     """
     state = intake.state if getattr(intake.state, "context", None) else None
     state = state or pool_state(live_context())
@@ -121,10 +122,14 @@ def request_create(intake, *, within=None):
     for attempt in range(1, TRACKING_CODE_TRIES + 1):
         request.tracking_code = tracking_code_new()
         try:
-            with transaction.atomic():
+            if within is None and not transaction.get_connection().in_atomic_block:
+                # One statement in autocommit: its own transaction.
                 _write(request, intake, outcome, contact, label)
-                if within is not None:
-                    within(request)
+            else:
+                with transaction.atomic():
+                    _write(request, intake, outcome, contact, label)
+                    if within is not None:
+                        within(request)
             break
         except IntegrityError as exc:
             request.pk = None
@@ -136,6 +141,11 @@ def request_create(intake, *, within=None):
                     attempt,
                     TRACKING_CODE_TRIES,
                 )
+                continue
+            if _column(exc) == "shape_id":
+                # The decision's shape was being stored by another request
+                # at the same moment; it is there now.
+                logger.info("decision shape stored concurrently; writing again")
                 continue
             # A retried post, or two posts with the same external_id raced.
             existing = _existing(intake)
@@ -184,6 +194,12 @@ def _constraint(exc):
     return getattr(diag, "constraint_name", None) or ""
 
 
+def _column(exc):
+    """The column a NOT NULL violation names, or ''."""
+    diag = getattr(exc.__cause__, "diag", None)
+    return getattr(diag, "column_name", None) or ""
+
+
 def _new(intake, location, outcome):
     """The unsaved request, owned as ``outcome`` decides."""
     return ServiceRequest(
@@ -211,18 +227,10 @@ def _new(intake, location, outcome):
 
 
 def _write(request, intake, outcome, contact, label):
-    """The INSERTs of one new request (inside the caller's transaction)."""
-    # TODO(scope): one statement (INSERT ... RETURNING in CTEs for the
-    # request, contact, decision and events, in autocommit) would save the
-    # BEGIN and three round trips, which under CPU contention cost several
-    # ms each; it needs the rows' SQL outside the ORM.
-    request.save(force_insert=True)
-    if contact and not intake.is_anonymous:
-        Contact.objects.create(request=request, **contact)
-    decision_new(request, outcome).save(force_insert=True)
-    geocoded = []
+    """The rows of one new request, written by one statement."""
+    events = []
     if intake.geocode is not None:
-        geocoded.append(
+        events.append(
             event_new(
                 "request.geocode",
                 request,
@@ -231,31 +239,36 @@ def _write(request, intake, outcome, contact, label):
                 after=_geocode_summary(intake.geocode, intake.needs_location),
             )
         )
-    Event.objects.bulk_create(
-        [
-            *geocoded,
-            event_new(
-                "request.route",
-                request,
-                actor=intake.actor,
-                actor_label=label,
-                after={
-                    "owner": outcome.owner_code,
-                    "department": outcome.department_code or None,
-                    "rule": outcome.rule_code,
-                    "flags": outcome.flags,
-                },
-            ),
-            event_new(
-                "request.create",
-                request,
-                actor=intake.actor,
-                actor_label=label,
-                after={
-                    "tracking_code": request.tracking_code,
-                    "category": intake.category.code,
-                    "channel": intake.channel,
-                },
-            ),
-        ]
+    events += [
+        event_new(
+            "request.route",
+            request,
+            actor=intake.actor,
+            actor_label=label,
+            after={
+                "owner": outcome.owner_code,
+                "department": outcome.department_code or None,
+                "rule": outcome.rule_code,
+                "flags": outcome.flags,
+            },
+        ),
+        event_new(
+            "request.create",
+            request,
+            actor=intake.actor,
+            actor_label=label,
+            after={
+                "tracking_code": request.tracking_code,
+                "category": intake.category.code,
+                "channel": intake.channel,
+            },
+        ),
+    ]
+    write_request(
+        request,
+        contact=Contact(request=request, **contact)
+        if contact and not intake.is_anonymous
+        else None,
+        decision=decision_new(request, outcome),
+        events=events,
     )
