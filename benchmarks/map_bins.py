@@ -207,6 +207,11 @@ def staff_user_ensure():
 # -- the bare SQL ---------------------------------------------------------------
 
 
+# Whether the request table stores each point's Web Mercator metres (set by
+# bins_measure from the database).
+STORED_MERCATOR = True
+
+
 def bare_sql(params, closed, district_generation):
     """The statement binning the same filtered rows on the same grid."""
     west, south, east, north = (float(v) for v in params["bbox"].split(","))
@@ -244,10 +249,17 @@ def bare_sql(params, closed, district_generation):
             district_generation,
             params["district"],
         ]
+    if STORED_MERCATOR:
+        # The projected metres PostgreSQL stores with each request.
+        cells = "floor(r.web_x / %s)::bigint, floor(r.web_y / %s)::bigint"
+    else:  # a checkout from before geopool 0011
+        cells = (
+            "floor(6378137.0 * radians(ST_X(r.location)) / %s)::bigint, "
+            "floor(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2))"
+            " / %s)::bigint"
+        )
     sql = f"""
-        SELECT floor(6378137.0 * radians(ST_X(r.location)) / %s)::bigint,
-               floor(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2))
-                     / %s)::bigint,
+        SELECT {cells},
                count(*)
         FROM geopool_servicerequest r{join}
         WHERE {" AND ".join(where)}
@@ -277,7 +289,14 @@ def bins_measure(url, repeat):
     closed = sorted(Status.closed_values())
     generation = district_generation()
     rows = []
+    global STORED_MERCATOR
     with psycopg.connect(url) as conn:
+        STORED_MERCATOR = bool(
+            conn.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_name ="
+                " 'geopool_servicerequest' AND column_name = 'web_x'"
+            ).fetchone()
+        )
         for name, params in CASES:
             sql, args = bare_sql(params, closed, generation)
 

@@ -267,6 +267,13 @@
   table.setAttribute("aria-busy", "true");
   showTableState(T.loading);
 
+  // The district layer's extent comes with the page: the map takes its
+  // first view at once and asks for that view's bins beside the district
+  // layer, not after it. Without it, the view follows the layer's outlines.
+  var initialBounds = config.bounds ? L.latLngBounds(
+    [config.bounds[1], config.bounds[0]], [config.bounds[3], config.bounds[2]]
+  ) : null;
+  if (initialBounds) map.fitBounds(initialBounds, { animate: false });
   var districtsDrawn = getJson(
     config.urls.layer.replace("__code__", encodeURIComponent(config.district_layer))
   ).catch(function () {
@@ -274,7 +281,7 @@
   }).then(function (collection) {
     districtLayer.addData(collection);
     var bounds = districtLayer.getBounds();
-    if (bounds.isValid()) map.fitBounds(bounds, { animate: false });
+    if (!initialBounds && bounds.isValid()) map.fitBounds(bounds, { animate: false });
   });
 
   function loadFigures() {
@@ -407,7 +414,9 @@
   // For the browser tests and for staff debugging in the console.
   window.staffMap = { map: map, districts: districtLayer, bins: heatLayer, markers: markerLayer };
 
+  var firstView = initialBounds && pointsOn ? loadView() : null;
   districtsDrawn.then(function () {
+    if (initialBounds) return firstView;
     clearTimeout(moveTimer);
     return pointsOn ? loadView() : null;
   }).catch(function (error) {

@@ -17,9 +17,10 @@ Example: with ``size_m`` 1222.99 and ``origin`` [3277, 3557], the bin
 ``[2, 5, 40]`` covers x 3279 × 1222.99 … 3280 × 1222.99 m and holds 40
 requests.
 
-Points are projected with the spherical Mercator formulas in SQL, which is
-what ``ST_Transform(…, 3857)`` computes for points, without a PROJ call per
-row (locations are stored in WGS 84, ``geopool.spatial``). A point Web
+Points are projected with the spherical Mercator formulas, which is what
+``ST_Transform(…, 3857)`` computes for points, without a PROJ call per row
+(locations are stored in WGS 84, ``geopool.spatial``): PostgreSQL stores
+each request's projected ``web_x`` and ``web_y`` as it writes the row. A point Web
 Mercator cannot draw (latitude beyond ±85.05°, an empty or non-finite
 point) is *unmappable*: it never reaches a bin, and the summary beside
 the map counts and lists it with the requests that have no location.
@@ -143,12 +144,13 @@ def cell_parse(value):
     return i, j
 
 
-# The bin of a point, in SQL: ``{loc}`` is the location column, the
-# parameter the bin size in metres.
-CELL_I_SQL = "floor(6378137.0 * radians(ST_X({loc})) / %s)::bigint"
-CELL_J_SQL = (
-    "floor(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y({loc})) / 2)) / %s)::bigint"
-)
+# The bin of a point, in SQL: ``{t}`` is the request table (or a subquery
+# of its rows), the parameter the bin size in metres. ``web_x`` and
+# ``web_y`` are the point's Web Mercator metres, which PostgreSQL stores
+# with each request (migration geopool 0011) by the formulas of
+# ``mercator_x`` and ``mercator_y``.
+CELL_I_SQL = "floor({t}.web_x / %s)::bigint"
+CELL_J_SQL = "floor({t}.web_y / %s)::bigint"
 
 
 def in_view(requests, view):
@@ -173,7 +175,7 @@ def in_cell(requests, zoom, i, j):
     )
     envelope.srid = STORAGE_SRID
     cell_sql = f"({CELL_I_SQL} = %s AND {CELL_J_SQL} = %s)".format(
-        loc='"geopool_servicerequest"."location"'
+        t='"geopool_servicerequest"'
     )
     return requests.filter(location__bboverlaps=envelope).extra(
         where=[cell_sql], params=[size, i, size, j]
@@ -198,9 +200,18 @@ def markers_or_bins(requests, view):
 def bins_count(requests, view):
     """Requests per bin of ``view``'s grid: ``{"size_m", "origin", "bins", …}``."""
     size = view.cell_m
-    inner, params = requests.values("location").query.sql_with_params()
-    cell_i = CELL_I_SQL.format(loc="q.location")
-    cell_j = CELL_J_SQL.format(loc="q.location")
+    inner, params = (
+        requests.extra(
+            select={
+                "web_x": '"geopool_servicerequest"."web_x"',
+                "web_y": '"geopool_servicerequest"."web_y"',
+            }
+        )
+        .values("web_x", "web_y")
+        .query.sql_with_params()
+    )
+    cell_i = CELL_I_SQL.format(t="q")
+    cell_j = CELL_J_SQL.format(t="q")
     sql = f"""
         SELECT {cell_i} AS i, {cell_j} AS j, count(*) AS n
         FROM ({inner}) q

@@ -79,3 +79,28 @@ def layer_geojson(code):
             for name, code, geometry in rows[:FEATURE_LIMIT]
         ],
     }
+
+
+def layer_bounds(code):
+    """``[west, south, east, north]`` of layer ``code``'s active features, or None.
+
+    The map's first view: sent with the page, so the browser need not wait
+    for the outlines to know where to look.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e)
+            FROM (
+                SELECT ST_Extent(f.geometry) AS e
+                FROM boundaries_feature f
+                JOIN boundaries_generation g ON g.id = f.generation_id
+                JOIN boundaries_layer l ON l.id = g.layer_id
+                WHERE l.code = %s AND g.is_active
+            ) extent
+            WHERE e IS NOT NULL
+            """,
+            [code],
+        )
+        row = cursor.fetchone()
+    return [round(v, COORD_DECIMALS) for v in row] if row else None

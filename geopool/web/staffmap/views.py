@@ -36,7 +36,7 @@ from geopool.web.l10n import count_text, datetime_text
 from geopool.web.staffmap import bins
 from geopool.web.staffmap.figures import district_figures
 from geopool.web.staffmap.filters import MapFilter, map_filtered
-from geopool.web.staffmap.layers import layer_geojson, layers_active
+from geopool.web.staffmap.layers import layer_bounds, layer_geojson, layers_active
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +78,7 @@ def map_page(request):
             "csv": reverse("map-districts-csv"),
         },
         "district_layer": district_layer(),
+        "bounds": layer_bounds(district_layer()),
         "layers": layers_active(),
         "tiles": {
             "url": settings.GEOPOOL_TILE_URL,

@@ -306,3 +306,53 @@ def test_the_last_day_a_date_can_name_is_an_open_upper_bound(coordinator):
     assert (figures.status_code, view.status_code, csv.status_code) == (200, 200, 200)
     antakya = next(d for d in figures.json()["districts"] if d["code"] == "2080")
     assert antakya["requests"] == 1
+
+
+def test_postgresql_stores_each_points_web_mercator_metres_for_the_bins():
+    placed = request_at("COP", **ANTAKYA)
+    broken = request_at("COP", **ANTAKYA)
+    ServiceRequest.objects.filter(pk=broken.pk).update(
+        location="SRID=4326;POINT(36.16 89.5)"
+    )
+    nowhere = request_at("COP")
+
+    stored = dict(
+        ServiceRequest.objects.extra(select={"x": "web_x", "y": "web_y"})
+        .filter(pk__in=[placed.pk, broken.pk, nowhere.pk])
+        .values_list("pk", "x")
+    )
+    [(y,)] = (
+        ServiceRequest.objects.extra(select={"y": "web_y"})
+        .filter(pk=placed.pk)
+        .values_list("y")
+    )
+
+    assert stored[placed.pk] == pytest.approx(bins.mercator_x(ANTAKYA["lon"]), abs=1e-6)
+    assert y == pytest.approx(bins.mercator_y(ANTAKYA["lat"]), abs=1e-6)
+    # Beyond what Web Mercator draws, and without a point: no metres.
+    assert stored[broken.pk] is None and stored[nowhere.pk] is None
+
+
+def test_the_page_carries_the_district_layers_extent_for_its_first_view(
+    coordinator,
+):
+    from boundaries.models import Feature
+    from geopool.web.inbox.districts import district_generation
+
+    extents = [
+        f.geometry.extent
+        for f in Feature.objects.filter(generation_id=district_generation())
+    ]
+    expected = [
+        round(min(e[0] for e in extents), 5),
+        round(min(e[1] for e in extents), 5),
+        round(max(e[2] for e in extents), 5),
+        round(max(e[3] for e in extents), 5),
+    ]
+
+    config = _config(coordinator.get("/map/").text)
+
+    assert len(extents) == 15
+    assert config["bounds"] == expected
+    # Hatay, west of Samandağ's coast to the east of Reyhanlı.
+    assert 35.7 < expected[0] < 36.0 < expected[2] < 36.8
