@@ -52,6 +52,36 @@ def _intake(**fields):
     )
 
 
+def test_a_decision_shape_stored_by_another_post_meanwhile_is_written_again(
+    hatay, monkeypatch
+):
+    """The write finds no shape when another post stored the same new shape
+    at the same moment (its row is not in this statement's snapshot): the
+    NOT NULL refusal is answered by writing again, which finds it."""
+    from django.db import IntegrityError
+
+    from geopool.services import intake as intake_module
+
+    real = intake_module.write_request
+    calls = []
+
+    def racing(request, **rows):
+        calls.append(request.tracking_code)
+        if len(calls) == 1:
+            cause = Exception('null value in column "shape_id"')
+            cause.diag = type("Diag", (), {"column_name": "shape_id"})()
+            raise IntegrityError(str(cause)) from cause
+        return real(request, **rows)
+
+    monkeypatch.setattr(intake_module, "write_request", racing)
+    request = request_create(_intake()).request
+
+    assert len(calls) == 2
+    stored = ServiceRequest.objects.get(pk=request.pk)
+    assert stored.tracking_code == calls[1]
+    assert Decision.objects.get(request=stored, is_current=True).shape_id is not None
+
+
 def test_intake_writes_only_inserts_and_keeps_every_record(hatay):
     request_create(_intake())  # the pool state is read once, then cached
     intake = _intake()
