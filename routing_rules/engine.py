@@ -166,9 +166,11 @@ class _Batch:
         codes = np.asarray(index.codes + [""], dtype=object)
         self.district_code = codes[district]
         bodies = self.context.district_bodies
-        self.district_body = np.asarray(
-            [bodies.get(c, "") if c else "" for c in self.district_code], dtype=object
+        # One body per district (and "" for none, the last slot), then per point.
+        body_of = np.asarray(
+            [bodies.get(c, "") if c else "" for c in codes.tolist()], dtype=object
         )
+        self.district_body = body_of[district]
 
     def place_of(self, i):
         index = self.district_index
