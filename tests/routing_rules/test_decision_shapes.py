@@ -167,3 +167,22 @@ def test_a_failure_while_a_batch_is_being_copied_stores_nothing(pairs, monkeypat
     assert sorted(current.values_list("pk", flat=True)) == sorted(
         bulk.pk for _, bulk in pairs
     )
+
+
+@pytest.mark.parametrize(
+    "positions",
+    [
+        [0, 2, 3, 5, 5],  # gaps, the batch fills most of its id range; one twice
+        [0, 5],  # a batch spread thinly over its id range
+    ],
+)
+def test_a_batch_routes_exactly_the_requests_it_names(pairs, positions):
+    ids = [single.request_id for single, _ in pairs]
+    assert ids == list(range(ids[0], ids[0] + len(CASES)))
+    named = sorted({ids[p] for p in positions})
+    result = route_stored([ids[p] for p in positions])
+    assert result.routed == len(named)
+    for single, _ in pairs:
+        decisions = Decision.objects.filter(request_id=single.request_id)
+        assert decisions.count() == (3 if single.request_id in named else 2)
+        assert _shown(decisions.get(is_current=True)) == _shown(single)
