@@ -282,15 +282,15 @@ class _DecisionCopy:
 
 def _points_read(cursor, chunk):
     """(id, category id, lon, lat) of the requests ``chunk``, by id."""
-    raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
-    # Django's cursors bind on the client, which returns text only; this one
-    # is on the same connection, so in the same transaction.
     span = chunk[-1] - chunk[0] + 1
     if span == len(chunk):
         sql, params = _READ_RANGE, [chunk[0], chunk[-1]]
     else:
         sql = _READ_DENSE if span <= 2 * len(chunk) else _READ_SPARSE
         params = _id_array(chunk)
+    raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+    # Django's cursors bind on the client, which returns text only; this one
+    # is on the same connection, so in the same transaction.
     with psycopg.Cursor(raw.connection) as binary:
         binary.execute(sql, params, binary=True)
         return binary.fetchall()
