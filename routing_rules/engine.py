@@ -166,9 +166,11 @@ class _Batch:
         codes = np.asarray(index.codes + [""], dtype=object)
         self.district_code = codes[district]
         bodies = self.context.district_bodies
-        self.district_body = np.asarray(
-            [bodies.get(c, "") if c else "" for c in self.district_code], dtype=object
+        # One body per district (and "" for none, the last slot), then per point.
+        body_of = np.asarray(
+            [bodies.get(c, "") if c else "" for c in codes.tolist()], dtype=object
         )
+        self.district_body = body_of[district]
 
     def place_of(self, i):
         index = self.district_index
@@ -380,8 +382,12 @@ class _Batch:
                 continue
             holds, feature, distance = self.condition(rule, rows[local])
             hit = local[holds]
-            for k in local[~holds]:
-                result["steps"][k].append({"rule": rule.code, "status": "no_match"})
+            steps = result["steps"]
+            # One step object per rule and status, shared by the points'
+            # traces (which are read, never changed, as in ``_skip``).
+            missed = {"rule": rule.code, "status": "no_match"}
+            for k in local[~holds].tolist():
+                steps[k].append(missed)
             if not len(hit):
                 continue
             body, department, reason, sub = self.owners(
@@ -415,10 +421,11 @@ class _Batch:
                 open_[won] = False
                 continue
             layer = primary_term(rule.terms)
+            matched = {"rule": rule.code, "status": "matched"}
             for k, f, d in zip(
                 won, feature[holds][named], distance[holds][named], strict=False
             ):
-                result["steps"][k].append({"rule": rule.code, "status": "matched"})
+                steps[k].append(matched)
                 if layer is not None and f >= 0:
                     result["candidates"][k].append(
                         self._candidate(rule, layer["layer"], f, d, result["body"][k])
@@ -446,8 +453,10 @@ class _Batch:
             if not len(local) or self._skip(rule, local, result):
                 continue
             holds, feature, distance = self.condition(rule, rows[local])
-            for k in local[~holds]:
-                result["steps"][k].append({"rule": rule.code, "status": "no_match"})
+            missed = {"rule": rule.code, "status": "no_match"}
+            steps = result["steps"]
+            for k in local[~holds].tolist():
+                steps[k].append(missed)
             hit = local[holds]
             if not len(hit):
                 continue

@@ -7,6 +7,13 @@ a single decision) and their decisions written with one COPY per batch;
 the previous current decision of each request is retired first, so the
 append-only history stays intact.
 
+The writes are pipelined on the one connection, inside the one
+transaction: a batch's COPY is left open, its rows sent from a worker
+thread, while the next batch is routed in Python, so the server parses and
+indexes one batch while the next is decided. Everything the next batch
+needs from the database (its points, the layers of the rules) is read
+before the COPY opens.
+
 ``keep_owner=True`` (history imports) stores today's decision beside the
 request without touching its recorded owner, status or inbox; such a
 decision carries the flag ``owner_kept`` and never makes its body an owner
@@ -20,12 +27,15 @@ a simulation can compare recorded owners with today's rules.
 
 import gc
 import logging
+import sys
 from dataclasses import dataclass, field
 
 import numpy as np
 import orjson
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
+from psycopg.copy import QueuedLibpqWriter
 from tqdm import tqdm
 
 from routing_rules.context import live_context
@@ -35,15 +45,26 @@ logger = logging.getLogger(__name__)
 
 BATCH = 50_000
 
-# The ids of a batch are sorted: the range lets the server scan the index
-# from the first to the last and test the list as a hash, instead of one
-# index probe per id. Parameters: first id, last id, the ids as an array.
+# The ids of a batch are sorted and distinct, and the points are read by
+# their id range. When the batch is every id of its range (requests stored
+# together, as an import stores them) the range is all the server needs.
+# When the batch fills at least half of its range, the list is tested as a
+# hash while the range is walked once ("+ 0" keeps it out of the index
+# condition, which would descend the index once per id); otherwise each id
+# is looked up in the index. Read in binary: the server sends the
+# coordinates as they are stored instead of printing every float as text.
+# Category ids become codes in Python (a few dozen categories), which spares
+# the server a join probe per request.
 _READ = """
-    SELECT r.id, c.code, ST_X(r.location), ST_Y(r.location)
-    FROM geopool_servicerequest r JOIN geopool_category c ON c.id = r.category_id
-    WHERE r.id BETWEEN %s AND %s AND r.id = ANY(%s::bigint[])
+    SELECT r.id, r.category_id, ST_X(r.location), ST_Y(r.location)
+    FROM geopool_servicerequest r
+    WHERE r.id BETWEEN %s AND %s {ids}
     ORDER BY r.id
 """
+_READ_RANGE = _READ.format(ids="")
+_READ_DENSE = _READ.format(ids="AND r.id + 0 = ANY(%s::bigint[])")
+_READ_SPARSE = _READ.format(ids="AND r.id = ANY(%s::bigint[])")
+_CATEGORIES = "SELECT id, code FROM geopool_category"
 
 _RETIRE = """
     UPDATE routing_rules_decision SET is_current = false
@@ -52,8 +73,16 @@ _RETIRE = """
 """
 
 
+# Whether any request in a batch's id range has a current decision: when
+# none has (a first routing), there is nothing to retire.
+_ANY_CURRENT = """
+    SELECT EXISTS (SELECT FROM routing_rules_decision
+                   WHERE request_id BETWEEN %s AND %s AND is_current)
+"""
+
+
 def _id_array(ids):
-    """Sorted ids as the parameters of ``_READ``/``_RETIRE`` (array as text)."""
+    """Sorted ids as range and list parameters (the list as array text)."""
     return [ids[0], ids[-1], "{" + ",".join(map(str, ids)) + "}"]
 
 
@@ -115,24 +144,23 @@ def _text(value):
     return value
 
 
-def _shapes_store(new_shapes):
+def _shapes_store(cursor, new_shapes):
     """Store the shapes ``{key: n}`` that are new; returns {key: shape id}."""
     keys = list(new_shapes)
-    with connection.cursor() as cursor:
-        cursor.execute(_SHAPES_TEMP)
-        cursor.execute("TRUNCATE _bulk_shape")
-        with cursor.copy("COPY _bulk_shape FROM STDIN") as copy:
-            for start in range(0, len(keys), 5000):
-                copy.write(
-                    "".join(
-                        f"{new_shapes[key]}\t{_text(key[0])}\t{_text(key[1])}\t"
-                        f"{_text(key[2])}\t{_text(key[3])}\n"
-                        for key in keys[start : start + 5000]
-                    )
+    cursor.execute(_SHAPES_TEMP)
+    cursor.execute("TRUNCATE _bulk_shape")
+    with cursor.copy("COPY _bulk_shape FROM STDIN") as copy:
+        for start in range(0, len(keys), 5000):
+            copy.write(
+                "".join(
+                    f"{new_shapes[key]}\t{_text(key[0])}\t{_text(key[1])}\t"
+                    f"{_text(key[2])}\t{_text(key[3])}\n"
+                    for key in keys[start : start + 5000]
                 )
-        cursor.execute(_SHAPES_STORE)
-        cursor.execute(_SHAPES_READ)
-        found = dict(cursor.fetchall())
+            )
+    cursor.execute(_SHAPES_STORE)
+    cursor.execute(_SHAPES_READ)
+    found = dict(cursor.fetchall())
     return {key: found[n] for key, n in new_shapes.items()}
 
 
@@ -163,7 +191,7 @@ def route_stored(
     """
     context = context or live_context()
     at = at or timezone.now()
-    ids = np.asarray(sorted(request_ids), dtype=np.int64)
+    ids = np.unique(np.asarray(list(request_ids), dtype=np.int64))
     result = BulkResult()
     bar = tqdm(
         total=len(ids), desc="route", unit="req", disable=not progress, mininterval=0.5
@@ -173,12 +201,39 @@ def route_stored(
     collecting = gc.isenabled()
     gc.disable()
     shapes = {}  # (generations, trace, tr, en) as text -> shape id
+    chunks = [
+        ids[start : start + batch].tolist() for start in range(0, len(ids), batch)
+    ]
     try:
-        with transaction.atomic():
-            for start in range(0, len(ids), batch):
-                chunk = ids[start : start + batch].tolist()
-                _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes)
-                bar.update(len(chunk))
+        with transaction.atomic(), connection.cursor() as cursor:
+            if len(chunks) > 1:
+                # Routing runs while a COPY holds the connection: no layer
+                # may be read from the database then.
+                for layer in context.generations:
+                    context.index(layer)
+            cursor.execute(_CATEGORIES)
+            category_codes = dict(cursor.fetchall())
+            writer = _DecisionCopy(cursor)
+            try:
+                rows = _points_read(cursor, chunks[0]) if chunks else []
+                for k in range(len(chunks)):
+                    decided = _route_rows(
+                        context, rows, category_codes, at, keep_owner, result
+                    )
+                    writer.close()  # the previous batch's rows are in
+                    lines, owners = _rows_stored(cursor, decided, shapes, keep_owner)
+                    if not fresh and lines:
+                        _retire(cursor, decided.ids)
+                    if owners:
+                        _owners_update(cursor, owners)
+                    if k + 1 < len(chunks):
+                        rows = _points_read(cursor, chunks[k + 1])
+                    writer.open(lines)
+                    bar.update(len(chunks[k]))
+                writer.close()
+            except BaseException:
+                writer.abort(*sys.exc_info())
+                raise
     finally:
         if collecting:
             gc.enable()
@@ -192,108 +247,202 @@ def route_stored(
     return result
 
 
-def _route_chunk(context, chunk, at, keep_owner, result, fresh, shapes):
+class _DecisionCopy:
+    """One batch's COPY of decision rows, left open while the next is routed.
+
+    The rows go to the server from psycopg's worker thread; ``close`` waits
+    until the server has taken them all (and raises what it refused).
+    """
+
+    _SQL = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
+
+    def __init__(self, cursor):
+        self._raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+        self._open = None
+
+    def open(self, lines):
+        if not lines:
+            return
+        self._open = self._raw.copy(self._SQL, writer=QueuedLibpqWriter(self._raw))
+        copy = self._open.__enter__()
+        for start in range(0, len(lines), 5000):
+            copy.write("\n".join(lines[start : start + 5000]) + "\n")
+
+    def close(self):
+        if self._open is not None:
+            context, self._open = self._open, None
+            context.__exit__(None, None, None)
+
+    def abort(self, kind, error, trace):
+        """End an open COPY after ``error``, so the server drops its rows."""
+        if self._open is not None:
+            context, self._open = self._open, None
+            context.__exit__(kind, error, trace)
+
+
+def _points_read(cursor, chunk):
+    """(id, category id, lon, lat) of the requests ``chunk``, by id."""
+    span = chunk[-1] - chunk[0] + 1
+    if span == len(chunk):
+        sql, params = _READ_RANGE, [chunk[0], chunk[-1]]
+    else:
+        sql = _READ_DENSE if span <= 2 * len(chunk) else _READ_SPARSE
+        params = _id_array(chunk)
+    raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+    # Django's cursors bind on the client, which returns text only; this one
+    # is on the same connection, so in the same transaction.
+    with psycopg.Cursor(raw.connection) as binary:
+        binary.execute(sql, params, binary=True)
+        return binary.fetchall()
+
+
+def _retire(cursor, ids):
+    """Mark the current decisions of the requests ``ids`` as no longer current."""
+    cursor.execute(_ANY_CURRENT, [ids[0], ids[-1]])
+    if cursor.fetchone()[0]:
+        cursor.execute(_RETIRE, _id_array(ids))
+
+
+@dataclass(slots=True)
+class _Shared:
+    """What the decision rows of many requests share: all but the request id.
+
+    Most requests of a batch lie inside one district and match the same rule
+    with the same candidates: their rows differ only in the request id, so
+    the row is formatted once per distinct decision.
+    """
+
+    head: str  # owner, rule, candidates and flags columns, COPY text
+    shape_key: tuple  # (generations, trace, tr, en) as text
+    body: str  # the owner's code
+    body_id: int
+    department_id: int | None
+    triage: bool
+    urgent: bool
+    count: int = 0
+    tail: str = ""  # head, shape id and is_current, once the shape has an id
+
+
+@dataclass
+class _Decided:
+    """A batch's decisions, before their new shapes have ids."""
+
+    ids: list  # request ids, one per row
+    shared: list  # the row's _Shared, one per row
+    distinct: list  # the distinct _Shared of the batch
+
+
+def _route_rows(context, rows, category_codes, at, keep_owner, result):
+    """Route the points ``rows`` (id, category id, lon, lat); no database access."""
     from routing_rules.engine import route
 
-    with connection.cursor() as cursor:
-        cursor.execute(_READ, _id_array(chunk))
-        rows = cursor.fetchall()
     lons = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=float)
     lats = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
-    decided = route(context, lons, lats, [r[1] for r in rows], at)
-    bodies, departments = context.bodies, context.departments
-    version = (
-        "\\N" if context.rule_set_version is None else str(context.rule_set_version)
-    )
-    decided_at = at.isoformat()
-    # Generations are shared per category, and the candidates of points that
-    # only name their district per district: dump each object once. The
-    # owner and rule columns are few distinct texts: build each once.
-    json_of, candidates_of, owner_rule_of = {}, {}, {}
-    heads, shape_keys, ids, owners = [], [], [], []
-    new_shapes = {}
-    triage = 0
-    counts = result.owners
+    categories = [category_codes[r[1]] for r in rows]
+    decided = route(context, lons, lats, categories, at)
+    # Objects the engine shares (the generations of a category, the
+    # candidates of points that only name their district) are told apart by
+    # identity: every ``Routed`` of the batch is alive until the end of it.
+    memo = {}
+    ids, shared = [], []
     for row, routed in zip(rows, decided, strict=True):
         if routed.error:
             result.refused[row[0]] = routed.error
             continue
-        owner_key = (
+        key = (
             routed.owner_body,
             routed.owner_department,
             routed.rule_id,
             routed.rule_code,
-        )
-        owner_rule = owner_rule_of.get(owner_key)
-        if owner_rule is None:
-            department = departments.get(routed.owner_department)
-            owner_rule = owner_rule_of[owner_key] = (
-                bodies[routed.owner_body].id,
-                department.id if department else None,
-                "\t".join(
-                    (
-                        decided_at,
-                        str(bodies[routed.owner_body].id),
-                        str(department.id) if department else _NULL,
-                        _NULL if routed.rule_id is None else str(routed.rule_id),
-                        _text(routed.rule_code),
-                        version,
-                    )
-                ),
-            )
-        generations = json_of.get(id(routed.generations))
-        if generations is None:
-            generations = json_of[id(routed.generations)] = orjson.dumps(
-                routed.generations
-            ).decode()
-        candidates = candidates_of.get(id(routed.candidates))
-        if candidates is None:
-            candidates = candidates_of[id(routed.candidates)] = _text(
-                orjson.dumps(routed.candidates).decode()
-            )
-        flags = routed.flags
-        key = (
-            generations,
-            orjson.dumps(routed.trace).decode(),
+            id(routed.candidates),
+            id(routed.generations),
+            tuple(routed.flags),
+            orjson.dumps(routed.trace),
             routed.explanation_tr,
             routed.explanation_en,
         )
-        if key not in shapes and key not in new_shapes:
-            new_shapes[key] = len(new_shapes)
-        needs_triage = "triage" in flags
-        if keep_owner:
-            flags = [*flags, OWNER_KEPT]
-        else:
-            owners.append(
-                (row[0], owner_rule[0], owner_rule[1], needs_triage, "urgent" in flags)
-            )
-        heads.append(f"{row[0]}\t{owner_rule[2]}\t{candidates}\t{{{','.join(flags)}}}")
-        shape_keys.append(key)
+        entry = memo.get(key)
+        if entry is None:
+            entry = memo[key] = _shared_new(context, at, routed, key[7], keep_owner)
+        entry.count += 1
         ids.append(row[0])
-        triage += needs_triage
-        counts[routed.owner_body] = counts.get(routed.owner_body, 0) + 1
+        shared.append(entry)
+    distinct = list(memo.values())
+    counts = result.owners
+    for entry in distinct:
+        counts[entry.body] = counts.get(entry.body, 0) + entry.count
+        result.triage += entry.count if entry.triage else 0
     result.routed += len(ids)
-    result.triage += triage
+    return _Decided(ids, shared, distinct)
+
+
+def _shared_new(context, at, routed, trace, keep_owner):
+    body = context.bodies[routed.owner_body]
+    department = context.departments.get(routed.owner_department)
+    version = context.rule_set_version
+    flags = routed.flags
+    if keep_owner:
+        flags = [*flags, OWNER_KEPT]
+    head = "\t".join(
+        (
+            at.isoformat(),
+            str(body.id),
+            str(department.id) if department else _NULL,
+            _NULL if routed.rule_id is None else str(routed.rule_id),
+            _text(routed.rule_code),
+            _NULL if version is None else str(version),
+            _text(orjson.dumps(routed.candidates).decode()),
+            "{" + ",".join(flags) + "}",
+        )
+    )
+    return _Shared(
+        head=head,
+        shape_key=(
+            orjson.dumps(routed.generations).decode(),
+            trace.decode(),
+            routed.explanation_tr,
+            routed.explanation_en,
+        ),
+        body=routed.owner_body,
+        body_id=body.id,
+        department_id=department.id if department else None,
+        triage="triage" in routed.flags,
+        urgent="urgent" in routed.flags,
+    )
+
+
+def _rows_stored(cursor, decided, shapes, keep_owner):
+    """Store the batch's new shapes; returns its COPY lines and owner rows."""
+    new_shapes = {}
+    for entry in decided.distinct:
+        if entry.shape_key not in shapes and entry.shape_key not in new_shapes:
+            new_shapes[entry.shape_key] = len(new_shapes)
     if new_shapes:
-        shapes.update(_shapes_store(new_shapes))
+        shapes.update(_shapes_store(cursor, new_shapes))
+    for entry in decided.distinct:
+        entry.tail = f"{entry.head}\t{shapes[entry.shape_key]}\tt"
     lines = [
-        f"{head}\t{shapes[key]}\tt" for head, key in zip(heads, shape_keys, strict=True)
+        f"{request}\t{entry.tail}"
+        for request, entry in zip(decided.ids, decided.shared, strict=True)
     ]
-    with connection.cursor() as cursor:
-        if not fresh and ids:
-            cursor.execute(_RETIRE, _id_array(ids))
-        copy_sql = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
-        with cursor.copy(copy_sql) as copy:
-            for start in range(0, len(lines), 5000):
-                copy.write("\n".join(lines[start : start + 5000]) + "\n")
-        if not keep_owner and owners:
-            cursor.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS _bulk_owner (id bigint PRIMARY KEY, "
-                "owner_body_id bigint, owner_department_id bigint, needs_triage "
-                "boolean, is_urgent boolean) ON COMMIT DROP"
-            )
-            cursor.execute("TRUNCATE _bulk_owner")
-            with cursor.copy("COPY _bulk_owner FROM STDIN") as copy:
-                for values in owners:
-                    copy.write_row(values)
-            cursor.execute(_OWNERS)
+    owners = []
+    if not keep_owner:
+        owners = [
+            (request, e.body_id, e.department_id, e.triage, e.urgent)
+            for request, e in zip(decided.ids, decided.shared, strict=True)
+        ]
+    return lines, owners
+
+
+def _owners_update(cursor, owners):
+    """Set the requests' owner fields from their new decisions."""
+    cursor.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS _bulk_owner (id bigint PRIMARY KEY, "
+        "owner_body_id bigint, owner_department_id bigint, needs_triage "
+        "boolean, is_urgent boolean) ON COMMIT DROP"
+    )
+    cursor.execute("TRUNCATE _bulk_owner")
+    with cursor.copy("COPY _bulk_owner FROM STDIN") as copy:
+        for values in owners:
+            copy.write_row(values)
+    cursor.execute(_OWNERS)

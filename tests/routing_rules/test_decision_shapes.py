@@ -127,3 +127,62 @@ def test_the_request_page_shows_the_same_explanation(pairs, make_staff, client):
         "Büyükşehir Belediyesi — Yol Bakım ve Altyapı Koordinasyon Dairesi "
         "Başkanlığı"
     )
+
+
+def test_batches_written_while_the_next_is_routed_store_the_same_rows(pairs):
+    # Batches of two: the COPY of one batch is still open while the next is
+    # routed, and each batch retires the decisions its requests had.
+    ids = [single.request_id for single, _ in pairs]
+    result = route_stored(ids, batch=2)
+    assert result.routed == len(CASES)
+    assert result.triage == 1  # the tie
+    for single, _ in pairs:
+        decisions = Decision.objects.filter(request_id=single.request_id)
+        assert decisions.count() == 3
+        current = decisions.get(is_current=True)
+        assert _shown(current) == _shown(single)
+
+
+def test_a_failure_while_a_batch_is_being_copied_stores_nothing(pairs, monkeypatch):
+    import routing_rules.engine as engine
+
+    route = engine.route
+    calls = []
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # the first batch's COPY is open now
+            raise RuntimeError("routing failed")
+        return route(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "route", failing)
+    ids = [single.request_id for single, _ in pairs]
+    with pytest.raises(RuntimeError, match="routing failed"):
+        route_stored(ids, batch=2)
+    monkeypatch.setattr(engine, "route", route)
+    assert len(calls) == 2
+    # The connection is usable and the decisions are those of before.
+    assert Decision.objects.filter(request_id__in=ids).count() == 2 * len(CASES)
+    current = Decision.objects.filter(request_id__in=ids, is_current=True)
+    assert sorted(current.values_list("pk", flat=True)) == sorted(
+        bulk.pk for _, bulk in pairs
+    )
+
+
+@pytest.mark.parametrize(
+    "positions",
+    [
+        [0, 2, 3, 5, 5],  # gaps, the batch fills most of its id range; one twice
+        [0, 5],  # a batch spread thinly over its id range
+    ],
+)
+def test_a_batch_routes_exactly_the_requests_it_names(pairs, positions):
+    ids = [single.request_id for single, _ in pairs]
+    assert ids == list(range(ids[0], ids[0] + len(CASES)))
+    named = sorted({ids[p] for p in positions})
+    result = route_stored([ids[p] for p in positions])
+    assert result.routed == len(named)
+    for single, _ in pairs:
+        decisions = Decision.objects.filter(request_id=single.request_id)
+        assert decisions.count() == (3 if single.request_id in named else 2)
+        assert _shown(decisions.get(is_current=True)) == _shown(single)
