@@ -68,13 +68,14 @@ TARGET_HTTP = 3.0  # /api/route p95 / /api/health p95, at most
 TARGETED_SHARE = 0.10
 KEY_NAME = "decide_latency benchmark"
 # As scripts/demo starts gunicorn (WORKERS and THREADS at their defaults).
+# As scripts/demo serves geopool, which also reads WORKERS and THREADS.
 GUNICORN_FLAGS = [
     "--workers",
-    "3",
+    os.environ.get("WORKERS", "3"),
     "--worker-class",
     "gthread",
     "--threads",
-    "8",
+    os.environ.get("THREADS", "8"),
     "--timeout",
     "60",
     "--no-control-socket",
