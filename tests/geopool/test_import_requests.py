@@ -19,8 +19,11 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+
+import shapely
 
 from geopool.models import Channel, Contact, ServiceRequest, Status
 from geopool.services.history import (
@@ -32,6 +35,8 @@ from geopool.services.history import (
     history_import,
 )
 from geopool.services.history.checks import TIME_EXAMPLE
+from geopool.services.history.writing import _points_ewkb
+from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_normalize
 from routing_rules.models import Decision
 
@@ -598,3 +603,15 @@ def test_tabs_backslashes_and_line_breaks_in_text_are_stored_as_given(
         False,
         False,
     )
+
+
+def test_points_are_written_as_the_ewkb_shapely_writes():
+    lon = np.array([36.1603, -0.5, 179.999999, 1e-300])
+    lat = np.array([36.2021, 51.25, -89.5, 0.0])
+    expected = shapely.to_wkb(
+        shapely.set_srid(shapely.points(lon, lat), STORAGE_SRID),
+        hex=True,
+        include_srid=True,
+    ).tolist()
+
+    assert _points_ewkb(lon, lat) == expected

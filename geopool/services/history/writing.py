@@ -3,7 +3,7 @@
 Ids come from the table's own sequence before the COPY, so the rows need
 not be read back to learn them; tracking codes are drawn in bulk and checked
 against the table (and each other) with one query per draw. Locations go in
-as hex EWKB built by shapely for the whole chunk at once.
+as hex EWKB built with numpy for the whole chunk at once.
 """
 
 import re
@@ -11,8 +11,6 @@ from itertools import repeat
 
 import numpy as np
 from psycopg.copy import QueuedLibpqWriter
-
-import shapely
 
 from geopool.models import Channel, LocationSource
 from geopool.spatial import STORAGE_SRID
@@ -101,10 +99,7 @@ def requests_copy(cursor, checked, ids, codes, now):
     n = len(ids)
     located = ~(np.isnan(checked.lon) | np.isnan(checked.lat))
     locations = np.full(n, _NULL, dtype=object)
-    points = shapely.points(checked.lon[located], checked.lat[located])
-    locations[located] = shapely.to_wkb(
-        shapely.set_srid(points, STORAGE_SRID), hex=True, include_srid=True
-    )
+    locations[located] = _points_ewkb(checked.lon[located], checked.lat[located])
     sources = np.where(located, LocationSource.GIVEN.value, "").tolist()
     category_ids = [c[0] for c in columns["category"]]
     urgent = [_BOOLEAN[c[1]] for c in columns["category"]]
@@ -136,7 +131,7 @@ def requests_copy(cursor, checked, ids, codes, now):
         f"COPY {TABLE} ({_COLUMNS}) FROM STDIN", writer=QueuedLibpqWriter(raw)
     ) as copy:
         for start in range(0, n, _COPY_BLOCK):
-            copy.write("".join(lines[start : start + _COPY_BLOCK]))
+            copy.write("\n".join(lines[start : start + _COPY_BLOCK]) + "\n")
     return int(located.sum())
 
 
@@ -160,7 +155,25 @@ def _escaped(values):
 
 def _copy_lines(*columns):
     """One COPY text line per row of ``columns`` (iterables of text)."""
-    return ["\t".join(values) + "\n" for values in zip(*columns, strict=False)]
+    return list(map("\t".join, zip(*columns, strict=False)))
+
+
+# Hex EWKB of a point with an SRID, little-endian: byte order 1, the type
+# (1, a point) with the flag saying an SRID follows, the SRID, x, y.
+_EWKB_POINT = np.dtype(
+    [("order", "u1"), ("type", "<u4"), ("srid", "<u4"), ("x", "<f8"), ("y", "<f8")]
+)
+_EWKB_TYPE = 0x20000001
+
+
+def _points_ewkb(x, y):
+    """Hex EWKB of the points ``x``, ``y`` in the storage SRID, as text."""
+    points = np.empty(len(x), dtype=_EWKB_POINT)
+    points["order"], points["type"], points["srid"] = 1, _EWKB_TYPE, STORAGE_SRID
+    points["x"], points["y"] = x, y
+    width = 2 * _EWKB_POINT.itemsize
+    text = points.tobytes().hex().upper()
+    return [text[i : i + width] for i in range(0, len(text), width)]
 
 
 def requests_delete(cursor, ids):
