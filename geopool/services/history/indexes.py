@@ -11,7 +11,12 @@ What stays while the rows come in: the primary key and every unique index,
 so uniqueness is checked row by row as always and the import's own lookups
 (ids, tracking codes, external ids) stay index scans; the foreign keys and
 other constraints are untouched. The indexes built again are the ones read
-back from the catalogue, so they come back exactly as they were.
+back from the catalogue (``pg_get_indexdef``, as database dumps do), so
+they come back as they were.
+
+TODO(indexes): what is set on an index apart from its definition (a
+comment, a tablespace, a column's statistics target, the CLUSTER mark) is
+not carried over; geopool's migrations set none of them.
 
 Dropping an index locks its table against reads and writes until the
 transaction ends: while such an import runs, nothing else can read the

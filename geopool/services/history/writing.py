@@ -24,7 +24,7 @@ _COLUMNS = (
     "updated_at, closed_at, recorded_owner"
 )
 # The sequence is named once: pg_get_serial_sequence in the select list
-# would be evaluated again for every id (six times the time of nextval).
+# would be evaluated again for every id (eight times the time of nextval).
 _IDS = (
     f"SELECT nextval(s) FROM CAST(pg_get_serial_sequence('{TABLE}', 'id') AS "
     "regclass) s, generate_series(1, %s)"
