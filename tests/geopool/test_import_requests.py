@@ -19,8 +19,11 @@ from datetime import UTC, datetime, timedelta
 from io import StringIO
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
+
+import shapely
 
 from geopool.models import Channel, Contact, ServiceRequest, Status
 from geopool.services.history import (
@@ -32,6 +35,8 @@ from geopool.services.history import (
     history_import,
 )
 from geopool.services.history.checks import TIME_EXAMPLE
+from geopool.services.history.writing import _points_ewkb
+from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_normalize
 from routing_rules.models import Decision
 
@@ -535,3 +540,78 @@ def test_fractions_of_seconds_are_kept_and_finer_ones_refused(hatay, history_csv
         "crm-1": datetime(2015, 1, 15, 10, 0, 0, 123456, tzinfo=UTC),
         "crm-2": datetime(2015, 1, 15, 10, 0, 0, 500000, tzinfo=UTC),
     }
+
+
+def test_times_on_days_the_clocks_changed_get_the_offset_of_their_hour(
+    hatay, history_csv
+):
+    path = history_csv(
+        [
+            # 2016-03-27: clocks forward from 03:00 to 04:00 (+02:00 to +03:00).
+            row("spring-1", requested_datetime="2016-03-26 12:00", closed_datetime=""),
+            row("spring-2", requested_datetime="2016-03-27 02:30", closed_datetime=""),
+            row("spring-3", requested_datetime="2016-03-27 04:30", closed_datetime=""),
+            row("spring-4", requested_datetime="2016-03-28 12:00", closed_datetime=""),
+            # 2015-11-08: clocks back from 04:00 to 03:00; 03:30 came twice and
+            # is read as the first (+03:00).
+            row("autumn-1", requested_datetime="2015-11-08 03:30", closed_datetime=""),
+            row("autumn-2", requested_datetime="2015-11-08 12:00", closed_datetime=""),
+            # Two times on one ordinary day share its offset.
+            row("plain-1", requested_datetime="2015-11-07 00:00", closed_datetime=""),
+            row("plain-2", requested_datetime="2015-11-07 23:59", closed_datetime=""),
+        ]
+    )
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == []
+    stored = dict(ServiceRequest.objects.values_list("external_id", "requested_at"))
+    assert stored == {
+        "spring-1": datetime(2016, 3, 26, 10, 0, tzinfo=UTC),
+        "spring-2": datetime(2016, 3, 27, 0, 30, tzinfo=UTC),
+        "spring-3": datetime(2016, 3, 27, 1, 30, tzinfo=UTC),
+        "spring-4": datetime(2016, 3, 28, 9, 0, tzinfo=UTC),
+        "autumn-1": datetime(2015, 11, 8, 0, 30, tzinfo=UTC),
+        "autumn-2": datetime(2015, 11, 8, 10, 0, tzinfo=UTC),
+        "plain-1": datetime(2015, 11, 6, 21, 0, tzinfo=UTC),
+        "plain-2": datetime(2015, 11, 7, 20, 59, tzinfo=UTC),
+    }
+
+
+def test_tabs_backslashes_and_line_breaks_in_text_are_stored_as_given(
+    hatay, history_csv
+):
+    description = "Çöp\tkonteyneri \\ dolu\r\nbak: \\N \\t \\."
+    path = history_csv(
+        [
+            row("crm-1", description=description, address_string="Cd. 5\\2\t(arka)"),
+            row("crm-2", description="", address_string=""),
+        ]
+    )
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == []
+    first = ServiceRequest.objects.get(external_id="crm-1")
+    assert first.description == description
+    assert first.address_string == "Cd. 5\\2\t(arka)"
+    second = ServiceRequest.objects.get(external_id="crm-2")
+    assert (second.description, second.address_string) == ("", "")
+    assert second.closed_at == datetime(2015, 1, 16, 7, 30, tzinfo=UTC)
+    assert (second.is_urgent, second.needs_triage, second.is_sample) == (
+        False,
+        False,
+        False,
+    )
+
+
+def test_points_are_written_as_the_ewkb_shapely_writes():
+    lon = np.array([36.1603, -0.5, 179.999999, 1e-300])
+    lat = np.array([36.2021, 51.25, -89.5, 0.0])
+    expected = shapely.to_wkb(
+        shapely.set_srid(shapely.points(lon, lat), STORAGE_SRID),
+        hex=True,
+        include_srid=True,
+    ).tolist()
+
+    assert _points_ewkb(lon, lat) == expected

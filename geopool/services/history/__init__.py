@@ -30,6 +30,7 @@ Antakya Belediyesi; ``summary.changed`` counts it.
 """
 
 import csv
+import gc
 import logging
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -53,6 +54,7 @@ from geopool.services.history.errors import (
     MissingColumns,
     NotUtf8,
 )
+from geopool.services.history.indexes import indexes_rebuilt, rebuild_wanted
 from geopool.services.history.reading import (
     OPTIONAL,
     REQUIRED,
@@ -61,7 +63,9 @@ from geopool.services.history.reading import (
     records,
 )
 from geopool.services.history.writing import (
+    TABLE,
     changed_count,
+    history_stored,
     ids_new,
     requests_copy,
     requests_delete,
@@ -143,7 +147,13 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
     except OSError as exc:
         raise HistoryError(f"cannot read {path}: {exc.strerror}") from exc
     run = _Run(path, commit, strict)
-    with handle, transaction.atomic(), _constraints_immediate(commit):
+    with (
+        _collector_paused(),
+        handle,
+        transaction.atomic(),
+        _constraints_immediate(commit),
+        _indexes_for(path, commit, run.summary.seconds),
+    ):
         lines = Utf8Lines(handle, path.name)
         reader = csv.reader(lines)
         positions, width = header_read(reader, path.name)
@@ -164,6 +174,11 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
             bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
         bar.close()
     summary = run.summary
+    logger.debug(
+        "history %s stages (s): %s",
+        path.name,
+        ", ".join(f"{k} {v:.2f}" for k, v in summary.seconds.items()),
+    )
     summary.skipped = sorted(run.skipped)
     logger.info(
         "history %s%s: %d rows read, %d %s, %d bad, %d already imported; "
@@ -197,6 +212,54 @@ def _constraints_immediate(wanted):
     # Not after an error: the transaction is rolled back (and may be aborted).
     with connection.cursor() as cursor:
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+@contextmanager
+def _collector_paused():
+    """Pause the cyclic garbage collector during the import.
+
+    Every chunk makes hundreds of thousands of rows, strings and tuples,
+    none of them in cycles: the collector would scan them again and again
+    (a tenth of a large import's time) and free nothing. Memory is freed as
+    always by reference counting; one collection runs at the end.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+            gc.collect()
+
+
+@contextmanager
+def _indexes_for(path, commit, seconds):
+    """Build the request table's secondary indexes once, after a large import.
+
+    Only when the file has more lines than the table has rows
+    (``indexes.rebuild_wanted``): the table is then locked for the whole
+    import (``indexes``).
+    """
+    if not commit:
+        yield
+        return
+    with connection.cursor() as cursor:
+        wanted = rebuild_wanted(cursor, TABLE, _lines_count(path) - 1)
+    if not wanted:
+        yield
+        return
+    with connection.cursor() as cursor, indexes_rebuilt(cursor, TABLE, seconds):
+        yield
+
+
+def _lines_count(path):
+    """The physical lines of the file (a record may span several)."""
+    count = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            count += block.count(b"\n")
+    return count
 
 
 def _checked(chunks, positions, run):
@@ -247,6 +310,9 @@ class _Run:
         # every id (two ids sharing a 64-bit hash: ~n**2 / 2**65, 3e-6 for
         # ten million rows).
         self.seen = []
+        # Whether earlier imports stored rows: asked in the import's
+        # transaction, at the first chunk (after any lock is taken).
+        self.stored = None
 
     def chunk(self, checked, malformed, count):
         started = perf_counter()
@@ -274,7 +340,11 @@ class _Run:
             at = np.searchsorted(seen, hashes).clip(max=len(seen) - 1)
             found = (seen[at] == hashes) & (first == 0)
             first[found] = lines[at[found]]
-        stored = stored_external_ids(cursor, external_ids)
+        # Rows this import wrote are in ``seen``; only earlier imports' rows
+        # need the table, and with none the query is left out.
+        if self.stored is None:
+            self.stored = history_stored(cursor)
+        stored = stored_external_ids(cursor, external_ids) if self.stored else {}
         if not stored and not first.any():
             return checked
         keep = []

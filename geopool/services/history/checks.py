@@ -24,7 +24,7 @@ Decisions on what is accepted:
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
@@ -55,6 +55,9 @@ class Lookups:
     def __post_init__(self):
         self.now_utc = self.now.astimezone(UTC).replace(tzinfo=None)
         self.offsets = {}  # UTC offset -> its text
+        # "2015-01-15" -> the UTC offset of that whole wall-clock day, or
+        # False where the clocks changed on it (_day_offset).
+        self.days = {}
         self.known_categories = ", ".join(sorted(self.categories))
         self.known_bodies = ", ".join(sorted(self.bodies))
         self.known_statuses = (
@@ -238,6 +241,7 @@ def _moments(texts, name, lookups):
     the wall-clock time with its offset, so PostgreSQL stores that instant.
     """
     zone, now, offsets = lookups.zone, lookups.now_utc, lookups.offsets
+    days = lookups.days
     parse = datetime.fromisoformat
     out = []
     for value in texts:
@@ -278,14 +282,19 @@ def _moments(texts, name, lookups):
                 )
             )
             continue
+        uniform = False
         if moment.tzinfo is None:
-            offset = zone.utcoffset(moment)
             # "2015-01-15 12:00[:00]" is read by PostgreSQL as it is.
             plain = (
                 len(value) in _PLAIN_TIME
                 and value[4] == value[7] == "-"
                 and value[10] in " T"
             )
+            if plain:
+                uniform = days.get(value[:10])
+                if uniform is None:
+                    uniform = days[value[:10]] = _day_offset(zone, moment)
+            offset = uniform if uniform is not False else zone.utcoffset(moment)
         else:
             offset = moment.utcoffset()
             moment = moment.replace(tzinfo=None)
@@ -302,7 +311,7 @@ def _moments(texts, name, lookups):
         if moment.year > now.year:
             out.append((None, f"{name} {value.strip()} is in the future"))
             continue
-        if moment.tzinfo is None and _in_gap(zone, moment):
+        if moment.tzinfo is None and uniform is False and _in_gap(zone, moment):
             out.append(
                 (
                     None,
@@ -333,6 +342,24 @@ def _in_gap(zone, moment):
     """True for a wall-clock time skipped when the clocks went forward."""
     there_and_back = moment.replace(tzinfo=zone).astimezone(UTC).astimezone(zone)
     return there_and_back.replace(tzinfo=None) != moment
+
+
+def _day_offset(zone, moment):
+    """The UTC offset of every time on the wall-clock day of ``moment``.
+
+    False when the clocks changed on that day (or at midnight after it):
+    each time on it is then looked up on its own. Zones change their clocks
+    at most once in an hour (true of every zone in the tz database), so one
+    offset at every hour from 00:00 to the next midnight holds all day: a
+    change inside an hour, skipped or repeated times included, gives the two
+    hours around it different offsets.
+    """
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    offsets = {zone.utcoffset(midnight + hour * _HOUR) for hour in range(25)}
+    return offsets.pop() if len(offsets) == 1 else False
+
+
+_HOUR = timedelta(hours=1)
 
 
 def _offset_text(offset):

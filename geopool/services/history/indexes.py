@@ -1,0 +1,94 @@
+"""Building a table's secondary indexes once after a large import.
+
+Inserting a row into a table keeps every index up to date entry by entry;
+building an index over rows already there sorts them once, which is many
+times faster. When an import brings more rows than the table holds (a first
+load of years of history), ``indexes_rebuilt`` drops the table's secondary
+indexes inside the import's transaction and builds them again before it
+commits, as database restore tools do.
+
+What stays while the rows come in: the primary key and every unique index,
+so uniqueness is checked row by row as always and the import's own lookups
+(ids, tracking codes, external ids) stay index scans; the foreign keys and
+other constraints are untouched. The indexes built again are the ones read
+back from the catalogue (``pg_get_indexdef``, as database dumps do), so
+they come back as they were.
+
+TODO(indexes): what is set on an index apart from its definition (a
+comment, a tablespace, a column's statistics target, the CLUSTER mark) is
+not carried over; geopool's migrations set none of them.
+
+Dropping an index locks its table against reads and writes until the
+transaction ends: while such an import runs, nothing else can read the
+table. Because everything happens in one transaction, an import that fails
+or is interrupted rolls the drops back with the rows: the table keeps its
+previous rows and every index.
+"""
+
+import logging
+from contextlib import contextmanager
+from time import perf_counter
+
+from django.db import connection
+
+logger = logging.getLogger(__name__)
+
+# Below this many rows keeping the indexes up to date costs little, and the
+# table stays readable during the import.
+REBUILD_MIN_ROWS = 10_000
+# Memory for each index build (PostgreSQL's default is 64 MB): the sort of a
+# million rows' keys fits, so it needs no temporary files.
+BUILD_MEMORY = "512MB"
+
+# The indexes that are neither the primary key nor unique, with their
+# definitions, in the order PostgreSQL lists them.
+_SECONDARY = """
+    SELECT c.relname, pg_get_indexdef(i.indexrelid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique
+    ORDER BY c.relname
+"""
+# How many rows the table holds, counted up to a limit.
+_ROWS_UP_TO = "SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) t"
+
+
+def rebuild_wanted(cursor, table, incoming):
+    """True when ``incoming`` rows outnumber the rows ``table`` holds."""
+    if incoming < REBUILD_MIN_ROWS:
+        return False
+    cursor.execute(_ROWS_UP_TO.format(_quoted(table)), [incoming])
+    return cursor.fetchone()[0] < incoming
+
+
+@contextmanager
+def indexes_rebuilt(cursor, table, seconds=None):
+    """Drop the secondary indexes of ``table``; build them again on exit.
+
+    Must run inside a transaction. On an exception nothing is built: the
+    caller's rollback brings the indexes back. ``seconds``, a dict, gets the
+    time spent in ``drop`` and ``build``.
+    """
+    seconds = {} if seconds is None else seconds
+    started = perf_counter()
+    cursor.execute(f"LOCK TABLE {_quoted(table)} IN ACCESS EXCLUSIVE MODE")
+    cursor.execute(_SECONDARY, [table])
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f"DROP INDEX {_quoted(name)}")
+    seconds["drop"] = perf_counter() - started
+    logger.debug("dropped %d indexes of %s while rows are loaded", len(indexes), table)
+
+    yield
+
+    started = perf_counter()
+    # Until the transaction ends, which follows the builds.
+    cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+    for name, definition in indexes:
+        begun = perf_counter()
+        cursor.execute(definition)
+        logger.debug("built index %s in %.2f s", name, perf_counter() - begun)
+    seconds["build"] = perf_counter() - started
+
+
+def _quoted(name):
+    return connection.ops.quote_name(name)

@@ -1,0 +1,134 @@
+"""A large history import builds the request table's indexes once, at the end.
+
+``geopool.services.history.indexes``: when a file has more lines than the
+request table has rows, the secondary indexes are dropped inside the
+import's transaction and built again before it ends. These tests lower the
+size from which that happens (``REBUILD_MIN_ROWS``, normally 10,000) so
+small files take that path, and compare the table's indexes with those
+read before the import.
+
+PostgreSQL writes a rebuilt partial index's condition in its own words
+(``status <> ALL (ARRAY['closed'::text, ...])`` for ``status NOT IN
+('closed', ...)``), as it does after a dump and restore; so indexes are
+compared by method, columns, operator classes, expressions and whether they
+have a condition, and the one partial index is checked by the query that
+needs it.
+"""
+
+import pytest
+from django.db import connection
+
+from geopool.models import ServiceRequest
+from geopool.services import nearby
+from geopool.services.history import BadRow, history_import, indexes
+from routing_rules.models import Decision
+from tests.geopool.test_import_requests import ERZIN_POINT, row, write_csv
+
+TABLE = ServiceRequest._meta.db_table
+# The nearest open requests to Antakya (as tests/api/test_nearby_api.py).
+NEAREST = {
+    "lon": 36.1603,
+    "lat": 36.2021,
+    "radius": 5000.0,
+    "limit": 20,
+    "body": None,
+    "crews": None,
+    "categories": None,
+}
+
+
+def table_indexes():
+    """{name: what it indexes and how} of every index of the request table."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT c.relname, a.amname, i.indkey::text, i.indclass::text,
+                   i.indisunique, i.indisprimary,
+                   pg_get_expr(i.indexprs, i.indrelid), i.indpred IS NOT NULL
+            FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            JOIN pg_am a ON a.oid = c.relam
+            WHERE i.indrelid = %s::regclass AND i.indisvalid
+            """,
+            [TABLE],
+        )
+        return {name: rest for name, *rest in cursor.fetchall()}
+
+
+@pytest.fixture
+def small_rebuilds(monkeypatch):
+    monkeypatch.setattr(indexes, "REBUILD_MIN_ROWS", 1)
+
+
+def test_import_larger_than_the_table_rebuilds_every_index_as_it_was(
+    hatay, tmp_path, small_rebuilds
+):
+    before = table_indexes()
+    path = write_csv(tmp_path / "h.csv", [row(f"crm-{i}") for i in range(5)])
+
+    summary = history_import(path, commit=True, chunk=2)
+
+    assert "build" in summary.seconds
+    assert table_indexes() == before
+    # 18 indexes: the primary key, 3 unique ones kept, 14 built again.
+    assert len(before) == 18
+    assert summary.written == ServiceRequest.objects.count() == 5
+    assert Decision.objects.filter(is_current=True).count() == 5
+    # The nearest open requests are still found through the partial index.
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + nearby._NEAREST, NEAREST)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    assert "Index Scan using geopool_request_open_location_geog_gist" in plan, plan
+
+
+def test_failed_large_import_keeps_the_indexes_and_writes_nothing(
+    hatay, tmp_path, small_rebuilds
+):
+    before = table_indexes()
+    path = write_csv(
+        tmp_path / "h.csv",
+        [row("crm-1"), row("crm-2"), row("crm-3", point=ERZIN_POINT[::-1])],
+    )
+
+    with pytest.raises(BadRow):
+        history_import(path, commit=True, strict=True, chunk=2)
+
+    assert table_indexes() == before
+    assert not ServiceRequest.objects.exists()
+    assert not Decision.objects.exists()
+
+
+def test_import_smaller_than_the_table_keeps_its_indexes_up_as_it_goes(
+    hatay, tmp_path, small_rebuilds
+):
+    first = write_csv(tmp_path / "a.csv", [row(f"a-{i}") for i in range(4)])
+    history_import(first, commit=True)
+    before = table_indexes()
+    second = write_csv(tmp_path / "b.csv", [row(f"b-{i}") for i in range(3)])
+
+    summary = history_import(second, commit=True)
+
+    assert "build" not in summary.seconds
+    assert table_indexes() == before
+    assert ServiceRequest.objects.count() == 7
+
+
+@pytest.mark.parametrize(
+    ("incoming", "stored", "wanted"),
+    [
+        (9_999, 0, False),  # too small to be worth a lock
+        (10_000, 0, True),
+        (10_000, 3, True),  # far more rows coming than there are
+        (3, 3, False),  # with the minimum lowered: as many as there are
+    ],
+)
+def test_rebuild_is_wanted_only_for_more_rows_than_the_table_holds(
+    hatay, tmp_path, monkeypatch, incoming, stored, wanted
+):
+    if stored:
+        path = write_csv(tmp_path / "a.csv", [row(f"a-{i}") for i in range(stored)])
+        history_import(path, commit=True)
+    if incoming < indexes.REBUILD_MIN_ROWS and stored:
+        monkeypatch.setattr(indexes, "REBUILD_MIN_ROWS", 1)
+    with connection.cursor() as cursor:
+        assert indexes.rebuild_wanted(cursor, TABLE, incoming) is wanted
