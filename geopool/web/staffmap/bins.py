@@ -31,6 +31,8 @@ from dataclasses import dataclass
 
 from django.contrib.gis.geos import Polygon
 from django.db import connection
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
 from geopool.spatial import STORAGE_SRID
@@ -57,7 +59,8 @@ VIEW_TOO_LARGE = _(
     "send the zoom level the map shows for this viewport."
 )
 CELL_ERROR = _(
-    "cell must be two whole numbers i,j (a bin's column and row); got %(value)s."
+    "cell must be two whole numbers i,j (a bin's column and row, within the "
+    "map at that zoom); got %(value)s."
 )
 
 
@@ -153,16 +156,31 @@ CELL_I_SQL = "floor({t}.web_x / %s)::bigint"
 CELL_J_SQL = "floor({t}.web_y / %s)::bigint"
 
 
+# A request the map can draw: PostgreSQL stored Web Mercator metres for it
+# (none for a point beyond ±85.05° or ±180°, an empty or non-finite one).
+DRAWN = RawSQL(
+    '"geopool_servicerequest"."web_x" IS NOT NULL', [], output_field=BooleanField()
+)
+# The Web Mercator square's half side, in metres.
+MERCATOR_MAX_M = math.pi * EARTH_RADIUS_M
+
+
 def in_view(requests, view):
-    """``requests`` with a location inside ``view`` (the GiST index serves it)."""
+    """``requests`` the map draws inside ``view`` (the GiST index serves it).
+
+    The bounding-box test compares rounded boxes and lets a point a hair
+    beyond the Mercator square through; only drawn points are kept.
+    """
     envelope = view.envelope()
     envelope.srid = STORAGE_SRID
-    return requests.filter(location__bboverlaps=envelope)
+    return requests.filter(DRAWN, location__bboverlaps=envelope)
 
 
 def in_cell(requests, zoom, i, j):
     """``requests`` whose point lies in bin ``(i, j)`` at ``zoom``."""
     size = METRES_PER_PX_Z0 / 2**zoom * CELL_PX
+    if not all(-MERCATOR_MAX_M <= v * size <= MERCATOR_MAX_M for v in (i, j + 1)):
+        raise ViewError(CELL_ERROR % {"value": f"{i},{j}"})
     west = math.degrees(i * size / EARTH_RADIUS_M)
     east = math.degrees((i + 1) * size / EARTH_RADIUS_M)
     south = _lat_of_y(j * size)
@@ -177,7 +195,7 @@ def in_cell(requests, zoom, i, j):
     cell_sql = f"({CELL_I_SQL} = %s AND {CELL_J_SQL} = %s)".format(
         t='"geopool_servicerequest"'
     )
-    return requests.filter(location__bboverlaps=envelope).extra(
+    return requests.filter(DRAWN, location__bboverlaps=envelope).extra(
         where=[cell_sql], params=[size, i, size, j]
     )
 

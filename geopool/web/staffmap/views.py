@@ -19,7 +19,6 @@ import io
 import logging
 
 from django.conf import settings
-from django.contrib.gis.geos import Polygon
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, JsonResponse
@@ -29,7 +28,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from geopool.models import Jurisdiction, Status
-from geopool.spatial import STORAGE_SRID
 from geopool.web.access import staff_required
 from geopool.web.inbox.districts import district_layer
 from geopool.web.l10n import count_text, datetime_text
@@ -41,9 +39,6 @@ from geopool.web.staffmap.layers import layer_bounds, layer_geojson, layers_acti
 logger = logging.getLogger(__name__)
 
 LIST_PAGE_SIZE = 20
-# Mercator draws latitudes within ±85.05°; a point outside cannot be shown.
-WORLD = Polygon.from_bbox((-180, -bins.MERCATOR_MAX_LAT, 180, bins.MERCATOR_MAX_LAT))
-WORLD.srid = STORAGE_SRID
 MODES = ("full", "districts")
 
 
@@ -140,7 +135,7 @@ def _totals(requests):
     counts = requests.aggregate(
         total=Count("id"),
         without_location=Count("id", filter=Q(location__isnull=True)),
-        mappable=Count("id", filter=Q(location__bboverlaps=WORLD)),
+        mappable=Count("id", filter=Q(bins.DRAWN)),
     )
     counts["unmappable"] = (
         counts["total"] - counts["without_location"] - counts["mappable"]
@@ -211,7 +206,7 @@ def request_list(request):
 def _list_rows(request, requests):
     if request.GET.get("unmapped"):
         return (
-            requests.exclude(location__bboverlaps=WORLD),
+            requests.exclude(bins.DRAWN),
             _("Requests without a location the map can show"),
         )
     if request.GET.get("code"):

@@ -356,3 +356,39 @@ def test_the_page_carries_the_district_layers_extent_for_its_first_view(
     assert config["bounds"] == expected
     # Hatay, west of Samandağ's coast to the east of Reyhanlı.
     assert 35.7 < expected[0] < 36.0 < expected[2] < 36.8
+
+
+def test_a_point_a_hair_beyond_the_mercator_square_is_unmappable_everywhere(
+    coordinator,
+):
+    request_at("COP", **ANTAKYA)
+    edges = [request_at("COP", **ANTAKYA) for _ in range(3)]
+    for request, point in zip(
+        edges,
+        ("POINT(180.0000001 0.001)", "POINT(36 85.051129)", "POINT(36 -85.05113)"),
+        strict=True,
+    ):
+        ServiceRequest.objects.filter(pk=request.pk).update(
+            location=f"SRID=4326;{point}"
+        )
+    world = {"bbox": "-180,-85.05112878,180,85.05112878", "zoom": "0"}
+
+    view = coordinator.get("/map/data/view/", world)
+    edge = coordinator.get("/map/data/view/", {"bbox": "179,-1,180,1", "zoom": "8"})
+    totals = coordinator.get("/map/data/districts/").json()["totals"]
+    listed = coordinator.get("/map/requests/", {"unmapped": "1"}).text
+
+    assert view.status_code == 200 and view.json()["total"] == 1
+    assert edge.status_code == 200 and edge.json()["total"] == 0
+    assert (totals["mappable"], totals["unmappable"]) == (1, 3)
+    assert all(r.tracking_code in listed for r in edges)
+
+
+def test_a_bin_beyond_the_map_answers_400(coordinator):
+    response = coordinator.get("/map/requests/", {"zoom": "0", "cell": "0,100000000"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["list"] == (
+        "cell iki tam sayı i,j olmalı (hücrenin sütunu ve satırı, o yakınlaştırmada"
+        " harita içinde); gelen: 0,100000000."
+    )
