@@ -615,3 +615,22 @@ def test_points_are_written_as_the_ewkb_shapely_writes():
     ).tolist()
 
     assert _points_ewkb(lon, lat) == expected
+
+
+def test_a_file_whose_only_rows_are_broken_is_reported_not_crashed(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [])
+    good = StringIO()
+    csv.writer(good).writerows(
+        [[row(f"crm-{n}").get(column, "") for column in HEADER] for n in (1, 2)]
+    )
+    first, second = good.getvalue().splitlines()
+    with path.open("a", encoding="utf-8") as handle:
+        # Line 2 opens a quote that never closes: it swallows line 3.
+        handle.write(first.replace("Çöp konteyneri dolu", '"Çöp konteyneri') + "\n")
+        handle.write(second + "\n")
+
+    summary = history_import(path, commit=True)
+
+    assert [line for line, _why in summary.skipped] == [2]
+    assert summary.skipped[0][1].startswith("a quote opened on line 2 ")
+    assert not ServiceRequest.objects.exists()

@@ -333,6 +333,8 @@ class _Run:
 
     def _fresh(self, cursor, checked, bad):
         """Drop rows whose external_id came earlier in the file or is stored."""
+        if not len(checked):  # every row of the chunk was refused
+            return checked
         external_ids = checked.columns["external_id"]
         hashes = np.fromiter(map(hash, external_ids), np.int64, len(external_ids))
         first = np.zeros(len(hashes), dtype=np.int64)
