@@ -51,3 +51,17 @@ def test_running_again_creates_nothing_new(hatay, monkeypatch):
     _run(monkeypatch)
     assert Crew.objects.filter(name="Fen İşleri 1. Ekip").count() == 2
     assert StaffProfile.objects.count() == 10
+
+
+def test_a_pack_reload_that_deactivated_the_demo_teams_is_undone(hatay, monkeypatch):
+    from geopool.models import Department
+
+    _run(monkeypatch)
+    call_command("load_jurisdiction", str(PACK), stdout=io.StringIO())
+    assert not Department.objects.get(code="ANTAKYA-FEN").is_active
+
+    _run(monkeypatch)
+
+    assert Department.objects.get(code="ANTAKYA-FEN").is_active
+    assert Department.objects.get(code="DEFNE-FEN").is_active
+    assert Crew.objects.filter(name="Fen İşleri 1. Ekip", is_active=True).count() == 2

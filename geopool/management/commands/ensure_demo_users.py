@@ -78,10 +78,17 @@ class Command(BaseCommand):
                 )
             department, _ = Department.objects.update_or_create(
                 code=team["department_code"],
-                defaults={"body": body, "name": team["department_name"]},
+                # Active again after a pack reload deactivated it.
+                defaults={
+                    "body": body,
+                    "name": team["department_name"],
+                    "is_active": True,
+                },
             )
             crew, _ = Crew.objects.update_or_create(
-                body=body, name=team["crew"], defaults={"department": department}
+                body=body,
+                name=team["crew"],
+                defaults={"department": department, "is_active": True},
             )
             for suffix, role in TEAM_USERS:
                 username = f"{body.code.lower()}{suffix}"
