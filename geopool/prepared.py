@@ -9,6 +9,16 @@ once per connection under a name (``PREPARE``) and then sends only
 Django has open. A prepared statement outlives a rolled-back transaction;
 a new connection starts with none.
 
+Each statement is planned once, at its first ``EXECUTE`` on a connection
+(``plan_cache_mode = force_generic_plan``, set for geopool's connections in
+``geopool.settings``): by default PostgreSQL plans a prepared statement
+again for its values on every call whenever a plan for those values looks
+cheaper, which for the nearest open tickets it always did, so planning was
+still paid on every call. A statement given to ``fetch`` must therefore
+have a plan that suits every value it is run with: its shape (which
+columns are filtered, the ``LIMIT``) belongs in the text and the name, and
+only values a plan need not know in the parameters.
+
 Example: ``fetch("geopool_key_check", "SELECT id FROM geopool_apikey WHERE
 prefix = $1", "text", ["1a2b3c4d"])`` returns the key's row, if any.
 """

@@ -15,20 +15,26 @@ Whose tickets (``NearbyScope``):
 
 Each scope is a subset of what ``geopool.visibility`` lets the user see.
 
-How it is measured: a KNN scan (``<->`` on ``location::geography``, served
-by the partial GiST index over open requests, migration
-``0008_crew_open_location_index``) finds the ``limit`` nearest candidates
-by distance on the sphere; their largest exact distance (``ST_Distance`` on
-the WGS 84 spheroid) bounds a second, index-served ``ST_DWithin`` search
-that orders the rows within that bound by exact distance. The first
-``limit`` rows of the second search are exactly the ``limit`` nearest on
-the spheroid, even where sphere and spheroid disagree on the order, and
-both searches read about ``limit`` rows whatever the size of the pool.
+How it is measured: a KNN scan (``<->`` on ``location::geography``) finds
+the ``limit`` nearest candidates by distance on the sphere; their largest
+exact distance (``ST_Distance`` on the WGS 84 spheroid) bounds a second,
+index-served ``ST_DWithin`` search that orders the rows within that bound
+by exact distance. The first ``limit`` rows of the second search are
+exactly the ``limit`` nearest on the spheroid, even where sphere and
+spheroid disagree on the order. Both searches go through the partial GiST
+index of open requests on ``(owner_body_id, location::geography)``
+(migration ``0011_open_owner_location_index``): with a body in the scope
+the owner is an index condition, so both read about ``limit`` rows
+whatever the size of the pool and whatever the body's share of it; the
+crew and category filters are checked on the rows the scan reads.
 
-Both statements run prepared (``geopool.prepared``): planning them took
-about as long as running them (1.5 ms of 3.3 ms a call at 100,000
-requests), and crews' phones and other systems ask the same question again
-and again with only the point changed.
+The statements run prepared (``geopool.prepared``) and planned once:
+planning took about as long as running them, and crews' phones and other
+systems ask the same question again and again with only the point
+changed. A plan made once cannot depend on the values, so each shape of
+the question has its own statement: with or without a body, and with the
+``limit`` written into the text (a generic plan guesses a tenth of the
+rows for a ``LIMIT $n`` and would read and sort every open request).
 """
 
 from dataclasses import dataclass, field
@@ -50,37 +56,44 @@ OPEN_SQL = "r.status NOT IN ({})".format(
     ", ".join(f"'{status.value}'" for status in sorted(Status.closed_values()))
 )
 
-# ``owner_body_id + 0``: the body is a filter on the spatial index scan,
-# never a reason to read all of a body's open requests through the b-tree
-# on owner_body (a large body has tens of thousands) and sort them.
-_SCOPE_SQL = f"""
-    r.location IS NOT NULL AND {OPEN_SQL}
-    AND (%(body)s::bigint IS NULL OR r.owner_body_id + 0 = %(body)s)
+
+def _scope_sql(by_body):
+    """The ``WHERE`` of a scope; with ``by_body``, the owner is a parameter."""
+    owner = "AND r.owner_body_id = %(body)s" if by_body else ""
+    return f"""
+    r.location IS NOT NULL AND {OPEN_SQL} {owner}
     AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
          OR r.assigned_crew_id = ANY(%(crews)s::bigint[]))
     AND (%(categories)s::bigint[] IS NULL
          OR r.category_id = ANY(%(categories)s::bigint[]))
 """
 
+
 # The point is written out (not joined from a CTE) so that it is a constant
 # the KNN index scan can order by.
 _HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
 
-# knn: the ``limit`` nearest in scope on the sphere, by the index alone (no
-# radius here: a radius condition makes the planner read the whole circle
-# and sort it). The bound: their largest exact distance, or the radius
-# when fewer are in scope at all, or when the bound exceeds it.
-_NEAREST = f"""
+
+def _nearest_sql(by_body):
+    """The ids and exact distances of the nearest open tickets of a scope.
+
+    knn: the ``limit`` nearest in scope on the sphere, by the index alone
+    (no radius here: a radius condition makes the planner read the whole
+    circle and sort it). The bound: their largest exact distance, or the
+    radius when fewer are in scope at all, or when the bound exceeds it.
+    """
+    scope = _scope_sql(by_body)
+    return f"""
     WITH knn AS MATERIALIZED (
         SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
         FROM geopool_servicerequest r
-        WHERE {_SCOPE_SQL}
+        WHERE {scope}
         ORDER BY r.location::geography <-> {_HERE}
         LIMIT %(limit)s
     )
     SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
     FROM geopool_servicerequest r
-    WHERE {_SCOPE_SQL}
+    WHERE {scope}
       AND ST_DWithin(
           r.location::geography,
           {_HERE},
@@ -92,9 +105,15 @@ _NEAREST = f"""
 """
 
 
-# The same search, answering what the API lists in one statement.
-_NEAREST_ROWS = f"""
-    WITH near AS ({_NEAREST})
+# A body's tickets (API keys, body staff, field crews), and every open one.
+_NEAREST = _nearest_sql(by_body=True)
+_NEAREST_ALL = _nearest_sql(by_body=False)
+
+
+def _rows_sql(nearest):
+    """``nearest`` with what the API lists of each row, in one statement."""
+    return f"""
+    WITH near AS ({nearest})
     SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
            c.code, c.name, r.status, b.code, w.name, r.is_urgent,
            r.requested_at, r.sla_due_at
@@ -105,6 +124,10 @@ _NEAREST_ROWS = f"""
     LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
     ORDER BY near.metres, r.id
 """
+
+
+_NEAREST_ROWS = _rows_sql(_NEAREST)
+_NEAREST_ROWS_ALL = _rows_sql(_NEAREST_ALL)
 _ROW_FIELDS = (
     "distance_m",
     "tracking_code",
@@ -178,7 +201,7 @@ def tickets_nearby(
     """
     rows = _fetch(
         "geopool_nearby",
-        _NEAREST,
+        (_NEAREST, _NEAREST_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
     found = ServiceRequest.objects.select_related(
@@ -188,6 +211,9 @@ def tickets_nearby(
 
 
 def _params(lon, lat, scope, radius_m, limit, categories):
+    limit = int(limit)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}")
     if categories:
         categories = list(
             Category.objects.filter(code__in=categories).values_list("pk", flat=True)
@@ -196,26 +222,40 @@ def _params(lon, lat, scope, radius_m, limit, categories):
         "lon": lon,
         "lat": lat,
         "radius": float(radius_m),
-        "limit": int(limit),
+        "limit": limit,
         "body": scope.body_id,
         "crews": list(scope.crew_ids) if scope.crews_only else None,
         "categories": categories or None,
     }
 
 
-# The statements' parameters in the order they are prepared with.
-_PARAMS = ("lon", "lat", "radius", "limit", "body", "crews", "categories")
-_TYPES = "float8, float8, float8, integer, bigint, bigint[], bigint[]"
+# The statements' parameters in the order they are prepared with; the
+# limit is written into the text.
+_PARAMS = ("lon", "lat", "radius", "body", "crews", "categories")
+_TYPES = "float8, float8, float8, bigint, bigint[], bigint[]"
 
 
-def _fetch(name, sql, params):
+def _fetch(name, statements, params):
     """The rows of one of this module's statements, run prepared.
 
-    The statement text stays the one documented above; its ``%(name)s``
-    placeholders become ``$1`` … in ``_PARAMS`` order.
+    ``statements``: the text with a body in the scope and the one without.
+    The text stays the one documented above; its ``%(name)s`` placeholders
+    become ``$1`` … in ``_PARAMS`` order, and ``%(limit)s`` the limit, which
+    is part of the statement's name too.
     """
-    numbered = sql % {key: f"${n}" for n, key in enumerate(_PARAMS, 1)}
-    return prepared.fetch(name, numbered, _TYPES, [params[key] for key in _PARAMS])
+    by_body = params["body"] is not None
+    limit = params["limit"]
+    numbered = statements[0 if by_body else 1] % {
+        **{key: f"${n}" for n, key in enumerate(_PARAMS, 1)},
+        "limit": str(limit),
+    }
+    shape = "body" if by_body else "all"
+    return prepared.fetch(
+        f"{name}_{shape}_{limit}",
+        numbered,
+        _TYPES,
+        [params[key] for key in _PARAMS],
+    )
 
 
 def rows_nearby(
@@ -230,7 +270,7 @@ def rows_nearby(
     """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
     rows = _fetch(
         "geopool_nearby_rows",
-        _NEAREST_ROWS,
+        (_NEAREST_ROWS, _NEAREST_ROWS_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
     found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]

@@ -278,12 +278,19 @@ def test_order_equals_true_ground_distance_for_random_points(hatay):
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
 
 
-def test_the_knn_query_uses_the_open_requests_index(hatay):
-    """Years of closed history around the point: the KNN scan reads open ones."""
+@pytest.mark.parametrize("by_body", [True, False])
+def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
+    """Years of closed history around the point: the KNN scan reads open ones.
+
+    The plan is the one the prepared statement runs with (planned once, for
+    any values). With a body in the scope the owner is an index condition,
+    so the scan never reads another body's tickets.
+    """
     from geopool.services import nearby
 
     rng = random.Random(8)
     antakya = Body.objects.get(code="ANTAKYA")
+    defne = Body.objects.get(code="DEFNE")
     around = [
         (
             ANTAKYA["lon"] + rng.uniform(-0.05, 0.05),
@@ -292,27 +299,30 @@ def test_the_knn_query_uses_the_open_requests_index(hatay):
         for _ in range(5000)
     ]
     _bulk(around[:3000], antakya, status=Status.CLOSED)
-    _bulk(around[3000:], antakya)
-    params = {
-        "lon": ANTAKYA["lon"],
-        "lat": ANTAKYA["lat"],
-        "radius": 5000.0,
-        "limit": 20,
-        # Every open ticket (a coordinator's scope). With a body the plan is
-        # the same at scale; on a test's few thousand rows the planner's
-        # guess for the body filter makes a sort look cheaper
-        # (benchmarks/nearby_api.py shows the plan at 1M requests).
-        "body": None,
-        "crews": None,
-        "categories": None,
-    }
+    _bulk(around[3000:3500], antakya)
+    _bulk(around[3500:], defne)
+    scope = NearbyScope(body_id=antakya.pk) if by_body else NearbyScope()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE geopool_servicerequest")
         # The test's rows are not committed, so the statistics stay those of
         # a small table, where a sequential scan looks cheaper.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + nearby._NEAREST, params)
+        found = nearby.tickets_nearby(ANTAKYA["lon"], ANTAKYA["lat"], scope)
+        # The statement tickets_nearby prepared: its shape and limit.
+        name = "geopool_nearby_body_20" if by_body else "geopool_nearby_all_20"
+        cursor.execute(
+            f"EXPLAIN EXECUTE {name} (%s, %s, 5000, %s, NULL, NULL)",
+            [ANTAKYA["lon"], ANTAKYA["lat"], scope.body_id],
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(found) == 20
+    assert {t.request.owner_body_id for t in found} == (
+        {antakya.pk} if by_body else {antakya.pk, defne.pk}
+    )
     knn = plan.split("InitPlan")[0]
-    assert "Index Scan using geopool_request_open_location_geog_gist" in knn, plan
+    assert "Index Scan using geopool_request_open_owner_location_gist" in knn, plan
     assert "Order By: ((location)::geography <->" in knn, plan
+    # A generic plan: the values are parameters.
+    assert "st_makepoint($1, $2)" in knn, plan
+    if by_body:
+        assert "Index Cond: (owner_body_id = $4)" in knn, plan
