@@ -83,7 +83,7 @@ class ApiKey(models.Model):
             return None
         if marker != "gp":
             return None
-        rows = prepared.fetch("geopool_apikey_check", _CHECK, "text", [prefix])
+        rows = prepared.fetch(_CHECK, "text", [prefix])
         if not rows:
             return None
         key_id, secret_hash, revoked_at, last_used_at, *identity = rows[0]

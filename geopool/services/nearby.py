@@ -37,6 +37,7 @@ the question has its own statement: with or without a body, and with the
 rows for a ``LIMIT $n`` and would read and sort every open request).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from geopool import prepared
@@ -58,10 +59,13 @@ OPEN_SQL = "r.status NOT IN ({})".format(
 
 
 def _scope_sql(by_body):
-    """The ``WHERE`` of a scope; with ``by_body``, the owner is a parameter."""
-    owner = "AND r.owner_body_id = %(body)s" if by_body else ""
+    """The ``WHERE`` of a scope; with ``by_body``, the owner is a parameter.
+
+    Without, the body is none (every statement takes every parameter).
+    """
+    owner = "r.owner_body_id = %(body)s" if by_body else "%(body)s::bigint IS NULL"
     return f"""
-    r.location IS NOT NULL AND {OPEN_SQL} {owner}
+    r.location IS NOT NULL AND {OPEN_SQL} AND {owner}
     AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
          OR r.assigned_crew_id = ANY(%(crews)s::bigint[]))
     AND (%(categories)s::bigint[] IS NULL
@@ -200,7 +204,6 @@ def tickets_nearby(
     ``categories``: category codes to keep (None: all).
     """
     rows = _fetch(
-        "geopool_nearby",
         (_NEAREST, _NEAREST_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
@@ -235,27 +238,27 @@ _PARAMS = ("lon", "lat", "radius", "body", "crews", "categories")
 _TYPES = "float8, float8, float8, bigint, bigint[], bigint[]"
 
 
-def _fetch(name, statements, params):
+def _fetch(statements, params):
     """The rows of one of this module's statements, run prepared.
 
     ``statements``: the text with a body in the scope and the one without.
-    The text stays the one documented above; its ``%(name)s`` placeholders
-    become ``$1`` … in ``_PARAMS`` order, and ``%(limit)s`` the limit, which
-    is part of the statement's name too.
     """
     by_body = params["body"] is not None
-    limit = params["limit"]
-    numbered = statements[0 if by_body else 1] % {
+    text = _numbered(statements[0 if by_body else 1], params["limit"])
+    return prepared.fetch(text, _TYPES, [params[key] for key in _PARAMS])
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(sql, limit):
+    """The statement documented above as ``geopool.prepared`` runs it.
+
+    Its ``%(name)s`` placeholders become ``$1`` … in ``_PARAMS`` order, and
+    ``%(limit)s`` the limit itself.
+    """
+    return sql % {
         **{key: f"${n}" for n, key in enumerate(_PARAMS, 1)},
         "limit": str(limit),
     }
-    shape = "body" if by_body else "all"
-    return prepared.fetch(
-        f"{name}_{shape}_{limit}",
-        numbered,
-        _TYPES,
-        [params[key] for key in _PARAMS],
-    )
 
 
 def rows_nearby(
@@ -269,7 +272,6 @@ def rows_nearby(
 ):
     """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
     rows = _fetch(
-        "geopool_nearby_rows",
         (_NEAREST_ROWS, _NEAREST_ROWS_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )

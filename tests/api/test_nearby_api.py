@@ -286,6 +286,7 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     any values). With a body in the scope the owner is an index condition,
     so the scan never reads another body's tickets.
     """
+    from geopool import prepared
     from geopool.services import nearby
 
     rng = random.Random(8)
@@ -302,14 +303,19 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     _bulk(around[3000:3500], antakya)
     _bulk(around[3500:], defne)
     scope = NearbyScope(body_id=antakya.pk) if by_body else NearbyScope()
+    sql = nearby._NEAREST if by_body else nearby._NEAREST_ALL
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE geopool_servicerequest")
         # The test's rows are not committed, so the statistics stay those of
         # a small table, where a sequential scan looks cheaper.
         cursor.execute("SET LOCAL enable_seqscan = off")
         found = nearby.tickets_nearby(ANTAKYA["lon"], ANTAKYA["lat"], scope)
-        # The statement tickets_nearby prepared: its shape and limit.
-        name = "geopool_nearby_body_20" if by_body else "geopool_nearby_all_20"
+        # The statement tickets_nearby prepared for this shape and limit.
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+            [prepared._text(nearby._numbered(sql, 20), nearby._TYPES)],
+        )
+        (name,) = cursor.fetchone()
         cursor.execute(
             f"EXPLAIN EXECUTE {name} (%s, %s, 5000, %s, NULL, NULL)",
             [ANTAKYA["lon"], ANTAKYA["lat"], scope.body_id],
@@ -325,4 +331,4 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     # A generic plan: the values are parameters.
     assert "st_makepoint($1, $2)" in knn, plan
     if by_body:
-        assert "Index Cond: (owner_body_id = $4)" in knn, plan
+        assert "Index Cond: (owner_body_id = ($4)::bigint)" in knn, plan
