@@ -1,7 +1,10 @@
 """The open tickets nearest to a point, in metres on the ground.
 
 Field crews ask "what is the nearest work for us?" from a phone; other
-systems ask ``GET /api/nearby``. Both go through ``tickets_nearby``.
+systems ask ``GET /api/nearby``. The crew page and the request pages go
+through ``tickets_nearby``; the API reads plain rows (``rows_nearby``), and
+for an API key checks the key in the same statement
+(``rows_nearby_for_key``).
 
 Whose tickets (``NearbyScope``):
 
@@ -41,7 +44,14 @@ import functools
 from dataclasses import dataclass, field
 
 from geopool import prepared
-from geopool.models import Category, Crew, ServiceRequest, StaffProfile, Status
+from geopool.models import (
+    ApiKey,
+    Category,
+    Crew,
+    ServiceRequest,
+    StaffProfile,
+    Status,
+)
 from geopool.roles import FIELD_CREW, has_role
 from geopool.spatial import STORAGE_SRID
 from geopool.visibility import SEE_ALL
@@ -58,12 +68,13 @@ OPEN_SQL = "r.status NOT IN ({})".format(
 )
 
 
-def _scope_sql(by_body):
-    """The ``WHERE`` of a scope; with ``by_body``, the owner is a parameter.
+def _scope_sql(owner):
+    """The ``WHERE`` of a scope; ``owner``: SQL naming the body, or None.
 
-    Without, the body is none (every statement takes every parameter).
+    Without an owner the body is none (every statement takes every
+    parameter).
     """
-    owner = "r.owner_body_id = %(body)s" if by_body else "%(body)s::bigint IS NULL"
+    owner = f"r.owner_body_id = {owner}" if owner else "%(body)s::bigint IS NULL"
     return f"""
     r.location IS NOT NULL AND {OPEN_SQL} AND {owner}
     AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
@@ -78,7 +89,7 @@ def _scope_sql(by_body):
 _HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
 
 
-def _nearest_sql(by_body):
+def _nearest_sql(owner):
     """The ids and exact distances of the nearest open tickets of a scope.
 
     knn: the ``limit`` nearest in scope on the sphere, by the index alone
@@ -86,7 +97,7 @@ def _nearest_sql(by_body):
     circle and sort it). The bound: their largest exact distance, or the
     radius when fewer are in scope at all, or when the bound exceeds it.
     """
-    scope = _scope_sql(by_body)
+    scope = _scope_sql(owner)
     return f"""
     WITH knn AS MATERIALIZED (
         SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
@@ -110,28 +121,50 @@ def _nearest_sql(by_body):
 
 
 # A body's tickets (API keys, body staff, field crews), and every open one.
-_NEAREST = _nearest_sql(by_body=True)
-_NEAREST_ALL = _nearest_sql(by_body=False)
+_NEAREST = _nearest_sql(owner="%(body)s")
+_NEAREST_ALL = _nearest_sql(owner=None)
+
+# What the API lists of each row.
+_ROWS_OF_NEAR = """
+    SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
+           c.code, c.name, r.status, b.code, w.name, r.is_urgent,
+           r.requested_at, r.sla_due_at, r.id
+    FROM near
+    JOIN geopool_servicerequest r ON r.id = near.id
+    JOIN geopool_category c ON c.id = r.category_id
+    LEFT JOIN geopool_body b ON b.id = r.owner_body_id
+    LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
+"""
 
 
 def _rows_sql(nearest):
     """``nearest`` with what the API lists of each row, in one statement."""
     return f"""
     WITH near AS ({nearest})
-    SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
-           c.code, c.name, r.status, b.code, w.name, r.is_urgent,
-           r.requested_at, r.sla_due_at
-    FROM near
-    JOIN geopool_servicerequest r ON r.id = near.id
-    JOIN geopool_category c ON c.id = r.category_id
-    LEFT JOIN geopool_body b ON b.id = r.owner_body_id
-    LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
+    {_ROWS_OF_NEAR}
     ORDER BY near.metres, r.id
 """
 
 
 _NEAREST_ROWS = _rows_sql(_NEAREST)
 _NEAREST_ROWS_ALL = _rows_sql(_NEAREST_ALL)
+
+# An API key's tickets and the key check in one statement: the key's row
+# (``ApiKey.CHECK_COLUMNS``) on every row, once with no ticket when there is
+# none, and no row at all for an unknown key. A revoked key's body is none,
+# so it gets no ticket; the secret is checked on the key's row before any
+# ticket is used (``rows_nearby_for_key``).
+_KEY_BODY = "(SELECT body_id FROM api_key WHERE revoked_at IS NULL)"
+_NEAREST_ROWS_FOR_KEY = f"""
+    WITH api_key AS (
+        SELECT {ApiKey.CHECK_COLUMNS} FROM geopool_apikey WHERE prefix = %(key)s
+    ),
+    near AS ({_nearest_sql(owner=_KEY_BODY)})
+    SELECT k.*, t.*
+    FROM api_key k
+    LEFT JOIN ({_ROWS_OF_NEAR}) t ON true
+    ORDER BY t.metres, t.id
+"""
 _ROW_FIELDS = (
     "distance_m",
     "tracking_code",
@@ -145,6 +178,7 @@ _ROW_FIELDS = (
     "urgent",
     "requested_at",
     "sla_due_at",
+    "id",
 )
 
 
@@ -233,9 +267,12 @@ def _params(lon, lat, scope, radius_m, limit, categories):
 
 
 # The statements' parameters in the order they are prepared with; the
-# limit is written into the text.
+# limit is written into the text. The key's statement takes the key's
+# prefix instead of a body.
 _PARAMS = ("lon", "lat", "radius", "body", "crews", "categories")
 _TYPES = "float8, float8, float8, bigint, bigint[], bigint[]"
+_KEY_PARAMS = ("lon", "lat", "radius", "crews", "categories", "key")
+_KEY_TYPES = "float8, float8, float8, bigint[], bigint[], text"
 
 
 def _fetch(statements, params):
@@ -244,21 +281,29 @@ def _fetch(statements, params):
     ``statements``: the text with a body in the scope and the one without.
     """
     by_body = params["body"] is not None
-    text = _numbered(statements[0 if by_body else 1], params["limit"])
+    text = _numbered(statements[0 if by_body else 1], params["limit"], _PARAMS)
     return prepared.fetch(text, _TYPES, [params[key] for key in _PARAMS])
 
 
 @functools.lru_cache(maxsize=64)
-def _numbered(sql, limit):
+def _numbered(sql, limit, order):
     """The statement documented above as ``geopool.prepared`` runs it.
 
-    Its ``%(name)s`` placeholders become ``$1`` … in ``_PARAMS`` order, and
+    Its ``%(name)s`` placeholders become ``$1`` … in ``order``, and
     ``%(limit)s`` the limit itself.
     """
     return sql % {
-        **{key: f"${n}" for n, key in enumerate(_PARAMS, 1)},
+        **{key: f"${n}" for n, key in enumerate(order, 1)},
         "limit": str(limit),
     }
+
+
+def _as_dicts(rows):
+    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
+    for row in found:
+        row["distance_m"] = round(row["distance_m"], 1)
+        del row["id"]
+    return found
 
 
 def rows_nearby(
@@ -275,7 +320,32 @@ def rows_nearby(
         (_NEAREST_ROWS, _NEAREST_ROWS_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
-    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
-    for row in found:
-        row["distance_m"] = round(row["distance_m"], 1)
-    return found
+    return _as_dicts(rows)
+
+
+def rows_nearby_for_key(
+    presented,
+    lon,
+    lat,
+    *,
+    radius_m=DEFAULT_RADIUS_M,
+    limit=DEFAULT_LIMIT,
+    categories=None,
+):
+    """``(api_key, rows)``: the key checked and its body's tickets, one statement.
+
+    ``presented``: ``(prefix, secret)`` of the key the caller sent
+    (``ApiKey.parse``). As ``ApiKey.authenticate`` then ``rows_nearby``
+    with ``NearbyScope.of_api_key``, in one round trip to the database:
+    ``(None, [])`` for an unknown, revoked or wrong key.
+    """
+    params = _params(lon, lat, NearbyScope(), radius_m, limit, categories)
+    params["key"] = presented[0]
+    text = _numbered(_NEAREST_ROWS_FOR_KEY, params["limit"], _KEY_PARAMS)
+    rows = prepared.fetch(text, _KEY_TYPES, [params[key] for key in _KEY_PARAMS])
+    width = len(ApiKey.CHECK_COLUMNS.split(","))
+    key = ApiKey.checked(presented, rows[0][:width] if rows else None)
+    if key is None:
+        return None, []
+    # The key's row comes with no ticket when its body has none in reach.
+    return key, _as_dicts(row[width:] for row in rows if row[width] is not None)

@@ -4,6 +4,7 @@ import random
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from geopool.models import ApiKey, Body, Category, Crew, ServiceRequest, Status
 from geopool.services.nearby import NearbyScope, tickets_nearby
@@ -210,6 +211,47 @@ def test_without_a_key_or_session_it_is_a_401(client, hatay):
     assert "Authorization: Bearer KEY" in response.json()["error"]
 
 
+REFUSED = {
+    "error": "the API key is unknown or revoked; ask the pool coordinator for a new one"
+}
+
+
+def test_a_key_is_checked_in_the_same_statement_as_the_tickets(client, tickets):
+    key = _key("ANTAKYA")
+    _get(client, key, **_here())  # the key is read and its use recorded
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, key, **_here(radius_m="100"))
+    assert response.status_code == 200
+    assert [r["distance_m"] for r in response.json()["requests"]] == [40.0]
+    assert len(queries.captured_queries) == 1
+    # A key whose body has nothing in reach: its own row comes back alone.
+    empty = _get(client, key, **_here(radius_m="10")).json()
+    assert (empty["count"], empty["requests"], empty["scope"]) == (0, [], "body")
+
+
+def test_a_revoked_unknown_or_wrong_key_is_refused_and_gets_no_ticket(client, tickets):
+    key = _key("ANTAKYA")
+    prefix, secret = ApiKey.parse(key)
+    wrong = f"gp_{prefix}_{'x' * len(secret)}"
+    unknown = f"gp_00000000_{secret}"
+    for presented in (wrong, unknown, "not-a-key"):
+        response = _get(client, presented, **_here())
+        assert (response.status_code, response.json()) == (403, REFUSED), presented
+    ApiKey.objects.get(prefix=prefix).revoke()
+    response = _get(client, key, **_here())
+    assert (response.status_code, response.json()) == (403, REFUSED)
+
+
+def test_the_key_is_refused_before_the_question(client, hatay):
+    key = _key("ANTAKYA")
+    prefix, secret = ApiKey.parse(key)
+    wrong = f"gp_{prefix}_{'x' * len(secret)}"
+    assert _get(client, wrong, lon="500", lat="36").status_code == 403
+    response = _get(client, key, lon="500", lat="36")
+    assert response.status_code == 400
+    assert response.json()["field"] == "lon"
+
+
 def _bulk(points, body, category="COP", status=Status.NEW):
     start = ServiceRequest.objects.count()
     category = Category.objects.get(code=category)
@@ -313,7 +355,7 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
         # The statement tickets_nearby prepared for this shape and limit.
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE statement = %s",
-            [prepared._text(nearby._numbered(sql, 20), nearby._TYPES)],
+            [prepared._text(nearby._numbered(sql, 20, nearby._PARAMS), nearby._TYPES)],
         )
         (name,) = cursor.fetchone()
         cursor.execute(
