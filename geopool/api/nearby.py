@@ -20,6 +20,7 @@ No description, address or contact: they may carry personal data. Errors
 are 400 with ``error`` and the ``field`` at fault.
 """
 
+import re
 from urllib.parse import quote
 
 import orjson
@@ -34,6 +35,11 @@ from geopool.models import Category
 from geopool.services import nearby
 
 _PATH_SAFE = "!$&'()*+,;=/~:@"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _path_segment(code):
+    return code if _UNRESERVED(code) else quote(code, safe=_PATH_SAFE)
 
 
 def categories_param(params, name="category"):
@@ -112,10 +118,9 @@ def _rows_json(rows):
                 if row["sla_due_at"]
                 else None
             ),
-            # Quoted as reverse() quotes a path.
-            "url": page.replace(
-                "__code__", quote(row["tracking_code"], safe=_PATH_SAFE)
-            ),
+            # Quoted as reverse() quotes a path (a code of unreserved
+            # characters, as tracking codes are, stays as it is).
+            "url": page.replace("__code__", _path_segment(row["tracking_code"])),
         }
         for row in rows
     ]

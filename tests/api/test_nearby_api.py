@@ -374,3 +374,24 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     assert "st_makepoint($1, $2)" in knn, plan
     if by_body:
         assert "Index Cond: (owner_body_id = ($4)::bigint)" in knn, plan
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "K7M-4TXR",  # a tracking code: unreserved characters only
+        "x~y.z_1",
+        "A B",  # quoted as reverse() quotes a path
+        "Çöp",
+        "a%b",
+    ],
+)
+def test_a_rows_url_is_the_one_reverse_gives(code):
+    from django.urls import reverse
+
+    from geopool.api.nearby import _path_segment
+
+    page = reverse("requestpages:detail", args=["__code__"])
+    assert page.replace("__code__", _path_segment(code)) == reverse(
+        "requestpages:detail", args=[code]
+    )
