@@ -132,8 +132,8 @@ def nearby_tickets(request):
 
     A caller with an API key and a well-formed question has the key checked
     and the tickets read in one statement (``rows_nearby_for_key``): a
-    crew's device asks again and again, and the round trip for the key
-    cost as much as a fifth of the answer. Anyone else goes through
+    crew's device asks again and again, and on a busy server every round
+    trip to the database waits for its turn. Anyone else goes through
     ``staff_or_key`` first, so the refusals come in the same order either
     way: the key (401, 403), then the question (400).
     """
