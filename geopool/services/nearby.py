@@ -30,6 +30,9 @@ index of open requests on ``(owner_body_id, location::geography)``
 the owner is an index condition, so both read about ``limit`` rows
 whatever the size of the pool and whatever the body's share of it; the
 crew and category filters are checked on the rows the scan reads.
+TODO(perf): a category filter that keeps few of a body's open tickets makes
+the walk long again (a GiST index cannot take ``= ANY`` as a condition);
+measure crews' category lists before giving them an index of their own.
 
 The statements run prepared (``geopool.prepared``) and planned once:
 planning took about as long as running them, and crews' phones and other
