@@ -252,7 +252,7 @@ def bare_sql(params, closed, district_generation):
     if STORED_MERCATOR:
         # The projected metres PostgreSQL stores with each request.
         cells = "floor(r.web_x / %s)::bigint, floor(r.web_y / %s)::bigint"
-    else:  # a checkout from before geopool 0011
+    else:  # a checkout from before geopool 0012
         cells = (
             "floor(6378137.0 * radians(ST_X(r.location)) / %s)::bigint, "
             "floor(6378137.0 * ln(tan(pi() / 4 + radians(ST_Y(r.location)) / 2))"

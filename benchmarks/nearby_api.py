@@ -23,14 +23,18 @@ For each size, in one run:
    every size; 70 % around the district seats, the rest uniform), with an
    API key of HBB's from ``manage.py create_api_key`` (revoked at the end).
    The best phase of each counts (lowest p95);
-2. in process, the nearest-tickets query alone (``tickets_nearby``'s SQL,
-   per position, no HTTP, no ORM);
+2. in process, the API's statement alone (the key check and the nearest
+   tickets with their fields, ``rows_nearby_for_key``'s SQL), prepared and
+   run as the app runs it (``geopool.prepared``), per position, no HTTP, no
+   ORM;
 3. ordering: for every position, the API's answer (tracking codes and
    distances) against the oracle: every open HBB row within the radius
    measured with ``ST_Distance`` on geography and sorted (``ORDER BY
    ST_Distance``, id), with index scans for ordering switched off, so no
    KNN is involved. Any difference is a failure;
-4. the query plan at that size (``EXPLAIN``), to show the KNN index scan.
+4. the plan of that prepared statement at that size (``EXPLAIN (ANALYZE,
+   BUFFERS) EXECUTE``, the plan made once for every value), to show the KNN
+   index scans.
 
 Targets: nearby p95 <= 2x health p95 at every size; nearby p95 at the
 largest size <= 1.5x at the smallest; ordering equal at every position.
@@ -267,47 +271,51 @@ def http_phases(env, folder, paths, key, args, check):
     return phases, checked
 
 
-def in_process(lons, lats, body_id):
-    """The nearest-tickets SQL alone, per position (seconds)."""
-    from django.db import connection
-
+def _statement(key):
+    """The API's statement for a key's caller, as the app prepares it."""
     from geopool.services import nearby
 
+    prefix = key.split("_")[1]
+    text = nearby._numbered(nearby._NEAREST_ROWS_FOR_KEY, LIMIT, nearby._KEY_PARAMS)
+
+    def values(lon, lat):
+        return [float(lon), float(lat), float(RADIUS_M), None, None, prefix]
+
+    return text, nearby._KEY_TYPES, values
+
+
+def in_process(lons, lats, key):
+    """The API's statement alone, run as the app runs it, per position (s)."""
+    from geopool import prepared
+
+    text, types, values = _statement(key)
+    prepared.fetch(text, types, values(lons[0], lats[0]))
     times = []
-    with connection.cursor() as cursor:
-        for lon, lat in zip(lons, lats, strict=True):
-            params = {
-                "lon": float(lon),
-                "lat": float(lat),
-                "radius": float(RADIUS_M),
-                "limit": LIMIT,
-                "body": body_id,
-                "crews": None,
-                "categories": None,
-            }
-            t0 = time.perf_counter()
-            cursor.execute(nearby._NEAREST, params)
-            cursor.fetchall()
-            times.append(time.perf_counter() - t0)
+    for lon, lat in zip(lons, lats, strict=True):
+        t0 = time.perf_counter()
+        prepared.fetch(text, types, values(lon, lat))
+        times.append(time.perf_counter() - t0)
     return times
 
 
-def plan(body_id, lon, lat):
+def plan(key, lon, lat):
+    """The plan the app's prepared statement runs with (planned once)."""
     from django.db import connection
 
-    from geopool.services import nearby
+    from geopool import prepared
 
-    params = {
-        "lon": float(lon),
-        "lat": float(lat),
-        "radius": float(RADIUS_M),
-        "limit": LIMIT,
-        "body": body_id,
-        "crews": None,
-        "categories": None,
-    }
+    text, types, values = _statement(key)
+    prepared.fetch(text, types, values(lon, lat))
     with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + nearby._NEAREST, params)
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+            [prepared._text(text, types)],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, BUFFERS) EXECUTE {name} (%s, %s, %s, NULL, NULL, %s)",
+            values(lon, lat)[:3] + values(lon, lat)[5:],
+        )
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -502,7 +510,7 @@ def run(args, folder):
                 args,
                 lambda port: ordering_check(url, port, paths, lons, lats, key, body_id),
             )
-            query = dl.percentiles(in_process(lons, lats, body_id))
+            query = dl.percentiles(in_process(lons, lats, key))
             log(
                 f"  query alone p50 {query['p50_ms']:.3f} ms, p95 {query['p95_ms']:.3f}"
             )
@@ -521,7 +529,7 @@ def run(args, folder):
                     "query": query,
                     "ordering": ordering,
                     "ratio_health": ratio,
-                    "plan": plan(body_id, lons[0], lats[0]),
+                    "plan": plan(key, lons[0], lats[0]),
                 }
             )
     finally:
@@ -552,10 +560,11 @@ def run(args, folder):
         },
         "growth": growth,
         "notes": [
-            "`/api/nearby` authenticates the key (one indexed query), runs the "
-            "nearest-tickets query (KNN over the partial GiST index of open "
-            "requests, then exact distances, the rows' fields joined in the same "
-            "statement); `/api/health` touches no database",
+            "`/api/nearby` checks the key and reads the nearest tickets in one "
+            "prepared statement (KNN over the partial GiST index of open "
+            "requests on owner and location, then exact distances, the rows' "
+            "fields joined in the same statement); `/api/health` touches no "
+            "database",
             *notes,
         ],
     }

@@ -3,56 +3,113 @@
 Django binds parameters on the client, so PostgreSQL parses and plans every
 statement it receives anew. For a statement sent on every call with only
 its values changing (the API key check, the nearest open tickets), planning
-costs as much as running it, or more. ``fetch`` prepares such a statement
-once per connection under a name (``PREPARE``) and then sends only
-``EXECUTE name (values)``, through Django's cursor and in the transaction
-Django has open. A prepared statement outlives a rolled-back transaction;
-a new connection starts with none.
+costs as much as running it, or more. ``fetch`` has psycopg prepare such a
+statement once per connection (the protocol's Parse; PostgreSQL's own
+``$1`` placeholders) and then send only its values (Bind and Execute), in
+binary both ways, on Django's connection and in the transaction Django has
+open. A prepared statement outlives a
+rolled-back transaction; a new connection starts with none.
 
-Example: ``fetch("geopool_key_check", "SELECT id FROM geopool_apikey WHERE
-prefix = $1", "text", ["1a2b3c4d"])`` returns the key's row, if any.
+Each statement is planned once, at its first execution on a connection
+(``plan_cache_mode = force_generic_plan``, set for geopool's connections in
+``geopool.settings``): by default PostgreSQL plans a prepared statement
+again for its values on every call whenever a plan for those values looks
+cheaper, which for the nearest open tickets it always did, so planning was
+still paid on every call. A statement given to ``fetch`` must therefore
+have a plan that suits every value it is run with: its shape (which
+columns are filtered, the ``LIMIT``) belongs in the text, and only values
+a plan need not know in the parameters.
+
+The statements go past Django's cursor, to save its cost per call, but not
+past what watches it: ``connection.execute_wrapper`` wrappers see them, they
+are logged in ``connection.queries`` while queries are logged (tests'
+``CaptureQueriesContext``, ``DEBUG``), and errors are Django's.
+
+Example: ``fetch("SELECT id FROM geopool_apikey WHERE prefix = $1", "text",
+["1a2b3c4d"])`` returns the key's row, if any.
 """
 
+import functools
 import hashlib
+import re
 import threading
+import time
 import weakref
 
+import psycopg
 from django.db import connection
 
-# psycopg connection -> names prepared on it. Django makes a new connection
-# object when it reconnects, which has none.
-_prepared_on = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
+_PLACEHOLDER = re.compile(r"\$(\d+)\b")
+
+# Django switches psycopg's preparing off (``prepare_threshold`` None); with
+# a threshold psycopg prepares what is executed with ``prepare=True`` at
+# once, and by count only on cursors that bind on the server, which Django's
+# never do: this module's are the only ones.
+_BY_COUNT_NEVER = 2**31 - 1
 
 
-def fetch(name, sql, types, values):
+@functools.lru_cache(maxsize=64)
+def _text(sql, types):
+    """``sql`` with each placeholder ``$1`` … cast to its type.
+
+    ``types``: the parameters' types, comma-separated (simple type names).
+    The values' own types (psycopg's choice: a small int is an ``int2``) do
+    not change the statement's plan, nor make it another statement.
+    """
+    kinds = [kind.strip() for kind in types.split(",")] if types else []
+
+    def placeholder(match):
+        return f"{match.group(0)}::{kinds[int(match.group(1)) - 1]}"
+
+    return _PLACEHOLDER.sub(placeholder, sql)
+
+
+def _execute(sql, params, many, context):
+    context["cursor"].execute(sql, params, prepare=True, binary=True)
+
+
+def fetch(sql, types, values):
     """All rows of ``sql`` (placeholders ``$1`` …, of ``types``) for ``values``.
 
-    ``name`` identifies the statement on the connection: one name, one
-    statement text, for the life of the process.
+    The statement is prepared on the connection the first time its text is
+    run there, and executed prepared from then on.
     """
     connection.ensure_connection()
     raw = connection.connection
-    with _lock:
-        known = name in _prepared_on.get(raw, ())
-    with connection.cursor() as cursor:
-        if not known:
-            cursor.execute(f"PREPARE {name} ({types}) AS {sql}")
-            with _lock:
-                _prepared_on.setdefault(raw, set()).add(name)
-        placeholders = ", ".join(["%s"] * len(values))
-        cursor.execute(f"EXECUTE {name} ({placeholders})", list(values))
-        return cursor.fetchall()
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _BY_COUNT_NEVER
+    text = _text(sql, types)
+    params = list(values)
+    executor = _execute
+    for wrapper in reversed(connection.execute_wrappers):
+        executor = functools.partial(wrapper, executor)
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
+        executor(text, params, False, {"connection": connection, "cursor": cursor})
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f"{text} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return rows
+
+
+# psycopg connection -> names ``execute`` prepared on it. Django makes a new
+# connection object when it reconnects, which has none.
+_prepared_on = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
 
 
 def execute(sql, values):
     """Run ``sql`` (placeholders ``%s``) for ``values`` as a prepared statement.
 
     For a statement that a hot path writes with the same text every time
-    and only the values changing (intake's one-statement write): it is
-    prepared under a name derived from its text, with the parameters' types
-    inferred by PostgreSQL from where they stand, and then only ``EXECUTE``
-    is sent. Returns the cursor's rows.
+    and only the values changing (intake's one-statement write), whose
+    values are Django's (geometry and JSON adapters bound on the client):
+    it is prepared with ``PREPARE`` under a name derived from its text, the
+    parameters' types inferred by PostgreSQL from where they stand, and then
+    only ``EXECUTE name (values)`` is sent through Django's cursor. Returns
+    the cursor's rows.
     """
     if "%%" in sql or sql.count("%") != sql.count("%s"):
         raise ValueError("execute() takes only %s placeholders")

@@ -95,6 +95,16 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+# Statements prepared by ``geopool.prepared`` (the API key check, the
+# nearest open tickets) are planned once per connection, not on every call:
+# their plans do not depend on the values. Django's own queries are bound on
+# the client and never prepared; besides those statements the setting only
+# reaches the statements inside the PL/pgSQL triggers (append-only guards,
+# the routing state's version), whose plans do not depend on values either.
+_options = DATABASES["default"].setdefault("OPTIONS", {})
+_options["options"] = " ".join(
+    filter(None, [_options.get("options"), "-c plan_cache_mode=force_generic_plan"])
+)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -19,7 +19,8 @@ from geopool.web.access import is_staff_member
 logger = logging.getLogger(__name__)
 
 
-def _presented_key(request):
+def presented_key(request):
+    """The API key text the caller sent (``""`` if none)."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         return header[7:].strip()
@@ -35,6 +36,23 @@ def json_error(status, message, field=None):
     return JsonResponse(body, status=status, json_dumps_params={"ensure_ascii": False})
 
 
+def parsed_key(request):
+    """``(prefix, secret)`` of the key sent, if it has a key's form, or None."""
+    plaintext = presented_key(request)
+    if plaintext and plaintext.isascii() and plaintext.isprintable():
+        return ApiKey.parse(plaintext)
+    return None
+
+
+def key_refused(request):
+    """The answer to an unknown, revoked or wrong key (403)."""
+    logger.warning("api: refused a key at %s", request.path)
+    return json_error(
+        403,
+        "the API key is unknown or revoked; ask the pool coordinator for a new one",
+    )
+
+
 def staff_or_key(view):
     """Decorate an API view: staff session or active API key, else 401/403.
 
@@ -44,17 +62,12 @@ def staff_or_key(view):
     @wraps(view)
     def wrapped(request, *args, **kwargs):
         request.api_key = None
-        plaintext = _presented_key(request)
+        plaintext = presented_key(request)
         if plaintext:
             usable = plaintext.isascii() and plaintext.isprintable()
             key = ApiKey.authenticate(plaintext) if usable else None
             if key is None:
-                logger.warning("api: refused a key at %s", request.path)
-                return json_error(
-                    403,
-                    "the API key is unknown or revoked; ask the pool coordinator "
-                    "for a new one",
-                )
+                return key_refused(request)
             key.touch()
             request.api_key = key
         elif not is_staff_member(request.user):

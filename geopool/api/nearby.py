@@ -20,6 +20,7 @@ No description, address or contact: they may carry personal data. Errors
 are 400 with ``error`` and the ``field`` at fault.
 """
 
+import re
 from urllib.parse import quote
 
 import orjson
@@ -28,12 +29,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from geopool.api.auth import json_error, staff_or_key
+from geopool.api.auth import json_error, key_refused, parsed_key, staff_or_key
 from geopool.api.params import ParameterError, coordinate, number
 from geopool.models import Category
 from geopool.services import nearby
 
 _PATH_SAFE = "!$&'()*+,;=/~:@"
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
+def _path_segment(code):
+    return code if _UNRESERVED(code) else quote(code, safe=_PATH_SAFE)
 
 
 def categories_param(params, name="category"):
@@ -112,18 +118,45 @@ def _rows_json(rows):
                 if row["sla_due_at"]
                 else None
             ),
-            # Quoted as reverse() quotes a path.
-            "url": page.replace(
-                "__code__", quote(row["tracking_code"], safe=_PATH_SAFE)
-            ),
+            # Quoted as reverse() quotes a path (a code of unreserved
+            # characters, as tracking codes are, stays as it is).
+            "url": page.replace("__code__", _path_segment(row["tracking_code"])),
         }
         for row in rows
     ]
 
 
 @require_GET
-@staff_or_key
 def nearby_tickets(request):
+    """The nearest open tickets of the caller's scope, as JSON.
+
+    A caller with an API key and a well-formed question has the key checked
+    and the tickets read in one statement (``rows_nearby_for_key``): a
+    crew's device asks again and again, and on a busy server every round
+    trip to the database waits for its turn. Anyone else goes through
+    ``staff_or_key`` first, so the refusals come in the same order either
+    way: the key (401, 403), then the question (400).
+    """
+    presented = parsed_key(request)
+    if presented is None:
+        return _checked_first(request)
+    try:
+        lon, lat, radius, limit, categories = nearby_params(request.GET)
+    except ParameterError:
+        return _checked_first(request)
+    key, found = nearby.rows_nearby_for_key(
+        presented, lon, lat, radius_m=radius, limit=limit, categories=categories
+    )
+    if key is None:
+        return key_refused(request)
+    key.touch()
+    request.api_key = key
+    scope = nearby.NearbyScope.of_api_key(key)
+    return _answer(lon, lat, radius, limit, categories, scope, found)
+
+
+@staff_or_key
+def _checked_first(request):
     try:
         lon, lat, radius, limit, categories = nearby_params(request.GET)
     except ParameterError as exc:
@@ -135,6 +168,10 @@ def nearby_tickets(request):
     found = nearby.rows_nearby(
         lon, lat, scope, radius_m=radius, limit=limit, categories=categories
     )
+    return _answer(lon, lat, radius, limit, categories, scope, found)
+
+
+def _answer(lon, lat, radius, limit, categories, scope, found):
     # orjson: a crew's list is asked for again and again, and Django's
     # encoder took as long as formatting the rows.
     body = orjson.dumps(

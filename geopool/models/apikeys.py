@@ -26,10 +26,8 @@ from geopool.models.bodies import Body
 KEY_PREFIX_LENGTH = 8
 TOUCH_EVERY = timedelta(minutes=1)
 
-_CHECK = (
-    "SELECT id, secret_hash, revoked_at, last_used_at, body_id, channel, name "
-    "FROM geopool_apikey WHERE prefix = $1"
-)
+_CHECK_COLUMNS = "id, secret_hash, revoked_at, last_used_at, body_id, channel, name"
+_CHECK = f"SELECT {_CHECK_COLUMNS} FROM geopool_apikey WHERE prefix = $1"
 # prefix -> ApiKey (with its body) last authenticated in this process
 _known = {}
 _known_lock = threading.Lock()
@@ -74,21 +72,40 @@ class ApiKey(models.Model):
         )
         return key, f"gp_{prefix}_{secret}"
 
-    @classmethod
-    def authenticate(cls, plaintext):
-        """Return the active key for ``plaintext``, or None."""
+    # The columns ``checked`` takes, in order: a statement that checks a key
+    # on its way (``geopool.services.nearby``) reads them too.
+    CHECK_COLUMNS = _CHECK_COLUMNS
+
+    @staticmethod
+    def parse(plaintext):
+        """``(prefix, secret)`` of a key as presented (``gp_…``), or None."""
         try:
             marker, prefix, secret = plaintext.split("_", 2)
         except (AttributeError, ValueError):
             return None
-        if marker != "gp":
+        return (prefix, secret) if marker == "gp" else None
+
+    @classmethod
+    def authenticate(cls, plaintext):
+        """Return the active key for ``plaintext``, or None."""
+        presented = cls.parse(plaintext)
+        if presented is None:
             return None
-        rows = prepared.fetch("geopool_apikey_check", _CHECK, "text", [prefix])
-        if not rows:
+        rows = prepared.fetch(_CHECK, "text", [presented[0]])
+        return cls.checked(presented, rows[0] if rows else None)
+
+    @classmethod
+    def checked(cls, presented, row):
+        """The active key for ``presented`` given its row (None: no such key).
+
+        ``row``: the key's ``CHECK_COLUMNS``, read for the prefix presented.
+        """
+        if row is None:
             return None
-        key_id, secret_hash, revoked_at, last_used_at, *identity = rows[0]
+        key_id, secret_hash, revoked_at, last_used_at, *identity = row
         if revoked_at is not None:
             return None
+        prefix, secret = presented
         if not hmac.compare_digest(secret_hash, hash_secret(secret)):
             return None
         with _known_lock:

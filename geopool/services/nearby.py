@@ -1,7 +1,10 @@
 """The open tickets nearest to a point, in metres on the ground.
 
 Field crews ask "what is the nearest work for us?" from a phone; other
-systems ask ``GET /api/nearby``. Both go through ``tickets_nearby``.
+systems ask ``GET /api/nearby``. The crew page and the request pages go
+through ``tickets_nearby``; the API reads plain rows (``rows_nearby``), and
+for an API key checks the key in the same statement
+(``rows_nearby_for_key``).
 
 Whose tickets (``NearbyScope``):
 
@@ -15,26 +18,43 @@ Whose tickets (``NearbyScope``):
 
 Each scope is a subset of what ``geopool.visibility`` lets the user see.
 
-How it is measured: a KNN scan (``<->`` on ``location::geography``, served
-by the partial GiST index over open requests, migration
-``0008_crew_open_location_index``) finds the ``limit`` nearest candidates
-by distance on the sphere; their largest exact distance (``ST_Distance`` on
-the WGS 84 spheroid) bounds a second, index-served ``ST_DWithin`` search
-that orders the rows within that bound by exact distance. The first
-``limit`` rows of the second search are exactly the ``limit`` nearest on
-the spheroid, even where sphere and spheroid disagree on the order, and
-both searches read about ``limit`` rows whatever the size of the pool.
+How it is measured: a KNN scan (``<->`` on ``location::geography``) finds
+the ``limit`` nearest candidates by distance on the sphere; their largest
+exact distance (``ST_Distance`` on the WGS 84 spheroid) bounds a second,
+index-served ``ST_DWithin`` search that orders the rows within that bound
+by exact distance. The first ``limit`` rows of the second search are
+exactly the ``limit`` nearest on the spheroid, even where sphere and
+spheroid disagree on the order. Both searches go through the partial GiST
+index of open requests on ``(owner_body_id, location::geography)``
+(migration ``0011_open_owner_location_index``): with a body in the scope
+the owner is an index condition, so both read about ``limit`` rows
+whatever the size of the pool and whatever the body's share of it; the
+crew and category filters are checked on the rows the scan reads.
+TODO(perf): a category filter that keeps few of a body's open tickets makes
+the walk long again (a GiST index cannot take ``= ANY`` as a condition);
+measure crews' category lists before giving them an index of their own.
 
-Both statements run prepared (``geopool.prepared``): planning them took
-about as long as running them (1.5 ms of 3.3 ms a call at 100,000
-requests), and crews' phones and other systems ask the same question again
-and again with only the point changed.
+The statements run prepared (``geopool.prepared``) and planned once:
+planning took about as long as running them, and crews' phones and other
+systems ask the same question again and again with only the point
+changed. A plan made once cannot depend on the values, so each shape of
+the question has its own statement: with or without a body, and with the
+``limit`` written into the text (a generic plan guesses a tenth of the
+rows for a ``LIMIT $n`` and would read and sort every open request).
 """
 
+import functools
 from dataclasses import dataclass, field
 
 from geopool import prepared
-from geopool.models import Category, Crew, ServiceRequest, StaffProfile, Status
+from geopool.models import (
+    ApiKey,
+    Category,
+    Crew,
+    ServiceRequest,
+    StaffProfile,
+    Status,
+)
 from geopool.roles import FIELD_CREW, has_role
 from geopool.spatial import STORAGE_SRID
 from geopool.visibility import SEE_ALL
@@ -50,37 +70,48 @@ OPEN_SQL = "r.status NOT IN ({})".format(
     ", ".join(f"'{status.value}'" for status in sorted(Status.closed_values()))
 )
 
-# ``owner_body_id + 0``: the body is a filter on the spatial index scan,
-# never a reason to read all of a body's open requests through the b-tree
-# on owner_body (a large body has tens of thousands) and sort them.
-_SCOPE_SQL = f"""
-    r.location IS NOT NULL AND {OPEN_SQL}
-    AND (%(body)s::bigint IS NULL OR r.owner_body_id + 0 = %(body)s)
+
+def _scope_sql(owner):
+    """The ``WHERE`` of a scope; ``owner``: SQL naming the body, or None.
+
+    Without an owner the body is none (every statement takes every
+    parameter).
+    """
+    owner = f"r.owner_body_id = {owner}" if owner else "%(body)s::bigint IS NULL"
+    return f"""
+    r.location IS NOT NULL AND {OPEN_SQL} AND {owner}
     AND (%(crews)s::bigint[] IS NULL OR r.assigned_crew_id IS NULL
          OR r.assigned_crew_id = ANY(%(crews)s::bigint[]))
     AND (%(categories)s::bigint[] IS NULL
          OR r.category_id = ANY(%(categories)s::bigint[]))
 """
 
+
 # The point is written out (not joined from a CTE) so that it is a constant
 # the KNN index scan can order by.
 _HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
 
-# knn: the ``limit`` nearest in scope on the sphere, by the index alone (no
-# radius here: a radius condition makes the planner read the whole circle
-# and sort it). The bound: their largest exact distance, or the radius
-# when fewer are in scope at all, or when the bound exceeds it.
-_NEAREST = f"""
+
+def _nearest_sql(owner):
+    """The ids and exact distances of the nearest open tickets of a scope.
+
+    knn: the ``limit`` nearest in scope on the sphere, by the index alone
+    (no radius here: a radius condition makes the planner read the whole
+    circle and sort it). The bound: their largest exact distance, or the
+    radius when fewer are in scope at all, or when the bound exceeds it.
+    """
+    scope = _scope_sql(owner)
+    return f"""
     WITH knn AS MATERIALIZED (
         SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
         FROM geopool_servicerequest r
-        WHERE {_SCOPE_SQL}
+        WHERE {scope}
         ORDER BY r.location::geography <-> {_HERE}
         LIMIT %(limit)s
     )
     SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
     FROM geopool_servicerequest r
-    WHERE {_SCOPE_SQL}
+    WHERE {scope}
       AND ST_DWithin(
           r.location::geography,
           {_HERE},
@@ -92,18 +123,50 @@ _NEAREST = f"""
 """
 
 
-# The same search, answering what the API lists in one statement.
-_NEAREST_ROWS = f"""
-    WITH near AS ({_NEAREST})
+# A body's tickets (API keys, body staff, field crews), and every open one.
+_NEAREST = _nearest_sql(owner="%(body)s")
+_NEAREST_ALL = _nearest_sql(owner=None)
+
+# What the API lists of each row.
+_ROWS_OF_NEAR = """
     SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
            c.code, c.name, r.status, b.code, w.name, r.is_urgent,
-           r.requested_at, r.sla_due_at
+           r.requested_at, r.sla_due_at, r.id
     FROM near
     JOIN geopool_servicerequest r ON r.id = near.id
     JOIN geopool_category c ON c.id = r.category_id
     LEFT JOIN geopool_body b ON b.id = r.owner_body_id
     LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
+"""
+
+
+def _rows_sql(nearest):
+    """``nearest`` with what the API lists of each row, in one statement."""
+    return f"""
+    WITH near AS ({nearest})
+    {_ROWS_OF_NEAR}
     ORDER BY near.metres, r.id
+"""
+
+
+_NEAREST_ROWS = _rows_sql(_NEAREST)
+_NEAREST_ROWS_ALL = _rows_sql(_NEAREST_ALL)
+
+# An API key's tickets and the key check in one statement: the key's row
+# (``ApiKey.CHECK_COLUMNS``) on every row, once with no ticket when there is
+# none, and no row at all for an unknown key. A revoked key's body is none,
+# so it gets no ticket; the secret is checked on the key's row before any
+# ticket is used (``rows_nearby_for_key``).
+_KEY_BODY = "(SELECT body_id FROM api_key WHERE revoked_at IS NULL)"
+_NEAREST_ROWS_FOR_KEY = f"""
+    WITH api_key AS (
+        SELECT {ApiKey.CHECK_COLUMNS} FROM geopool_apikey WHERE prefix = %(key)s
+    ),
+    near AS ({_nearest_sql(owner=_KEY_BODY)})
+    SELECT k.*, t.*
+    FROM api_key k
+    LEFT JOIN ({_ROWS_OF_NEAR}) t ON true
+    ORDER BY t.metres, t.id
 """
 _ROW_FIELDS = (
     "distance_m",
@@ -118,6 +181,7 @@ _ROW_FIELDS = (
     "urgent",
     "requested_at",
     "sla_due_at",
+    "id",
 )
 
 
@@ -177,8 +241,7 @@ def tickets_nearby(
     ``categories``: category codes to keep (None: all).
     """
     rows = _fetch(
-        "geopool_nearby",
-        _NEAREST,
+        (_NEAREST, _NEAREST_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
     found = ServiceRequest.objects.select_related(
@@ -188,6 +251,9 @@ def tickets_nearby(
 
 
 def _params(lon, lat, scope, radius_m, limit, categories):
+    limit = int(limit)
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be 1 to {MAX_LIMIT}, not {limit}")
     if categories:
         categories = list(
             Category.objects.filter(code__in=categories).values_list("pk", flat=True)
@@ -196,26 +262,51 @@ def _params(lon, lat, scope, radius_m, limit, categories):
         "lon": lon,
         "lat": lat,
         "radius": float(radius_m),
-        "limit": int(limit),
+        "limit": limit,
         "body": scope.body_id,
         "crews": list(scope.crew_ids) if scope.crews_only else None,
         "categories": categories or None,
     }
 
 
-# The statements' parameters in the order they are prepared with.
-_PARAMS = ("lon", "lat", "radius", "limit", "body", "crews", "categories")
-_TYPES = "float8, float8, float8, integer, bigint, bigint[], bigint[]"
+# The statements' parameters in the order they are prepared with; the
+# limit is written into the text. The key's statement takes the key's
+# prefix instead of a body.
+_PARAMS = ("lon", "lat", "radius", "body", "crews", "categories")
+_TYPES = "float8, float8, float8, bigint, bigint[], bigint[]"
+_KEY_PARAMS = ("lon", "lat", "radius", "crews", "categories", "key")
+_KEY_TYPES = "float8, float8, float8, bigint[], bigint[], text"
 
 
-def _fetch(name, sql, params):
+def _fetch(statements, params):
     """The rows of one of this module's statements, run prepared.
 
-    The statement text stays the one documented above; its ``%(name)s``
-    placeholders become ``$1`` … in ``_PARAMS`` order.
+    ``statements``: the text with a body in the scope and the one without.
     """
-    numbered = sql % {key: f"${n}" for n, key in enumerate(_PARAMS, 1)}
-    return prepared.fetch(name, numbered, _TYPES, [params[key] for key in _PARAMS])
+    by_body = params["body"] is not None
+    text = _numbered(statements[0 if by_body else 1], params["limit"], _PARAMS)
+    return prepared.fetch(text, _TYPES, [params[key] for key in _PARAMS])
+
+
+@functools.lru_cache(maxsize=64)
+def _numbered(sql, limit, order):
+    """The statement documented above as ``geopool.prepared`` runs it.
+
+    Its ``%(name)s`` placeholders become ``$1`` … in ``order``, and
+    ``%(limit)s`` the limit itself.
+    """
+    return sql % {
+        **{key: f"${n}" for n, key in enumerate(order, 1)},
+        "limit": str(limit),
+    }
+
+
+def _as_dicts(rows):
+    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
+    for row in found:
+        row["distance_m"] = round(row["distance_m"], 1)
+        del row["id"]
+    return found
 
 
 def rows_nearby(
@@ -229,11 +320,35 @@ def rows_nearby(
 ):
     """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
     rows = _fetch(
-        "geopool_nearby_rows",
-        _NEAREST_ROWS,
+        (_NEAREST_ROWS, _NEAREST_ROWS_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
     )
-    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
-    for row in found:
-        row["distance_m"] = round(row["distance_m"], 1)
-    return found
+    return _as_dicts(rows)
+
+
+def rows_nearby_for_key(
+    presented,
+    lon,
+    lat,
+    *,
+    radius_m=DEFAULT_RADIUS_M,
+    limit=DEFAULT_LIMIT,
+    categories=None,
+):
+    """``(api_key, rows)``: the key checked and its body's tickets, one statement.
+
+    ``presented``: ``(prefix, secret)`` of the key the caller sent
+    (``ApiKey.parse``). As ``ApiKey.authenticate`` then ``rows_nearby``
+    with ``NearbyScope.of_api_key``, in one round trip to the database:
+    ``(None, [])`` for an unknown, revoked or wrong key.
+    """
+    params = _params(lon, lat, NearbyScope(), radius_m, limit, categories)
+    params["key"] = presented[0]
+    text = _numbered(_NEAREST_ROWS_FOR_KEY, params["limit"], _KEY_PARAMS)
+    rows = prepared.fetch(text, _KEY_TYPES, [params[key] for key in _KEY_PARAMS])
+    width = len(ApiKey.CHECK_COLUMNS.split(","))
+    key = ApiKey.checked(presented, rows[0][:width] if rows else None)
+    if key is None:
+        return None, []
+    # The key's row comes with no ticket when its body has none in reach.
+    return key, _as_dicts(row[width:] for row in rows if row[width] is not None)

@@ -4,6 +4,7 @@ import random
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from geopool.models import ApiKey, Body, Category, Crew, ServiceRequest, Status
 from geopool.services.nearby import NearbyScope, tickets_nearby
@@ -210,6 +211,47 @@ def test_without_a_key_or_session_it_is_a_401(client, hatay):
     assert "Authorization: Bearer KEY" in response.json()["error"]
 
 
+REFUSED = {
+    "error": "the API key is unknown or revoked; ask the pool coordinator for a new one"
+}
+
+
+def test_a_key_is_checked_in_the_same_statement_as_the_tickets(client, tickets):
+    key = _key("ANTAKYA")
+    _get(client, key, **_here())  # the key is read and its use recorded
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, key, **_here(radius_m="100"))
+    assert response.status_code == 200
+    assert [r["distance_m"] for r in response.json()["requests"]] == [40.0]
+    assert len(queries.captured_queries) == 1
+    # A key whose body has nothing in reach: its own row comes back alone.
+    empty = _get(client, key, **_here(radius_m="10")).json()
+    assert (empty["count"], empty["requests"], empty["scope"]) == (0, [], "body")
+
+
+def test_a_revoked_unknown_or_wrong_key_is_refused_and_gets_no_ticket(client, tickets):
+    key = _key("ANTAKYA")
+    prefix, secret = ApiKey.parse(key)
+    wrong = f"gp_{prefix}_{'x' * len(secret)}"
+    unknown = f"gp_00000000_{secret}"
+    for presented in (wrong, unknown, "not-a-key"):
+        response = _get(client, presented, **_here())
+        assert (response.status_code, response.json()) == (403, REFUSED), presented
+    ApiKey.objects.get(prefix=prefix).revoke()
+    response = _get(client, key, **_here())
+    assert (response.status_code, response.json()) == (403, REFUSED)
+
+
+def test_the_key_is_refused_before_the_question(client, hatay):
+    key = _key("ANTAKYA")
+    prefix, secret = ApiKey.parse(key)
+    wrong = f"gp_{prefix}_{'x' * len(secret)}"
+    assert _get(client, wrong, lon="500", lat="36").status_code == 403
+    response = _get(client, key, lon="500", lat="36")
+    assert response.status_code == 400
+    assert response.json()["field"] == "lon"
+
+
 def _bulk(points, body, category="COP", status=Status.NEW):
     start = ServiceRequest.objects.count()
     category = Category.objects.get(code=category)
@@ -278,12 +320,20 @@ def test_order_equals_true_ground_distance_for_random_points(hatay):
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
 
 
-def test_the_knn_query_uses_the_open_requests_index(hatay):
-    """Years of closed history around the point: the KNN scan reads open ones."""
+@pytest.mark.parametrize("by_body", [True, False])
+def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
+    """Years of closed history around the point: the KNN scan reads open ones.
+
+    The plan is the one the prepared statement runs with (planned once, for
+    any values). With a body in the scope the owner is an index condition,
+    so the scan never reads another body's tickets.
+    """
+    from geopool import prepared
     from geopool.services import nearby
 
     rng = random.Random(8)
     antakya = Body.objects.get(code="ANTAKYA")
+    defne = Body.objects.get(code="DEFNE")
     around = [
         (
             ANTAKYA["lon"] + rng.uniform(-0.05, 0.05),
@@ -292,27 +342,56 @@ def test_the_knn_query_uses_the_open_requests_index(hatay):
         for _ in range(5000)
     ]
     _bulk(around[:3000], antakya, status=Status.CLOSED)
-    _bulk(around[3000:], antakya)
-    params = {
-        "lon": ANTAKYA["lon"],
-        "lat": ANTAKYA["lat"],
-        "radius": 5000.0,
-        "limit": 20,
-        # Every open ticket (a coordinator's scope). With a body the plan is
-        # the same at scale; on a test's few thousand rows the planner's
-        # guess for the body filter makes a sort look cheaper
-        # (benchmarks/nearby_api.py shows the plan at 1M requests).
-        "body": None,
-        "crews": None,
-        "categories": None,
-    }
+    _bulk(around[3000:3500], antakya)
+    _bulk(around[3500:], defne)
+    scope = NearbyScope(body_id=antakya.pk) if by_body else NearbyScope()
+    sql = nearby._NEAREST if by_body else nearby._NEAREST_ALL
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE geopool_servicerequest")
         # The test's rows are not committed, so the statistics stay those of
         # a small table, where a sequential scan looks cheaper.
         cursor.execute("SET LOCAL enable_seqscan = off")
-        cursor.execute("EXPLAIN " + nearby._NEAREST, params)
+        found = nearby.tickets_nearby(ANTAKYA["lon"], ANTAKYA["lat"], scope)
+        # The statement tickets_nearby prepared for this shape and limit.
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+            [prepared._text(nearby._numbered(sql, 20, nearby._PARAMS), nearby._TYPES)],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(
+            f"EXPLAIN EXECUTE {name} (%s, %s, 5000, %s, NULL, NULL)",
+            [ANTAKYA["lon"], ANTAKYA["lat"], scope.body_id],
+        )
         plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert len(found) == 20
+    assert {t.request.owner_body_id for t in found} == (
+        {antakya.pk} if by_body else {antakya.pk, defne.pk}
+    )
     knn = plan.split("InitPlan")[0]
-    assert "Index Scan using geopool_request_open_location_geog_gist" in knn, plan
+    assert "Index Scan using geopool_request_open_owner_location_gist" in knn, plan
     assert "Order By: ((location)::geography <->" in knn, plan
+    # A generic plan: the values are parameters.
+    assert "st_makepoint($1, $2)" in knn, plan
+    if by_body:
+        assert "Index Cond: (owner_body_id = ($4)::bigint)" in knn, plan
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "K7M-4TXR",  # a tracking code: unreserved characters only
+        "x~y.z_1",
+        "A B",  # quoted as reverse() quotes a path
+        "Çöp",
+        "a%b",
+    ],
+)
+def test_a_rows_url_is_the_one_reverse_gives(code):
+    from django.urls import reverse
+
+    from geopool.api.nearby import _path_segment
+
+    page = reverse("requestpages:detail", args=["__code__"])
+    assert page.replace("__code__", _path_segment(code)) == reverse(
+        "requestpages:detail", args=[code]
+    )

@@ -150,7 +150,7 @@ def cell_parse(value):
 # The bin of a point, in SQL: ``{t}`` is the request table (or a subquery
 # of its rows), the parameter the bin size in metres. ``web_x`` and
 # ``web_y`` are the point's Web Mercator metres, which PostgreSQL stores
-# with each request (migration geopool 0011) by the formulas of
+# with each request (migration geopool 0012) by the formulas of
 # ``mercator_x`` and ``mercator_y``.
 CELL_I_SQL = "floor({t}.web_x / %s)::bigint"
 CELL_J_SQL = "floor({t}.web_y / %s)::bigint"

@@ -24,7 +24,7 @@ Y = (
 
 
 class Migration(migrations.Migration):
-    dependencies = [("geopool", "0010_intake_pool")]
+    dependencies = [("geopool", "0011_open_owner_location_index")]
 
     operations = [
         migrations.RunSQL(
