@@ -30,11 +30,8 @@ Example: ``fetch("SELECT id FROM geopool_apikey WHERE prefix = $1", "text",
 """
 
 import functools
-import hashlib
 import re
-import threading
 import time
-import weakref
 
 import psycopg
 from django.db import connection
@@ -94,39 +91,39 @@ def fetch(sql, types, values):
     return rows
 
 
-# psycopg connection -> names ``execute`` prepared on it. Django makes a new
-# connection object when it reconnects, which has none.
-_prepared_on = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def execute(sql, values):
-    """Run ``sql`` (placeholders ``%s``) for ``values`` as a prepared statement.
+    """Run ``sql`` (placeholders ``%s``) for ``values`` prepared; return its rows.
 
     For a statement that a hot path writes with the same text every time
-    and only the values changing (intake's one-statement write), whose
-    values are Django's (geometry and JSON adapters bound on the client):
-    it is prepared with ``PREPARE`` under a name derived from its text, the
-    parameters' types inferred by PostgreSQL from where they stand, and then
-    only ``EXECUTE name (values)`` is sent through Django's cursor. Returns
-    the cursor's rows.
+    and only the values changing (intake's one-statement write), with
+    Django's values (its geometry and JSON adapters): psycopg prepares it on
+    the connection the first time and sends only the values from then on,
+    the parameters' types inferred by PostgreSQL from where they stand.
     """
     if "%%" in sql or sql.count("%") != sql.count("%s"):
         raise ValueError("execute() takes only %s placeholders")
-    name = "geopool_" + hashlib.md5(sql.encode()).hexdigest()[:16]
+    parts = sql.split("%s")
+    text = parts[0] + "".join(
+        f"${i}{part}" for i, part in enumerate(parts[1:], start=1)
+    )
     connection.ensure_connection()
     raw = connection.connection
-    with _lock:
-        known = name in _prepared_on.get(raw, ())
-    with connection.cursor() as cursor:
-        if not known:
-            parts = sql.split("%s")
-            numbered = parts[0] + "".join(
-                f"${i}{part}" for i, part in enumerate(parts[1:], start=1)
-            )
-            cursor.execute(f"PREPARE {name} AS {numbered}".replace("%", "%%"))
-            with _lock:
-                _prepared_on.setdefault(raw, set()).add(name)
-        placeholders = ", ".join(["%s"] * len(values))
-        cursor.execute(f"EXECUTE {name} ({placeholders})", list(values))
-        return cursor.fetchall()
+    if raw.prepare_threshold is None:
+        raw.prepare_threshold = _BY_COUNT_NEVER
+    params = list(values)
+    executor = _execute_text
+    for wrapper in reversed(connection.execute_wrappers):
+        executor = functools.partial(wrapper, executor)
+    started = time.monotonic()
+    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
+        executor(text, params, False, {"connection": connection, "cursor": cursor})
+        rows = cursor.fetchall()
+    if connection.queries_logged:
+        connection.queries_log.append(
+            {"sql": f"{text} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
+        )
+    return rows
+
+
+def _execute_text(sql, params, many, context):
+    context["cursor"].execute(sql, params, prepare=True)
