@@ -173,3 +173,18 @@ def test_a_nul_character_is_refused_with_the_reason(client, staff, street):
         "q, metinde bulunamayacak bir denetim karakteri (U+0000) içeriyor; düz "
         "metin olarak yeniden gönderin."
     ) in text(response)
+
+
+def test_the_menu_leads_staff_without_an_inbox_to_the_search(make_staff):
+    from django.test import Client
+
+    link = '<a class="nav-link" href="/inbox/search">Ara</a>'
+    for role, shown in (
+        ("operator", True),
+        ("planner", True),
+        ("body_staff", False),  # its inbox has a search tab
+        ("coordinator", False),
+    ):
+        client = Client()
+        client.force_login(make_staff(role, username=f"menu-{role}"))
+        assert (link in client.get("/map/").content.decode()) is shown, role
