@@ -71,13 +71,20 @@ def fetch(sql, types, values):
     The statement is prepared on the connection the first time its text is
     run there, and executed prepared from then on.
     """
+    return _run(_text(sql, types), list(values), _execute)
+
+
+def _run(text, params, execute):
+    """Rows of ``text`` run by ``execute`` on a raw cursor, as Django would.
+
+    Django's ``execute_wrapper`` hooks see the statement, Django's query log
+    records it while queries are logged, and errors are Django's.
+    """
     connection.ensure_connection()
     raw = connection.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _BY_COUNT_NEVER
-    text = _text(sql, types)
-    params = list(values)
-    executor = _execute
+    executor = execute
     for wrapper in reversed(connection.execute_wrappers):
         executor = functools.partial(wrapper, executor)
     started = time.monotonic()
@@ -106,23 +113,7 @@ def execute(sql, values):
     text = parts[0] + "".join(
         f"${i}{part}" for i, part in enumerate(parts[1:], start=1)
     )
-    connection.ensure_connection()
-    raw = connection.connection
-    if raw.prepare_threshold is None:
-        raw.prepare_threshold = _BY_COUNT_NEVER
-    params = list(values)
-    executor = _execute_text
-    for wrapper in reversed(connection.execute_wrappers):
-        executor = functools.partial(wrapper, executor)
-    started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
-        executor(text, params, False, {"connection": connection, "cursor": cursor})
-        rows = cursor.fetchall()
-    if connection.queries_logged:
-        connection.queries_log.append(
-            {"sql": f"{text} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
-        )
-    return rows
+    return _run(text, list(values), _execute_text)
 
 
 def _execute_text(sql, params, many, context):
