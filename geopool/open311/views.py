@@ -14,7 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from geopool.api.params import shorten
-from geopool.models import Category, LocationSource, ServiceRequest
+from geopool.models import Category, Event, LocationSource, ServiceRequest
 from geopool.open311.auth import ApiKeyAuthentication, ApiKeyRequired
 from geopool.open311.discovery import discovery_document
 from geopool.open311.errors import ExternalIdReused, InvalidInput
@@ -149,18 +149,44 @@ class RequestsView(Open311View):
         )
 
 
+def _as_posted(stored):
+    """``(category code, [lon, lat] or None)`` of ``stored`` as first posted.
+
+    Staff may have corrected the category or moved the point since
+    (``request.change`` events keep what each change replaced): the
+    earliest change of each is what the client sent.
+    """
+    posted = {
+        "category": stored.category.code,
+        "location": [stored.location.x, stored.location.y] if stored.location else None,
+    }
+    changes = (
+        Event.objects.filter(
+            action="request.change",
+            object_type=stored._meta.label_lower,
+            object_id=str(stored.pk),
+        )
+        .order_by("-id")
+        .values_list("before", flat=True)
+    )
+    for before in changes:  # latest first: the earliest change is applied last
+        posted.update({k: v for k, v in (before or {}).items() if k in posted})
+    return posted["category"], posted["location"]
+
+
 def _same_report(stored, intake):
-    """Whether a retried post says what the stored request says."""
-    if stored.category_id != intake.category.pk:
+    """Whether a retried post says what the stored request said when posted."""
+    category, location = _as_posted(stored)
+    if category != intake.category.code:
         return False
     if (stored.description or "") != (intake.description or ""):
         return False
     if intake.lon is not None and intake.location_source == LocationSource.GIVEN:
-        if stored.location is None:
+        if location is None:
             return False
         return (
-            abs(stored.location.x - intake.lon) < 1e-7
-            and abs(stored.location.y - intake.lat) < 1e-7
+            abs(location[0] - intake.lon) < 1e-7
+            and abs(location[1] - intake.lat) < 1e-7
         )
     return (stored.address_string or "") == (intake.address_string or "")
 

@@ -138,6 +138,24 @@ def test_an_external_id_reused_for_another_report_is_a_409(post):
     assert ServiceRequest.objects.filter(external_id="sys-7").count() == 1
 
 
+def test_a_retry_after_staff_corrected_the_request_still_finds_it(post):
+    from geopool.services.rerouting import request_change
+
+    code = _created(post(external_id="sys-9", description="Çöp taştı"))[
+        "service_request_id"
+    ]
+    stored = ServiceRequest.objects.get(tracking_code=code)
+    request_change(stored, location=(36.1610, 36.2030))
+    request_change(stored, category="KONTEYNER-KENT")
+
+    again = post(external_id="sys-9", description="Çöp taştı")
+
+    assert again.status_code == 200
+    assert again.json()[0]["service_request_id"] == code
+    # The corrected request is not what a new post may reuse the id for.
+    assert post(external_id="sys-9", service_code="KONTEYNER-KENT").status_code == (409)
+
+
 def test_retry_of_an_emergency_repeats_its_notice(post):
     first = _created(post(service_code="GAZ", external_id="gaz-1"))
     again = _created(post(service_code="GAZ", external_id="gaz-1"), status=200)
