@@ -22,10 +22,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from geopool.api.auth import json_error, staff_or_key
-from geopool.api.params import ParameterError, coordinate
+from geopool.api.params import ParameterError, coordinate, shorten
 from geopool.errors import GeopoolError
 from routing_rules.decide import decide
-from routing_rules.errors import RoutingError
+from routing_rules.errors import RoutingError, UnknownCategory
 
 
 def _once(params, name):
@@ -94,6 +94,13 @@ def route(request):
         return json_error(400, str(exc), exc.field)
     try:
         outcome = decide((lon, lat), category, at)
+    except UnknownCategory:
+        return json_error(
+            400,
+            f"unknown category {shorten(category)!r}: give a service_code listed "
+            "by GET /open311/v2/services.json",
+            "category",
+        )
     except RoutingError as exc:
         field = getattr(exc, "fields", ("category",))[0]
         if field == "service_code":

@@ -89,7 +89,8 @@ def test_a_key_moved_to_another_body_is_read_again(client, api_key):
         (
             {"category": "CUKUR", **ANTAKYA},
             "category",
-            "unknown service_code 'CUKUR'",
+            "unknown category 'CUKUR': give a service_code listed by GET "
+            "/open311/v2/services.json",
         ),
         (
             {"category": "COP", "lon": "36.2021", "lat": "16.1603"},
