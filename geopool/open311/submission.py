@@ -31,7 +31,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import translation
 from rest_framework import serializers
 
-from geopool.api.params import ParameterError, coordinate
+from geopool.api.params import ParameterError, coordinate, shorten
 from geopool.contact_checks import phone_clean
 from geopool.models import Contact, LocationSource, ServiceRequest
 from geopool.open311.messages import (
@@ -209,7 +209,9 @@ class RequestSubmission(serializers.Serializer):
         self.state = pool_state()
         category = self.state.categories.get(code)
         if category is None:
-            raise serializers.ValidationError(SERVICE_CODE_UNKNOWN.format(code=code))
+            raise serializers.ValidationError(
+                SERVICE_CODE_UNKNOWN.format(code=shorten(code))
+            )
         return category
 
     def validate(self, data):

@@ -334,3 +334,12 @@ def test_control_characters_in_text_are_refused(post):
     ]
     # Tabs and line breaks are text.
     assert post(description="Çöp taştı.\r\nKonteyner\tdolu").status_code == 201
+
+
+def test_a_huge_unknown_service_code_is_not_echoed_whole(post):
+    response = post(service_code="X" * 100_000)
+
+    assert response.status_code == 400
+    [error] = response.json()
+    assert len(error["description"]) < 300
+    assert error["description"].startswith("service_code='XXXX")
