@@ -178,7 +178,7 @@ def _answer(lon, lat, radius, limit, categories, scope, found):
         {
             "lon": lon,
             "lat": lat,
-            "radius_m": radius,
+            "radius_m": float(radius),  # one JSON form, given or not
             "limit": limit,
             "category": categories,
             "scope": scope.label,

@@ -65,6 +65,7 @@ def test_lists_the_bodys_open_tickets_nearest_first_in_metres(client, tickets):
     assert first["lon"] == pytest.approx(tickets["east_40"].location.x, abs=1e-9)
     assert first["url"] == f"/requests/{tickets['east_40'].tracking_code}/"
     assert body["radius_m"] == 5000
+    assert b'"radius_m":5000.0,' in response.content  # as when it is given
     assert body["limit"] == 20
     assert body["scope"] == "body"
     # No text that may carry personal data.
