@@ -17,6 +17,7 @@ from datetime import date
 from django.db import connection
 
 from boundaries.models import Generation, Layer
+from geopool import prepared
 from geopool.models import Body, BodyKind, Category, Department, Jurisdiction
 from routing_rules.conditions import ANYWHERE, term_layers
 from routing_rules.errors import RoutingError
@@ -297,9 +298,8 @@ _live_lock = threading.Lock()
 
 
 def _state_token():
-    with connection.cursor() as cursor:
-        cursor.execute(_STATE)
-        (version,) = cursor.fetchone()
+    # Asked on every decision: prepared once per connection.
+    [(version,)] = prepared.fetch(_STATE, "", [])
     return version
 
 
