@@ -303,9 +303,14 @@ def _state_token():
     return version
 
 
-def live_context():
-    """The context of live routing, rebuilt only when its inputs changed."""
-    token = _state_token()
+def live_context(token=None):
+    """The context of live routing, rebuilt only when its inputs changed.
+
+    ``token``: the routing state's version when the caller has just read it
+    (the API key check reads it in the same statement); else it is read here.
+    """
+    if token is None:
+        token = _state_token()
     with _live_lock:
         if _live["token"] == token:
             return _live["context"]

@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 from geopool.api.auth import json_error, staff_or_key
 from geopool.api.params import ParameterError, coordinate, shorten
 from geopool.errors import GeopoolError
+from routing_rules.context import live_context
 from routing_rules.decide import decide
 from routing_rules.errors import RoutingError, UnknownCategory
 
@@ -93,7 +94,9 @@ def route(request):
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     try:
-        outcome = decide((lon, lat), category, at)
+        # A key's check read the routing state's version too.
+        context = live_context(getattr(request.api_key, "routing_state", None))
+        outcome = decide((lon, lat), category, at, context=context)
     except UnknownCategory:
         return json_error(
             400,

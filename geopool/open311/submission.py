@@ -47,6 +47,8 @@ from geopool.open311.messages import (
 from geopool.services.intake import Intake
 from geopool.services.pool_state import pool_state
 from geopool.text import control_character
+from routing_rules.context import live_context
+from routing_rules.errors import RoutingError
 
 # The Open311 schema's limit for a description; the citizen's text is kept
 # whole below it.
@@ -206,7 +208,14 @@ class RequestSubmission(serializers.Serializer):
                 ) from None
 
     def validate_service_code(self, code):
-        self.state = pool_state()
+        # The key's check read the routing state's version too (context
+        # "routing_state"), so the state is not asked for again.
+        token = self.context.get("routing_state")
+        try:
+            context = live_context(token) if token is not None else None
+        except RoutingError:
+            context = None  # pool_state says what is wrong
+        self.state = pool_state(context)
         category = self.state.categories.get(code)
         if category is None:
             raise serializers.ValidationError(

@@ -113,7 +113,10 @@ class RequestsView(Open311View):
         )
 
     def post(self, request, format=None):
-        submission = RequestSubmission(data=request.data)
+        submission = RequestSubmission(
+            data=request.data,
+            context={"routing_state": getattr(request.auth, "routing_state", None)},
+        )
         submission.is_valid(raise_exception=True)
         media = request.FILES.get("media")
         if media is None and request.data.get("media"):

@@ -147,3 +147,27 @@ def test_a_huge_unknown_category_is_not_echoed_whole(client, api_key):
     response = _get(client, api_key, category="X" * 100_000, **ANTAKYA)
     assert response.status_code == 400
     assert len(response.json()["error"]) < 200
+
+
+def test_a_keyed_route_reads_the_key_and_the_routing_state_in_one_statement(
+    client, api_key
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from routing_rules.models import RuleSet
+    from routing_rules.services.rule_sets import rule_set_activate, rule_set_draft
+
+    _get(client, api_key, category="COP", **ANTAKYA)  # the key's use recorded
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, api_key, category="COP", **ANTAKYA)
+
+    assert response.status_code == 200
+    [statement] = [q["sql"] for q in queries.captured_queries]
+    assert "routing_rules_state" in statement and "geopool_apikey" in statement
+
+    # A rule set activated since is what the next keyed call routes with.
+    draft = rule_set_draft(RuleSet.objects.get(is_active=True), name="Taslak")
+    rule_set_activate(draft)
+    routed = _get(client, api_key, category="COP", **ANTAKYA).json()
+    assert routed["rule_set_version"] == draft.version
