@@ -343,3 +343,19 @@ def test_a_huge_unknown_service_code_is_not_echoed_whole(post):
     [error] = response.json()
     assert len(error["description"]) < 300
     assert error["description"].startswith("service_code='XXXX")
+
+
+def test_a_post_reads_key_and_routing_state_together_then_writes_once(post):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    post(external_id="warm-1")  # the key's use recorded (once a minute)
+    with CaptureQueriesContext(connection) as queries:
+        response = post(external_id="two-1", description="Çöp taştı")
+
+    assert response.status_code == 201
+    statements = [q["sql"] for q in queries.captured_queries]
+    verbs = [s.split()[0].upper() for s in statements]
+    # The test's own transaction adds the savepoint around the write.
+    assert verbs == ["SELECT", "SAVEPOINT", "WITH", "RELEASE"], verbs
+    assert "routing_rules_state" in statements[0]
