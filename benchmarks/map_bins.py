@@ -207,13 +207,12 @@ def staff_user_ensure():
 # -- the bare SQL ---------------------------------------------------------------
 
 
-# Whether the request table stores each point's Web Mercator metres (set by
-# bins_measure from the database).
-STORED_MERCATOR = True
+def bare_sql(params, closed, district_generation, stored_mercator=True):
+    """The statement binning the same filtered rows on the same grid.
 
-
-def bare_sql(params, closed, district_generation):
-    """The statement binning the same filtered rows on the same grid."""
+    ``stored_mercator``: the table stores each point's Web Mercator metres
+    (geopool 0012), as the view reads them.
+    """
     west, south, east, north = (float(v) for v in params["bbox"].split(","))
     size = M_PER_PX_Z0 / 2 ** int(params["zoom"]) * CELL_PX
     where = ["r.location && ST_MakeEnvelope(%s, %s, %s, %s, 4326)"]
@@ -249,7 +248,7 @@ def bare_sql(params, closed, district_generation):
             district_generation,
             params["district"],
         ]
-    if STORED_MERCATOR:
+    if stored_mercator:
         # The projected metres PostgreSQL stores with each request.
         cells = "floor(r.web_x / %s)::bigint, floor(r.web_y / %s)::bigint"
     else:  # a checkout from before geopool 0012
@@ -289,16 +288,15 @@ def bins_measure(url, repeat):
     closed = sorted(Status.closed_values())
     generation = district_generation()
     rows = []
-    global STORED_MERCATOR
     with psycopg.connect(url) as conn:
-        STORED_MERCATOR = bool(
+        stored_mercator = bool(
             conn.execute(
                 "SELECT 1 FROM information_schema.columns WHERE table_name ="
                 " 'geopool_servicerequest' AND column_name = 'web_x'"
             ).fetchone()
         )
         for name, params in CASES:
-            sql, args = bare_sql(params, closed, generation)
+            sql, args = bare_sql(params, closed, generation, stored_mercator)
 
             def view(params=params):
                 response = client.get("/map/data/view/", params)

@@ -172,22 +172,28 @@ class Delegation(models.Model):
 # generations and trace as JSON text, then both sentences.
 SHAPE_DIGEST_SQL = "md5(jsonb_build_array({g}, {t}, {tr}, {en})::text)::uuid"
 
-_SHAPE_ID_SQL = f"""
-    WITH v AS (SELECT %s::jsonb AS g, %s::jsonb AS t, %s::text AS tr, %s::text AS en),
-    d AS (SELECT {SHAPE_DIGEST_SQL.format(g="g", t="t", tr="tr", en="en")} AS digest,
-                 g, t, tr, en FROM v),
-    ins AS (
+_SHAPE_DIGEST = SHAPE_DIGEST_SQL.format(g="g", t="t", tr="tr", en="en")
+# Finding or storing a shape, as CTEs for a statement of their own
+# (``DecisionShape.id_for``) or inside a larger one (intake's one-statement
+# write); their parameters are ``DecisionShape.sql_params(...)`` and
+# ``SHAPE_ID`` is the id they give.
+SHAPE_CTES = f"""
+    shape_in AS (SELECT %s::jsonb AS g, %s::jsonb AS t, %s::text AS tr,
+                        %s::text AS en),
+    shape_d AS (SELECT {_SHAPE_DIGEST} AS digest, g, t, tr, en FROM shape_in),
+    shape_new AS (
         INSERT INTO routing_rules_decisionshape
             (digest, generations, trace, explanation_tr, explanation_en)
-        SELECT digest, g, t, tr, en FROM d
+        SELECT digest, g, t, tr, en FROM shape_d
         ON CONFLICT (digest) DO NOTHING
         RETURNING id
     )
-    SELECT id FROM ins
-    UNION ALL
-    SELECT s.id FROM routing_rules_decisionshape s JOIN d ON s.digest = d.digest
-    LIMIT 1
 """
+SHAPE_ID = (
+    "COALESCE((SELECT id FROM shape_new), (SELECT s.id FROM "
+    "routing_rules_decisionshape s JOIN shape_d d ON s.digest = d.digest))"
+)
+_SHAPE_ID_SQL = f"WITH {SHAPE_CTES} SELECT {SHAPE_ID}"
 
 
 class DecisionShape(models.Model):
@@ -210,18 +216,23 @@ class DecisionShape(models.Model):
     def __str__(self):
         return self.explanation_en
 
+    @staticmethod
+    def sql_params(generations, trace, explanation_tr, explanation_en):
+        """The parameters of ``SHAPE_CTES`` for a shape of this content."""
+        return [
+            orjson.dumps(generations).decode(),
+            orjson.dumps(trace).decode(),
+            explanation_tr,
+            explanation_en,
+        ]
+
     @classmethod
     def id_for(cls, generations, trace, explanation_tr, explanation_en):
         """The id of the shape with this content, stored now if it is new."""
         with connection.cursor() as cursor:
             cursor.execute(
                 _SHAPE_ID_SQL,
-                [
-                    orjson.dumps(generations).decode(),
-                    orjson.dumps(trace).decode(),
-                    explanation_tr,
-                    explanation_en,
-                ],
+                cls.sql_params(generations, trace, explanation_tr, explanation_en),
             )
             return cursor.fetchone()[0]
 

@@ -134,7 +134,7 @@ def request_create(intake, *, within=None):
         except IntegrityError as exc:
             request.pk = None
             request._state.adding = True
-            if "tracking_code" in _constraint(exc):
+            if "tracking_code" in _diagnosed(exc, "constraint_name"):
                 logger.warning(
                     "tracking code %s was taken (try %d of %d)",
                     request.tracking_code,
@@ -142,7 +142,7 @@ def request_create(intake, *, within=None):
                     TRACKING_CODE_TRIES,
                 )
                 continue
-            if _column(exc) == "shape_id":
+            if _diagnosed(exc, "column_name") == "shape_id":
                 # The decision's shape was being stored by another request
                 # at the same moment; it is there now.
                 logger.info("decision shape stored concurrently; writing again")
@@ -188,16 +188,11 @@ def _actor_label(intake):
     return ""
 
 
-def _constraint(exc):
-    """The name of the constraint an IntegrityError broke, or ''."""
+def _diagnosed(exc, field):
+    """What PostgreSQL named in an IntegrityError (``constraint_name`` a
+    constraint broken, ``column_name`` a NOT NULL column), or ''."""
     diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) or ""
-
-
-def _column(exc):
-    """The column a NOT NULL violation names, or ''."""
-    diag = getattr(exc.__cause__, "diag", None)
-    return getattr(diag, "column_name", None) or ""
+    return getattr(diag, field, None) or ""
 
 
 def _new(intake, location, outcome):

@@ -14,14 +14,14 @@ exactly what ``save()`` would store. The request's id is drawn from its
 sequence inside the statement, and the other rows refer to it.
 """
 
-import orjson
 from django.db import connection
 from django.db.models.sql import InsertQuery
 
 from geopool import prepared
 from routing_rules.models import (
     DECISION_SHAPE_PARTS,
-    SHAPE_DIGEST_SQL,
+    SHAPE_CTES,
+    SHAPE_ID,
     DecisionShape,
 )
 
@@ -112,29 +112,8 @@ def write_request(request, *, contact=None, decision, events):
         )
         params += values
 
-    shape = _shape_values(decision)
-    digest = SHAPE_DIGEST_SQL.format(g="g", t="t", tr="tr", en="en")
-    ctes.append(
-        "shape_in AS (SELECT %s::jsonb AS g, %s::jsonb AS t, %s::text AS tr, "
-        f"%s::text AS en), shape_d AS (SELECT {digest} AS digest, g, t, tr, en "
-        "FROM shape_in)"
-    )
-    params += [
-        orjson.dumps(shape["generations"]).decode(),
-        orjson.dumps(shape["trace"]).decode(),
-        shape["explanation_tr"],
-        shape["explanation_en"],
-    ]
-    shapes = DecisionShape._meta.db_table
-    ctes.append(
-        f"shape_new AS (INSERT INTO {shapes} (digest, generations, trace, "
-        "explanation_tr, explanation_en) SELECT digest, g, t, tr, en FROM shape_d "
-        "ON CONFLICT (digest) DO NOTHING RETURNING id)"
-    )
-    shape_id = (
-        "COALESCE((SELECT id FROM shape_new), "
-        f"(SELECT s.id FROM {shapes} s JOIN shape_d d ON s.digest = d.digest))"
-    )
+    ctes.append(SHAPE_CTES)
+    params += DecisionShape.sql_params(**_shape_values(decision))
     table, columns, placeholders, values = _insert_parts(
         decision, skip=("request_id", "shape_id")
     )
@@ -142,7 +121,7 @@ def write_request(request, *, contact=None, decision, events):
         "d",
         table,
         f'"request_id", "shape_id", {columns}',
-        [f"{REQUEST_ID}, {shape_id}, {placeholders}"],
+        [f"{REQUEST_ID}, {SHAPE_ID}, {placeholders}"],
         returning=" RETURNING id, shape_id",
     )
     params += values

@@ -470,13 +470,18 @@ def test_an_oversized_field_is_reported_for_its_line_and_the_rest_imported(
     assert sorted(stored) == ["crm-1", "crm-3"]
 
 
+def _csv_lines(*numbers):
+    """The CSV lines of rows ``crm-<n>``, to be written by hand after the header."""
+    out = StringIO()
+    csv.writer(out).writerows(
+        [[row(f"crm-{n}").get(column, "") for column in HEADER] for n in numbers]
+    )
+    return out.getvalue().splitlines()
+
+
 def test_an_unterminated_quote_is_reported_with_the_rows_it_hides(hatay, tmp_path):
     path = write_csv(tmp_path / "h.csv", [row("crm-1")])
-    good = StringIO()
-    csv.writer(good).writerows(
-        [[row(f"crm-{n}").get(column, "") for column in HEADER] for n in (3, 5)]
-    )
-    third, fifth = good.getvalue().splitlines()
+    third, fifth = _csv_lines(3, 5)
     with path.open("a", encoding="utf-8") as handle:
         # Line 3 opens a quote in its description; line 4 is a whole row that
         # the open field swallows; line 5 closes the quote.
@@ -619,11 +624,7 @@ def test_points_are_written_as_the_ewkb_shapely_writes():
 
 def test_a_file_whose_only_rows_are_broken_is_reported_not_crashed(hatay, tmp_path):
     path = write_csv(tmp_path / "h.csv", [])
-    good = StringIO()
-    csv.writer(good).writerows(
-        [[row(f"crm-{n}").get(column, "") for column in HEADER] for n in (1, 2)]
-    )
-    first, second = good.getvalue().splitlines()
+    first, second = _csv_lines(1, 2)
     with path.open("a", encoding="utf-8") as handle:
         # Line 2 opens a quote that never closes: it swallows line 3.
         handle.write(first.replace("Çöp konteyneri dolu", '"Çöp konteyneri') + "\n")

@@ -82,3 +82,12 @@ def points_on_shared_edge(first, second):
             [first, second],
         )
         return [{"lon": lon, "lat": lat} for lon, lat in cursor.fetchall()]
+
+
+def in_menu(make_staff, role, link):
+    """Whether the menu of a ``role`` user's page holds ``link`` (its HTML)."""
+    from django.test import Client
+
+    client = Client()
+    client.force_login(make_staff(role, username=f"menu-{role}"))
+    return link in client.get("/map/").content.decode()
