@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,6 +86,21 @@ def offline_page(live_server, width=1400, height=900):
         # On the context, not the page: a page's routes miss the requests its
         # service worker makes, and the crew page's worker fetches for it.
         context.route("**/*", only_live_server)
+        # A change the browser sends in a dead zone all the same (Chromium's
+        # offline emulation does not always cover a page its service worker
+        # controls) never reaches geopool: the server answers it as an
+        # unreachable one would, 503, and the page keeps it queued.
+        handler_call = WSGIHandler.__call__
+
+        def dead_zone(handler, environ, start_response):
+            if offline.no_coverage and environ["REQUEST_METHOD"] != "GET":
+                start_response(
+                    "503 Service Unavailable", [("Content-Type", "text/plain")]
+                )
+                return [b"no coverage"]
+            return handler_call(handler, environ, start_response)
+
+        WSGIHandler.__call__ = dead_zone
         offline.page.on(
             "dialog", lambda dialog: (offline.dialogs.append(dialog), dialog.dismiss())
         )
@@ -92,6 +108,7 @@ def offline_page(live_server, width=1400, height=900):
         try:
             yield offline
         finally:
+            WSGIHandler.__call__ = handler_call
             browser.close()
 
 
