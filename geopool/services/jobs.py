@@ -8,13 +8,15 @@ Each job is idempotent: running it twice, or late, does the same once.
   ``NEAR_DUE_SHARE`` of its target left is marked once (``sla_warned_at``)
   and an ``sla.near_due`` event tells its owner; inboxes highlight it;
 - retention: personal data of closed requests past their category's
-  retention period is removed (``personal_data.contacts_purge``).
+  retention period is removed (``personal_data.contacts_purge``);
+- map bins: the rows each write added to the heat map's stored counts are
+  merged, one per bin (``map_bins_compact``, migration geopool 0013).
 """
 
 import datetime as dt
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geopool.models import ServiceRequest, Status
@@ -56,6 +58,13 @@ def near_due_warn(now=None):
     return count
 
 
+def map_bins_compact():
+    """Merge the heat map's stored count rows, one per bin; return rows removed."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT geopool_mapbin_compact()")
+        return cursor.fetchone()[0]
+
+
 def run_due_jobs(now=None):
     """Run every job once; return {job: count}."""
     now = now or timezone.now()
@@ -63,6 +72,7 @@ def run_due_jobs(now=None):
         "transfers_escalated": transfers_escalate_due(now),
         "near_due_warnings": near_due_warn(now),
         "contacts_purged": contacts_purge(now),
+        "map_bin_rows_merged": map_bins_compact(),
     }
     logger.info("due jobs: %s", done)
     return done

@@ -204,12 +204,22 @@ def _lat_of_y(y):
     return math.degrees(2 * math.atan(math.exp(y / EARTH_RADIUS_M)) - math.pi / 2)
 
 
-def markers_or_bins(requests, view):
-    """The JSON-ready answer for ``view``: markers when few, else bins."""
+def markers_or_bins(requests, view, every_request=False):
+    """The JSON-ready answer for ``view``: markers when few, else bins.
+
+    ``every_request``: ``requests`` are all the requests there are (no
+    filter, a user who sees all), so the bins come from the stored counts
+    (``pyramid``).
+    """
+    from geopool.web.staffmap import pyramid
+
     visible = in_view(requests.filter(location__isnull=False), view)
     # One statement decides and, in the heavy case, answers: the bins' total
     # is the number of requests in view.
-    binned = bins_count(visible, view)
+    if every_request and pyramid.covers(view):
+        binned = pyramid.bins_count(visible, view)
+    else:
+        binned = bins_count(visible, view)
     if binned["total"] <= MARKER_LIMIT:
         return {"mode": "markers", "zoom": view.zoom, **markers_list(visible)}
     return {"mode": "bins", "zoom": view.zoom, **binned}
@@ -238,6 +248,11 @@ def bins_count(requests, view):
     with connection.cursor() as cursor:
         cursor.execute(sql, [size, size, *params])
         rows = cursor.fetchall()
+    return bins_answer(rows, size)
+
+
+def bins_answer(rows, size):
+    """The answer of ``(i, j, n)`` rows for bins of side ``size`` metres."""
     if not rows:
         return {"size_m": size, "origin": [0, 0], "bins": [], "total": 0, "max": 0}
     i0 = min(r[0] for r in rows)

@@ -30,7 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from boundaries.models import Feature, FeaturePart
 from geopool.models import Body, Category, Channel, Status
 from geopool.spatial import STORAGE_SRID
-from geopool.visibility import requests_visible_to
+from geopool.visibility import requests_visible_to, scope_body_of
 from geopool.web.inbox import sla
 from geopool.web.inbox.districts import district_generation, districts_active
 
@@ -188,6 +188,14 @@ def map_filtered(form):
     if data.get("district"):
         rows = in_district_area(rows, data["district"])
     return rows.order_by()
+
+
+def selects_every_request(form):
+    """Whether ``form`` (valid) selects every request: no filter, and a user
+    who sees them all (``scope_body_of``)."""
+    data = form.cleaned_data
+    unfiltered = all(data.get(name) in (None, "", ALL) for name in FIELDS)
+    return unfiltered and scope_body_of(form.user) is None
 
 
 def in_district_area(rows, code):

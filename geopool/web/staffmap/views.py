@@ -33,7 +33,11 @@ from geopool.web.inbox.districts import district_layer
 from geopool.web.l10n import count_text, datetime_text
 from geopool.web.staffmap import bins
 from geopool.web.staffmap.figures import district_figures
-from geopool.web.staffmap.filters import MapFilter, map_filtered
+from geopool.web.staffmap.filters import (
+    MapFilter,
+    map_filtered,
+    selects_every_request,
+)
 from geopool.web.staffmap.layers import layer_bounds, layer_geojson, layers_active
 
 logger = logging.getLogger(__name__)
@@ -107,7 +111,10 @@ def view_data(request):
         view = bins.viewport_parse(request.GET.get("bbox"), request.GET.get("zoom"))
     except bins.ViewError as error:
         return JsonResponse({"errors": {"view": str(error)}}, status=400)
-    return JsonResponse(bins.markers_or_bins(requests, view))
+    answer = bins.markers_or_bins(
+        requests, view, every_request=selects_every_request(form)
+    )
+    return JsonResponse(answer)
 
 
 @staff_required

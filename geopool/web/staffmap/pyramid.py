@@ -1,0 +1,203 @@
+"""Heat-map bins of every request from the stored counts (migration geopool 0013).
+
+When a map shows every request (a user who sees all of them, no filter),
+its bins are read from ``geopool_mapbin``: request counts per bin at the
+stored zoom levels, which PostgreSQL keeps as requests are written. The
+answer is exactly what counting the requests in view gives
+(``bins.bins_count``), bin for bin:
+
+- the bins of the coarsest stored level at or above the map's zoom that lie
+  wholly inside the viewport give their counts, rolled up to the map's
+  zoom (a bin of level L is bin ``(i >> (L - z), j >> (L - z))`` at zoom z,
+  as the grid splits each bin into four per level);
+- the band between those bins and the viewport's edge is covered by the
+  bins of the next stored levels wholly inside it, each finer one filling
+  the band the coarser left;
+- what is left, a band less than one bin of the finest level (76 m) wide
+  along the viewport's edge, is counted from the requests themselves, as
+  the bins there hold only the requests inside the viewport.
+
+A province at a million requests thus reads a few thousand stored rows and
+the requests in a thin band, instead of every request.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db import connection
+
+from geopool.web.staffmap import bins
+
+# The stored levels, as migration geopool 0013 created them.
+LEVELS = (6, 8, 10, 12, 14, 16)
+# A stored bin counts as inside the viewport only this far within it
+# (metres): the viewport's Mercator edges are computed here, the requests'
+# coordinates by PostgreSQL, and the two may differ in the last digits.
+INSIDE_MARGIN_M = 1.0
+# The band counted from the requests reaches this far into the stored bins
+# (degrees, about 10 cm); the bin conditions keep the two apart.
+BAND_MARGIN_DEG = 1e-6
+
+
+@dataclass(frozen=True)
+class Block:
+    """Bins ``i0 … i1`` × ``j0 … j1`` of a stored level (inclusive)."""
+
+    level: int
+    i0: int
+    i1: int
+    j0: int
+    j1: int
+
+    def at(self, level):
+        """The same ground in the bins of finer ``level``."""
+        k = level - self.level
+        return Block(
+            level,
+            self.i0 << k,
+            ((self.i1 + 1) << k) - 1,
+            self.j0 << k,
+            ((self.j1 + 1) << k) - 1,
+        )
+
+    def ring_around(self, inner):
+        """This block without ``inner`` (same level, inside it): up to 4 blocks."""
+        parts = [
+            Block(self.level, self.i0, inner.i0 - 1, self.j0, self.j1),
+            Block(self.level, inner.i1 + 1, self.i1, self.j0, self.j1),
+            Block(self.level, inner.i0, inner.i1, self.j0, inner.j0 - 1),
+            Block(self.level, inner.i0, inner.i1, inner.j1 + 1, self.j1),
+        ]
+        return [p for p in parts if p.i0 <= p.i1 and p.j0 <= p.j1]
+
+
+def size_m(level):
+    return bins.METRES_PER_PX_Z0 / 2**level * bins.CELL_PX
+
+
+def covers(view):
+    """Whether stored levels serve ``view``'s zoom."""
+    return view.zoom <= LEVELS[-1]
+
+
+def _inside(view, level):
+    """The bins of ``level`` wholly inside ``view``, or None."""
+    size = size_m(level)
+    x0 = bins.mercator_x(view.west) + INSIDE_MARGIN_M
+    x1 = bins.mercator_x(view.east) - INSIDE_MARGIN_M
+    y0 = bins.mercator_y(view.south) + INSIDE_MARGIN_M
+    y1 = bins.mercator_y(view.north) - INSIDE_MARGIN_M
+    block = Block(
+        level,
+        math.ceil(x0 / size),
+        math.floor(x1 / size) - 1,
+        math.ceil(y0 / size),
+        math.floor(y1 / size) - 1,
+    )
+    return block if block.i0 <= block.i1 and block.j0 <= block.j1 else None
+
+
+def stored_blocks(view):
+    """The stored blocks that tile the viewport's inside, and the finest one.
+
+    Returns ``(blocks, covered)``: disjoint blocks, and the block of the
+    finest level they cover together (None when no stored bin fits).
+    """
+    blocks, covered = [], None
+    for level in (lv for lv in LEVELS if lv >= view.zoom):
+        inside = _inside(view, level)
+        if inside is None:
+            continue
+        if covered is None:
+            blocks.append(inside)
+        else:
+            blocks.extend(inside.ring_around(covered.at(level)))
+        covered = inside
+    return blocks, covered
+
+
+def _lon(x):
+    return math.degrees(x / bins.EARTH_RADIUS_M)
+
+
+def _lat(y):
+    return math.degrees(2 * math.atan(math.exp(y / bins.EARTH_RADIUS_M)) - math.pi / 2)
+
+
+def _bands(view, covered):
+    """The viewport outside ``covered``: (envelope, bin condition, params)."""
+    size = size_m(covered.level)
+    x0, x1 = _lon(covered.i0 * size), _lon((covered.i1 + 1) * size)
+    y0, y1 = _lat(covered.j0 * size), _lat((covered.j1 + 1) * size)
+    m = BAND_MARGIN_DEG
+    i = bins.CELL_I_SQL.format(t='"geopool_servicerequest"')
+    j = bins.CELL_J_SQL.format(t='"geopool_servicerequest"')
+    c = covered
+    return [
+        ((view.west, view.south, x0 + m, view.north), f"{i} < %s", [size, c.i0]),
+        ((x1 - m, view.south, view.east, view.north), f"{i} > %s", [size, c.i1]),
+        (
+            (x0 - m, view.south, x1 + m, y0 + m),
+            f"{i} BETWEEN %s AND %s AND {j} < %s",
+            [size, c.i0, c.i1, size, c.j0],
+        ),
+        (
+            (x0 - m, y1 - m, x1 + m, view.north),
+            f"{i} BETWEEN %s AND %s AND {j} > %s",
+            [size, c.i0, c.i1, size, c.j1],
+        ),
+    ]
+
+
+def bins_count(requests, view):
+    """As ``bins.bins_count`` for ``requests``, every request in ``view``.
+
+    Call only when ``requests`` are all the requests the map can draw in
+    ``view`` (``bins.in_view`` of every request): the stored counts know no
+    filter.
+    """
+    blocks, covered = stored_blocks(view)
+    if covered is None:
+        return bins.bins_count(requests, view)
+    zoom_size = view.cell_m
+    parts, params = [], []
+    # One SELECT per block, so that each is planned for its own ranges: a
+    # band along a side spans few columns or few rows (two indexes).
+    for b in blocks:
+        parts.append(
+            "SELECT i >> %s AS i, j >> %s AS j, n::bigint AS n FROM geopool_mapbin"
+            " WHERE level = %s AND i BETWEEN %s AND %s AND j BETWEEN %s AND %s"
+        )
+        shift = b.level - view.zoom
+        params += [shift, shift, b.level, b.i0, b.i1, b.j0, b.j1]
+    for box, condition, band_params in _bands(view, covered):
+        envelope = bins.Polygon.from_bbox(box)
+        envelope.srid = bins.STORAGE_SRID
+        inner, inner_params = (
+            requests.order_by()
+            .filter(location__bboverlaps=envelope)
+            .extra(where=[condition], params=band_params)
+            .extra(
+                select={
+                    "web_x": '"geopool_servicerequest"."web_x"',
+                    "web_y": '"geopool_servicerequest"."web_y"',
+                }
+            )
+            .values("web_x", "web_y")
+            .query.sql_with_params()
+        )
+        parts.append(
+            f"SELECT {bins.CELL_I_SQL.format(t='q')} AS i, "
+            f"{bins.CELL_J_SQL.format(t='q')} AS j, 1::bigint AS n "
+            f"FROM ({inner}) q"
+        )
+        params += [zoom_size, zoom_size, *inner_params]
+    sql = (
+        "SELECT i, j, sum(n)::bigint FROM ("
+        + " UNION ALL ".join(parts)
+        + ") t GROUP BY 1, 2 HAVING sum(n) > 0"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return bins.bins_answer(rows, view.cell_m)
