@@ -11,6 +11,9 @@ What it measures, each pair side by side in one run, interleaved, best of
    zoom 9, the province filtered (COP, open), one district (Antakya,
    ``district=2080``) at zoom 11, and a street-zoom window (16) in central
    Antakya. Payload bytes of every answer; the target is under 200 KB.
+   Unfiltered, the view reads the bin counts PostgreSQL keeps (migration
+   geopool 0013) instead of counting the requests; the bare SQL always
+   counts them, so those rows show what the stored counts save.
 2. Bytes against requests: the province at zoom 9 for a date range holding
    about a tenth of the requests beside all of them (10× the requests in
    the same bins: at most 1.1× the bytes), with the number of bins of each.
@@ -510,7 +513,12 @@ def report_markdown(meta, bins_rows, byte_rows, page):
             f"{r['case']} {_agree(r)}" for r in bins_rows if r["mode"] == "bins"
         )
         + "). The view: Django's test client in the benchmark process (session, "
-        "filter form, visibility, PostGIS, JSON).",
+        "filter form, visibility, PostGIS, JSON). With no filter (a coordinator "
+        "sees every request) the view reads the bin counts PostgreSQL keeps "
+        "per stored zoom level (migration geopool 0013, "
+        "`geopool/web/staffmap/pyramid.py`) and counts only the requests in a "
+        "band under 76 m wide along the viewport's edge; with a filter it "
+        "counts the filtered requests, as the bare SQL does.",
         "",
         "## Bytes follow the bins, not the requests",
         "",
