@@ -92,33 +92,69 @@ def _scope_sql(owner):
 _HERE = f"ST_SetSRID(ST_MakePoint(%(lon)s, %(lat)s), {STORAGE_SRID})::geography"
 
 
+# Rows the KNN reads beyond the limit, so that it usually settles the answer
+# alone (``_nearest_sql``).
+KNN_EXTRA = 5
+# On the ground, a distance is at least this share of the distance on the
+# sphere that ``<->`` measures for geography (radius 6,371,008.8 m): WGS 84's
+# smallest radius of curvature, 6,335,439 m (meridional, at the equator),
+# over that radius is 0.9944; 0.99 leaves room for rounding.
+SPHERE_TO_GROUND = 0.99
+
+
 def _nearest_sql(owner):
     """The ids and exact distances of the nearest open tickets of a scope.
 
-    knn: the ``limit`` nearest in scope on the sphere, by the index alone
-    (no radius here: a radius condition makes the planner read the whole
-    circle and sort it). The bound: their largest exact distance, or the
-    radius when fewer are in scope at all, or when the bound exceeds it.
+    knn: the ``limit`` + ``KNN_EXTRA`` nearest in scope on the sphere, by
+    the index alone (no radius here: a radius condition makes the planner
+    read the whole circle and sort it), with their exact distances.
+
+    settled: whether knn holds the answer. A ticket it left out is at least
+    as far on the sphere as knn's farthest, so at least
+    ``SPHERE_TO_GROUND`` times that on the ground; if that is beyond the
+    radius, or beyond the ``limit``-th exact distance in knn, no ticket left
+    out belongs in the answer. Also when knn holds every ticket in scope.
+
+    Otherwise (rare: tickets at almost the same distance around the
+    ``limit``-th) a second pass reads every ticket within a bound on the
+    ground: knn's largest exact distance (``limit`` tickets at most that
+    far exist), or the radius when fewer are in scope at all, or when the
+    bound exceeds it.
     """
     scope = _scope_sql(owner)
     return f"""
     WITH knn AS MATERIALIZED (
-        SELECT ST_Distance(r.location::geography, {_HERE}) AS metres
+        SELECT r.id, r.location::geography <-> {_HERE} AS sphere,
+               ST_Distance(r.location::geography, {_HERE}) AS metres
         FROM geopool_servicerequest r
         WHERE {scope}
         ORDER BY r.location::geography <-> {_HERE}
-        LIMIT %(limit)s
+        LIMIT %(fetch)s
+    ),
+    settled AS MATERIALIZED (
+        SELECT n < %(fetch)s OR beyond > %(radius)s::float8
+               OR coalesce(nth < beyond, false) AS yes,
+               CASE WHEN n < %(limit)s THEN %(radius)s::float8
+                    ELSE least(farthest + 0.001, %(radius)s::float8) END AS bound
+        FROM (
+            SELECT count(*) AS n, max(sphere) * {SPHERE_TO_GROUND} AS beyond,
+                   max(metres) AS farthest,
+                   (SELECT metres FROM knn WHERE metres <= %(radius)s::float8
+                    ORDER BY metres OFFSET %(nth)s LIMIT 1) AS nth
+            FROM knn
+        ) s
     )
-    SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
-    FROM geopool_servicerequest r
-    WHERE {scope}
-      AND ST_DWithin(
-          r.location::geography,
-          {_HERE},
-          (SELECT CASE WHEN count(*) < %(limit)s THEN %(radius)s::float8
-                       ELSE least(max(metres) + 0.001, %(radius)s::float8) END
-           FROM knn))
-    ORDER BY metres, r.id
+    SELECT id, metres FROM (
+        SELECT id, metres FROM knn
+        WHERE metres <= %(radius)s::float8 AND (SELECT yes FROM settled)
+        UNION ALL
+        SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
+        FROM geopool_servicerequest r
+        WHERE NOT (SELECT yes FROM settled) AND {scope}
+          AND ST_DWithin(
+              r.location::geography, {_HERE}, (SELECT bound FROM settled))
+    ) found
+    ORDER BY metres, id
     LIMIT %(limit)s
 """
 
@@ -293,11 +329,14 @@ def _numbered(sql, limit, order):
     """The statement documented above as ``geopool.prepared`` runs it.
 
     Its ``%(name)s`` placeholders become ``$1`` … in ``order``, and
-    ``%(limit)s`` the limit itself.
+    ``%(limit)s``, ``%(fetch)s`` and ``%(nth)s`` the limit, the rows the KNN
+    reads and the offset of the limit-th row, as numbers.
     """
     return sql % {
         **{key: f"${n}" for n, key in enumerate(order, 1)},
         "limit": str(limit),
+        "fetch": str(limit + KNN_EXTRA),
+        "nth": str(limit - 1),
     }
 
 

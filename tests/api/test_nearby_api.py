@@ -321,6 +321,59 @@ def test_order_equals_true_ground_distance_for_random_points(hatay):
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
 
 
+def _second_pass_ran(lon, lat, scope, limit):
+    """Whether the statement read the tickets within a bound a second time."""
+    from geopool import prepared
+    from geopool.services import nearby
+
+    sql = nearby._numbered(nearby._NEAREST, limit, nearby._PARAMS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM pg_prepared_statements WHERE statement = %s",
+            [prepared._text(sql, nearby._TYPES)],
+        )
+        (name,) = cursor.fetchone()
+        cursor.execute(
+            f"EXPLAIN (ANALYZE, COSTS OFF) EXECUTE {name}"
+            " (%s, %s, 2500, %s, NULL, NULL)",
+            [lon, lat, scope.body_id],
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    # The first pass's rows are then not what the answer reads.
+    return "CTE Scan on knn (never executed)" in plan
+
+
+def test_tickets_at_almost_one_distance_are_settled_by_a_second_pass(hatay):
+    """40 tickets 1,000 m away at every bearing (the sphere orders them
+    differently from the ground) and one 2,000 m away: the nearest 20 on the
+    ground, exactly, in either case."""
+    antakya = Body.objects.get(code="ANTAKYA")
+    ring = [point_from(ANTAKYA, 1000 + 0.0137 * k, 9 * k) for k in range(40)]
+    _bulk([(p["lon"], p["lat"]) for p in ring], antakya)
+    far = point_from(ANTAKYA, 2000, 0)
+    scope = NearbyScope(body_id=antakya.pk)
+    for (lon, lat), settled_alone in (
+        ((ANTAKYA["lon"], ANTAKYA["lat"]), False),
+        ((far["lon"], far["lat"]), True),
+    ):
+        found = tickets_nearby(lon, lat, scope, radius_m=2500, limit=20)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _TRUE_ORDER,
+                {
+                    "lon": lon,
+                    "lat": lat,
+                    "body": antakya.pk,
+                    "radius": 2500,
+                    "limit": 20,
+                },
+            )
+            truth = [(code, float(metres)) for code, metres in cursor.fetchall()]
+        assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
+        assert len(truth) == 20
+        assert _second_pass_ran(lon, lat, scope, 20) is not settled_alone
+
+
 @pytest.mark.parametrize("by_body", [True, False])
 def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     """Years of closed history around the point: the KNN scan reads open ones.
