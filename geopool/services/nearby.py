@@ -145,15 +145,17 @@ def _nearest_sql(owner):
         ) s
     )
     SELECT id, metres FROM (
-        SELECT id, metres FROM knn
-        WHERE metres <= %(radius)s::float8 AND (SELECT yes FROM settled)
+        SELECT id, metres FROM knn WHERE (SELECT yes FROM settled)
         UNION ALL
         SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
         FROM geopool_servicerequest r
         WHERE NOT (SELECT yes FROM settled) AND {scope}
           AND ST_DWithin(
-              r.location::geography, {_HERE}, (SELECT bound FROM settled))
+              r.location::geography, {_HERE}, (SELECT bound FROM settled) + 0.001)
     ) found
+    -- ST_Distance is what the answer says; ST_DWithin compares a distance
+    -- before ST_Distance rounds it (to 1e-8 m), so it only finds the rows.
+    WHERE metres <= %(radius)s::float8
     ORDER BY metres, id
     LIMIT %(limit)s
 """

@@ -374,6 +374,32 @@ def test_tickets_at_almost_one_distance_are_settled_by_a_second_pass(hatay):
         assert _second_pass_ran(lon, lat, scope, 20) is not settled_alone
 
 
+def test_a_ticket_exactly_at_the_radius_is_listed_and_one_beyond_is_not(hatay):
+    """30 tickets at one point (the second pass runs): the radius their
+    ST_Distance gives lists them; the float just below lists none."""
+    import math
+
+    antakya = Body.objects.get(code="ANTAKYA")
+    _bulk([(ANTAKYA["lon"], ANTAKYA["lat"])] * 30, antakya)
+    lon, lat = ANTAKYA["lon"] + 0.0014, ANTAKYA["lat"] + 0.0006
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT ST_Distance(ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography,"
+            " ST_SetSRID(ST_MakePoint(%s, %s), 4326)::geography)",
+            [lon, lat, ANTAKYA["lon"], ANTAKYA["lat"]],
+        )
+        (metres,) = cursor.fetchone()
+    scope = NearbyScope(body_id=antakya.pk)
+
+    at = tickets_nearby(lon, lat, scope, radius_m=metres, limit=20)
+    below = tickets_nearby(
+        lon, lat, scope, radius_m=math.nextafter(metres, 0), limit=20
+    )
+
+    assert [t.distance_m for t in at] == [round(metres, 1)] * 20
+    assert below == []
+
+
 @pytest.mark.parametrize("by_body", [True, False])
 def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     """Years of closed history around the point: the KNN scan reads open ones.

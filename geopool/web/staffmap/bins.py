@@ -144,6 +144,10 @@ def cell_parse(value):
         i, j = (int(v) for v in (value or "").split(","))
     except ValueError:
         raise ViewError(CELL_ERROR % {"value": value or "nothing"}) from None
+    # No map has a bin beyond 2**31 (zoom 20 has 2**20 · 8 per side); a
+    # longer number is refused here, before any arithmetic on it.
+    if not all(abs(v) < 2**31 for v in (i, j)):
+        raise ViewError(CELL_ERROR % {"value": value[:40]})
     return i, j
 
 

@@ -392,3 +392,12 @@ def test_a_bin_beyond_the_map_answers_400(coordinator):
         "cell iki tam sayı i,j olmalı (hücrenin sütunu ve satırı, o yakınlaştırmada"
         " harita içinde); gelen: 0,100000000."
     )
+
+
+def test_a_bin_number_longer_than_any_map_answers_400(coordinator):
+    response = coordinator.get(
+        "/map/requests/", {"zoom": "5", "cell": "9" * 400 + ",1"}
+    )
+
+    assert response.status_code == 400
+    assert "cell iki tam sayı i,j olmalı" in response.json()["errors"]["list"]
