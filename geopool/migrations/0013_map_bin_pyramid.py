@@ -17,13 +17,17 @@ is ever updated, so writers never wait for each other on a busy bin. A
 bin's count is the sum of its rows; ``run_due_jobs`` merges them
 (``geopool_mapbin_compact``). TRUNCATE of the requests empties it.
 Only requests the map can draw (``web_x`` stored, migration 0012) count.
+
+The finest level is 14 (bins of 306 m): a map at zoom 15 or more shows a
+few streets, and counting its requests is quick; the finer levels would
+hold most of a row per request and slow every write.
 """
 
 import math
 
 from django.db import migrations
 
-LEVELS = (6, 8, 10, 12, 14, 16)
+LEVELS = (6, 8, 10, 12, 14)
 CELL_PX = 32
 METRES_PER_PX_Z0 = 2 * math.pi * 6378137.0 / 256
 
@@ -47,6 +51,12 @@ def _add(rows, sign):
     """
 
 
+# Set (``SET LOCAL geopool.mapbin_later = 'on'``) by a writer that counts its
+# rows itself in one statement when it is done, as the history import does
+# for its million rows (``geopool.services.history``): one row per bin for
+# the whole import instead of one per bin and COPY.
+LATER = "coalesce(current_setting('geopool.mapbin_later', true), '') = 'on'"
+
 FORWARD = f"""
 CREATE TABLE geopool_mapbin_level (
     level smallint PRIMARY KEY,
@@ -55,7 +65,7 @@ CREATE TABLE geopool_mapbin_level (
 INSERT INTO geopool_mapbin_level (level, size_m) VALUES {LEVEL_ROWS};
 
 CREATE TABLE geopool_mapbin (
-    level smallint NOT NULL REFERENCES geopool_mapbin_level (level),
+    level smallint NOT NULL,
     i bigint NOT NULL,
     j bigint NOT NULL,
     n integer NOT NULL
@@ -66,6 +76,7 @@ CREATE INDEX geopool_mapbin_row ON geopool_mapbin (level, j, i) INCLUDE (n);
 CREATE FUNCTION geopool_mapbin_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF {LATER} THEN RETURN NULL; END IF;
     {_add("new_rows", "")}
     RETURN NULL;
 END $$;
@@ -73,6 +84,7 @@ END $$;
 CREATE FUNCTION geopool_mapbin_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF {LATER} THEN RETURN NULL; END IF;
     {_add("old_rows", "-")}
     RETURN NULL;
 END $$;
@@ -80,6 +92,7 @@ END $$;
 CREATE FUNCTION geopool_mapbin_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
+    IF {LATER} THEN RETURN NULL; END IF;
     INSERT INTO geopool_mapbin (level, i, j, n)
     SELECT l.level, floor(p.x / l.size_m)::bigint, floor(p.y / l.size_m)::bigint,
            p.n

@@ -13,9 +13,11 @@ answer is exactly what counting the requests in view gives
 - the band between those bins and the viewport's edge is covered by the
   bins of the next stored levels wholly inside it, each finer one filling
   the band the coarser left;
-- what is left, a band less than one bin of the finest level (76 m) wide
+- what is left, a band less than one bin of the finest level (306 m) wide
   along the viewport's edge, is counted from the requests themselves, as
   the bins there hold only the requests inside the viewport.
+
+At zoom 15 and more (a few streets) the requests in view are counted.
 
 A province at a million requests thus reads a few thousand stored rows and
 the requests in a thin band, instead of every request.
@@ -29,7 +31,7 @@ from django.db import connection
 from geopool.web.staffmap import bins
 
 # The stored levels, as migration geopool 0013 created them.
-LEVELS = (6, 8, 10, 12, 14, 16)
+LEVELS = (6, 8, 10, 12, 14)
 # A stored bin counts as inside the viewport only this far within it
 # (metres): the viewport's Mercator edges are computed here, the requests'
 # coordinates by PostgreSQL, and the two may differ in the last digits.
