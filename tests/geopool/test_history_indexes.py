@@ -16,7 +16,7 @@ needs it.
 """
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 
 from geopool.models import Body, ServiceRequest
 from geopool.services import nearby
@@ -31,6 +31,8 @@ NEAREST = {
     "lat": 36.2021,
     "radius": 5000.0,
     "limit": 20,
+    "fetch": 20 + nearby.KNN_EXTRA,
+    "nth": 19,
     "body": None,
     "crews": None,
     "categories": None,
@@ -54,6 +56,17 @@ def table_indexes():
         return {name: rest for name, *rest in cursor.fetchall()}
 
 
+def table_foreign_keys():
+    """{name: definition} of the request table's foreign keys."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint"
+            " WHERE conrelid = %s::regclass AND contype = 'f'",
+            [TABLE],
+        )
+        return dict(cursor.fetchall())
+
+
 @pytest.fixture
 def small_rebuilds(monkeypatch):
     monkeypatch.setattr(indexes, "REBUILD_MIN_ROWS", 1)
@@ -63,12 +76,26 @@ def test_import_larger_than_the_table_rebuilds_every_index_as_it_was(
     hatay, tmp_path, small_rebuilds
 ):
     before = table_indexes()
+    keys = table_foreign_keys()
     path = write_csv(tmp_path / "h.csv", [row(f"crm-{i}") for i in range(5)])
 
     summary = history_import(path, commit=True, chunk=2)
 
-    assert "build" in summary.seconds
+    assert "build" in summary.seconds and "foreign_keys" in summary.seconds
     assert table_indexes() == before
+    # The six foreign keys (category, owner, crew, department, key, user),
+    # deferred as Django makes them, are back and hold.
+    assert table_foreign_keys() == keys and len(keys) == 6
+    assert all(d.endswith("DEFERRABLE INITIALLY DEFERRED") for d in keys.values())
+    with (
+        pytest.raises(IntegrityError),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(
+            f"UPDATE {TABLE} SET category_id = -1 WHERE external_id = 'crm-1'"
+        )
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     # 18 indexes: the primary key, 3 unique ones kept, 14 built again.
     assert len(before) == 18
     assert summary.written == ServiceRequest.objects.count() == 5
@@ -91,10 +118,13 @@ def test_failed_large_import_keeps_the_indexes_and_writes_nothing(
         [row("crm-1"), row("crm-2"), row("crm-3", point=ERZIN_POINT[::-1])],
     )
 
+    keys = table_foreign_keys()
+
     with pytest.raises(BadRow):
         history_import(path, commit=True, strict=True, chunk=2)
 
     assert table_indexes() == before
+    assert table_foreign_keys() == keys
     assert not ServiceRequest.objects.exists()
     assert not Decision.objects.exists()
 

@@ -7,12 +7,20 @@ load of years of history), ``indexes_rebuilt`` drops the table's secondary
 indexes inside the import's transaction and builds them again before it
 commits, as database restore tools do.
 
+The table's foreign keys are dropped with them and added again after the
+builds, as database restore tools do too: adding one checks every row at
+once with a join, where each row loaded would otherwise look up, and lock,
+the row it refers to (a category, a body) while it is copied. A row
+referring to nothing makes the import fail and roll back, as it would have
+row by row.
+
 What stays while the rows come in: the primary key and every unique index,
 so uniqueness is checked row by row as always and the import's own lookups
-(ids, tracking codes, external ids) stay index scans; the foreign keys and
-other constraints are untouched. The indexes built again are the ones read
-back from the catalogue (``pg_get_indexdef``, as database dumps do), so
-they come back as they were.
+(ids, tracking codes, external ids) stay index scans; the other
+constraints are untouched. The indexes and foreign keys made again are the
+ones read back from the catalogue (``pg_get_indexdef``,
+``pg_get_constraintdef``, as database dumps do), so they come back as they
+were.
 
 TODO(indexes): what is set on an index apart from its definition (a
 comment, a tablespace, a column's statistics target, the CLUSTER mark) is
@@ -20,9 +28,12 @@ not carried over; geopool's migrations set none of them.
 
 Dropping an index locks its table against reads and writes until the
 transaction ends: while such an import runs, nothing else can read the
-table. Because everything happens in one transaction, an import that fails
-or is interrupted rolls the drops back with the rows: the table keeps its
-previous rows and every index.
+table; dropping a foreign key also locks the tables it refers to (the
+categories, bodies, crews, departments, API keys and users) against writes,
+so, for example, a log-in waits for the import to end. Because everything
+happens in one transaction, an import that fails or is interrupted rolls
+the drops back with the rows: the table keeps its previous rows, every
+index and every foreign key.
 """
 
 import logging
@@ -48,6 +59,12 @@ _SECONDARY = """
     WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique
     ORDER BY c.relname
 """
+# The table's foreign keys, with their definitions.
+_FOREIGN = """
+    SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+    WHERE conrelid = %s::regclass AND contype = 'f'
+    ORDER BY conname
+"""
 # How many rows the table holds, counted up to a limit.
 _ROWS_UP_TO = "SELECT count(*) FROM (SELECT 1 FROM {} LIMIT %s) t"
 
@@ -62,21 +79,32 @@ def rebuild_wanted(cursor, table, incoming):
 
 @contextmanager
 def indexes_rebuilt(cursor, table, seconds=None):
-    """Drop the secondary indexes of ``table``; build them again on exit.
+    """Drop the secondary indexes and foreign keys of ``table``; make them again
+    on exit.
 
-    Must run inside a transaction. On an exception nothing is built: the
-    caller's rollback brings the indexes back. ``seconds``, a dict, gets the
-    time spent in ``drop`` and ``build``.
+    Must run inside a transaction. On an exception nothing is made again:
+    the caller's rollback brings them back. ``seconds``, a dict, gets the
+    time spent in ``drop``, ``build`` (the indexes) and ``foreign_keys``.
     """
     seconds = {} if seconds is None else seconds
     started = perf_counter()
-    cursor.execute(f"LOCK TABLE {_quoted(table)} IN ACCESS EXCLUSIVE MODE")
+    quoted = _quoted(table)
+    cursor.execute(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(_SECONDARY, [table])
     indexes = cursor.fetchall()
+    cursor.execute(_FOREIGN, [table])
+    foreign = cursor.fetchall()
+    for name, _ in foreign:
+        cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {_quoted(name)}")
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {_quoted(name)}")
     seconds["drop"] = perf_counter() - started
-    logger.debug("dropped %d indexes of %s while rows are loaded", len(indexes), table)
+    logger.debug(
+        "dropped %d indexes and %d foreign keys of %s while rows are loaded",
+        len(indexes),
+        len(foreign),
+        table,
+    )
 
     yield
 
@@ -88,6 +116,12 @@ def indexes_rebuilt(cursor, table, seconds=None):
         cursor.execute(definition)
         logger.debug("built index %s in %.2f s", name, perf_counter() - begun)
     seconds["build"] = perf_counter() - started
+    started = perf_counter()
+    for name, definition in foreign:
+        cursor.execute(
+            f"ALTER TABLE {quoted} ADD CONSTRAINT {_quoted(name)} {definition}"
+        )
+    seconds["foreign_keys"] = perf_counter() - started
 
 
 def _quoted(name):
