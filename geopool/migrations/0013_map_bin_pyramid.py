@@ -51,12 +51,6 @@ def _add(rows, sign):
     """
 
 
-# Set (``SET LOCAL geopool.mapbin_later = 'on'``) by a writer that counts its
-# rows itself in one statement when it is done, as the history import does
-# for its million rows (``geopool.services.history``): one row per bin for
-# the whole import instead of one per bin and COPY.
-LATER = "coalesce(current_setting('geopool.mapbin_later', true), '') = 'on'"
-
 FORWARD = f"""
 CREATE TABLE geopool_mapbin_level (
     level smallint PRIMARY KEY,
@@ -76,7 +70,6 @@ CREATE INDEX geopool_mapbin_row ON geopool_mapbin (level, j, i) INCLUDE (n);
 CREATE FUNCTION geopool_mapbin_inserted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF {LATER} THEN RETURN NULL; END IF;
     {_add("new_rows", "")}
     RETURN NULL;
 END $$;
@@ -84,7 +77,6 @@ END $$;
 CREATE FUNCTION geopool_mapbin_deleted() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF {LATER} THEN RETURN NULL; END IF;
     {_add("old_rows", "-")}
     RETURN NULL;
 END $$;
@@ -92,7 +84,6 @@ END $$;
 CREATE FUNCTION geopool_mapbin_moved() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-    IF {LATER} THEN RETURN NULL; END IF;
     INSERT INTO geopool_mapbin (level, i, j, n)
     SELECT l.level, floor(p.x / l.size_m)::bigint, floor(p.y / l.size_m)::bigint,
            p.n
@@ -109,6 +100,13 @@ BEGIN
     DELETE FROM geopool_mapbin;
     RETURN NULL;
 END $$;
+
+-- Counts the requests with ids lo … hi, for a writer that had the triggers
+-- off (a large history import, which holds the table alone meanwhile).
+CREATE FUNCTION geopool_mapbin_add_ids(lo bigint, hi bigint) RETURNS void
+LANGUAGE sql AS $$
+    {_add("(SELECT * FROM geopool_servicerequest WHERE id BETWEEN lo AND hi)", "")}
+$$;
 
 -- Merges each bin's rows into one; returns how many rows it removed.
 CREATE FUNCTION geopool_mapbin_compact() RETURNS bigint
@@ -157,7 +155,8 @@ DROP TRIGGER geopool_mapbin_deleted ON geopool_servicerequest;
 DROP TRIGGER geopool_mapbin_moved ON geopool_servicerequest;
 DROP TRIGGER geopool_mapbin_truncated ON geopool_servicerequest;
 DROP FUNCTION geopool_mapbin_inserted(), geopool_mapbin_deleted(),
-    geopool_mapbin_moved(), geopool_mapbin_truncated(), geopool_mapbin_compact();
+    geopool_mapbin_moved(), geopool_mapbin_truncated(), geopool_mapbin_compact(),
+    geopool_mapbin_add_ids(bigint, bigint);
 DROP TABLE geopool_mapbin, geopool_mapbin_level;
 """
 

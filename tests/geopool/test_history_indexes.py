@@ -67,6 +67,32 @@ def table_foreign_keys():
         return dict(cursor.fetchall())
 
 
+def map_bins_as_counted():
+    """(stored bin counts, the same counted from the requests, triggers on)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT level, i, j, sum(n) FROM geopool_mapbin GROUP BY 1, 2, 3"
+            " HAVING sum(n) <> 0 ORDER BY 1, 2, 3"
+        )
+        stored = cursor.fetchall()
+        cursor.execute(
+            f"""
+            SELECT l.level, floor(r.web_x / l.size_m)::bigint,
+                   floor(r.web_y / l.size_m)::bigint, count(*)
+            FROM {TABLE} r CROSS JOIN geopool_mapbin_level l
+            WHERE r.web_x IS NOT NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            """
+        )
+        counted = cursor.fetchall()
+        cursor.execute(
+            "SELECT bool_and(tgenabled = 'O') FROM pg_trigger"
+            " WHERE tgrelid = %s::regclass AND tgname LIKE 'geopool_mapbin_%%'",
+            [TABLE],
+        )
+        (enabled,) = cursor.fetchone()
+    return stored, counted, enabled
+
+
 @pytest.fixture
 def small_rebuilds(monkeypatch):
     monkeypatch.setattr(indexes, "REBUILD_MIN_ROWS", 1)
@@ -82,6 +108,10 @@ def test_import_larger_than_the_table_rebuilds_every_index_as_it_was(
     summary = history_import(path, commit=True, chunk=2)
 
     assert "build" in summary.seconds and "foreign_keys" in summary.seconds
+    # The heat map's bins counted once at the end, the triggers on again.
+    stored, counted, enabled = map_bins_as_counted()
+    assert "map_bins" in summary.seconds and enabled
+    assert stored == counted and sum(n for *_, n in counted) == 5 * 5
     assert table_indexes() == before
     # The six foreign keys (category, owner, crew, department, key, user),
     # deferred as Django makes them, are back and hold.
@@ -125,6 +155,7 @@ def test_failed_large_import_keeps_the_indexes_and_writes_nothing(
 
     assert table_indexes() == before
     assert table_foreign_keys() == keys
+    assert map_bins_as_counted() == ([], [], True)
     assert not ServiceRequest.objects.exists()
     assert not Decision.objects.exists()
 

@@ -152,7 +152,7 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
         handle,
         transaction.atomic(),
         _constraints_immediate(commit),
-        _indexes_for(path, commit, run.summary.seconds),
+        _indexes_for(path, commit, run),
     ):
         lines = Utf8Lines(handle, path.name)
         reader = csv.reader(lines)
@@ -234,12 +234,13 @@ def _collector_paused():
 
 
 @contextmanager
-def _indexes_for(path, commit, seconds):
+def _indexes_for(path, commit, run):
     """Build the request table's secondary indexes once, after a large import.
 
     Only when the file has more lines than the table has rows
     (``indexes.rebuild_wanted``): the table is then locked for the whole
-    import (``indexes``).
+    import (``indexes``), and the heat map's bin counts are made once at
+    the end too (``_map_bins_at_end``).
     """
     if not commit:
         yield
@@ -249,8 +250,39 @@ def _indexes_for(path, commit, seconds):
     if not wanted:
         yield
         return
-    with connection.cursor() as cursor, indexes_rebuilt(cursor, TABLE, seconds):
+    seconds = run.summary.seconds
+    with (
+        connection.cursor() as cursor,
+        indexes_rebuilt(cursor, TABLE, seconds),
+        _map_bins_at_end(cursor, run, seconds),
+    ):
         yield
+
+
+# The triggers that keep the heat map's bin counts as rows are written and
+# deleted (migration geopool 0013).
+MAP_BIN_TRIGGERS = ("geopool_mapbin_inserted", "geopool_mapbin_deleted")
+
+
+@contextmanager
+def _map_bins_at_end(cursor, run, seconds):
+    """Count the import's rows into the heat map's bins once, at the end.
+
+    The triggers would count each chunk's rows as it is copied, a row per
+    bin and chunk; this import holds the table alone (``indexes_rebuilt``
+    locked it), so they are off meanwhile and the rows with the ids it drew
+    are counted in one statement. Turning them off and on is part of the
+    import's transaction: a failed import rolls it back with the rows.
+    """
+    for name in MAP_BIN_TRIGGERS:
+        cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {name}")
+    yield
+    started = perf_counter()
+    for name in MAP_BIN_TRIGGERS:
+        cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {name}")
+    if run.ids:
+        cursor.execute("SELECT geopool_mapbin_add_ids(%s, %s)", list(run.ids))
+    seconds["map_bins"] = perf_counter() - started
 
 
 def _lines_count(path):
@@ -313,6 +345,8 @@ class _Run:
         # Whether earlier imports stored rows: asked in the import's
         # transaction, at the first chunk (after any lock is taken).
         self.stored = None
+        # The lowest and highest id this import drew, or None.
+        self.ids = None
 
     def chunk(self, checked, malformed, count):
         started = perf_counter()
@@ -388,6 +422,8 @@ class _Run:
         seconds, summary = self.summary.seconds, self.summary
         started = perf_counter()
         ids = ids_new(cursor, len(checked))
+        low, high = self.ids or (ids[0], ids[-1])
+        self.ids = (min(low, ids[0]), max(high, ids[-1]))
         codes = tracking_codes_unused(cursor, len(checked))
         located = requests_copy(cursor, checked, ids, codes, self.at)
         seconds["copy"] += perf_counter() - started
