@@ -79,11 +79,22 @@ class ServiceRequest(models.Model):
     is_urgent = models.BooleanField(default=False)
     # The current owner, copied from the current decision (or a transfer) so
     # inboxes and counts need no join through decisions.
+    # Indexed with the status (Meta.indexes), which serves the owner alone.
     owner_body = models.ForeignKey(
-        Body, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Body,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     owner_department = models.ForeignKey(
-        Department, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Department,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     needs_triage = models.BooleanField(default=False)
     # Came as an address the geocoder could not place surely: waits for an
@@ -97,6 +108,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="requests",
+        db_index=False,
     )
     # Anonymous reports are worked but have no legal answer clock and no
     # notifications.
@@ -123,7 +135,12 @@ class ServiceRequest(models.Model):
     # key check per row when millions of rows are copied in.
     recorded_owner = models.CharField(max_length=64, blank=True)
     api_key = models.ForeignKey(
-        ApiKey, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ApiKey,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     external_id = models.CharField(max_length=100, blank=True)
     is_sample = models.BooleanField(default=False)
@@ -133,6 +150,7 @@ class ServiceRequest(models.Model):
         null=True,
         blank=True,
         related_name="+",
+        db_index=False,
     )
     requested_at = models.DateTimeField(db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -155,6 +173,22 @@ class ServiceRequest(models.Model):
         indexes = [
             models.Index(fields=["status", "requested_at"]),
             models.Index(fields=["owner_body", "status"]),
+            # Most requests have no crew, department, API key or creating
+            # user (history has none of them): only the rows that have one
+            # are indexed, which is all a lookup by one of them reads.
+            *(
+                models.Index(
+                    fields=[name],
+                    condition=Q(**{f"{name}__isnull": False}),
+                    name=f"gp_req_{name}_set",
+                )
+                for name in (
+                    "assigned_crew",
+                    "owner_department",
+                    "api_key",
+                    "created_by",
+                )
+            ),
         ]
         permissions = [
             ("enter_call", "Can enter phone requests (call centre)"),

@@ -15,9 +15,12 @@ decision beside it:
   so simulations can compare the two.
 
 The file is streamed in chunks (``CHUNK`` rows): each is checked column by
-column (``checks``), written with COPY (``writing``) and routed before the
-next is read, all in one transaction. Bad rows are skipped and listed with
-their line and reason; ``strict`` stops at the first and writes nothing. A
+column (``checks``) and written with COPY (``writing``) while the next is
+read; once every row is in, all of them are routed in one bulk pass, whose
+batches are routed while the decisions of the one before are copied; all
+in one transaction. Bad rows are skipped and listed with their line and
+reason (a point outside the service area is found by that pass and its row
+removed again); ``strict`` stops at the first and writes nothing. A
 row whose ``external_id`` an earlier import stored is skipped as
 ``ALREADY_IMPORTED``, so re-running an import is safe. Without ``commit``
 nothing is written: the rows are checked and routed in memory by the same
@@ -63,6 +66,7 @@ from geopool.services.history.reading import (
     records,
 )
 from geopool.services.history.writing import (
+    REFUSED_POINTS,
     TABLE,
     changed_count,
     history_stored,
@@ -173,6 +177,8 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
             bar.update(lines.offset - bar.n)
             bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
         bar.close()
+        if commit:
+            run.route_written(progress)
     summary = run.summary
     logger.debug(
         "history %s stages (s): %s",
@@ -347,6 +353,9 @@ class _Run:
         self.stored = None
         # The lowest and highest id this import drew, or None.
         self.ids = None
+        # The ids written, in order, and their rows' lines; routed at the end.
+        self.written_ids, self.written_lines = [], []
+        self.located = 0
 
     def chunk(self, checked, malformed, count):
         started = perf_counter()
@@ -418,42 +427,85 @@ class _Run:
         self.seen[-1] = (hashes[order], lines[order])
 
     def _write(self, cursor, checked, bad):
-        """COPY the rows, store today's decisions; return the positions kept."""
-        seconds, summary = self.summary.seconds, self.summary
+        """COPY the rows; return the positions kept (all: routed at the end)."""
         started = perf_counter()
         ids = ids_new(cursor, len(checked))
         low, high = self.ids or (ids[0], ids[-1])
         self.ids = (min(low, ids[0]), max(high, ids[-1]))
         codes = tracking_codes_unused(cursor, len(checked))
-        located = requests_copy(cursor, checked, ids, codes, self.at)
-        seconds["copy"] += perf_counter() - started
+        self.located += requests_copy(cursor, checked, ids, codes, self.at)
+        self.written_ids.append(np.asarray(ids, dtype=np.int64))
+        self.written_lines.append(np.asarray(checked.lines, dtype=np.int64))
+        self.summary.written += len(ids)
+        self.summary.seconds["copy"] += perf_counter() - started
+        if self.strict:
+            # The first bad row may be one routing refuses: route each chunk
+            # before the next, so that the import stops at the first.
+            bad += self._route_pending(progress=False)
+        return list(range(len(ids)))
 
+    def route_written(self, progress):
+        """Store today's decision of every row written and not yet routed.
+
+        Rows whose point lies outside the service area are removed again and
+        listed as bad with their lines (``strict``: the import stops).
+        """
+        refused = self._route_pending(progress)
+        self.skipped += refused
+        if self.strict and refused:
+            raise BadRow(*min(refused))
+        self.summary.without_location = self.summary.written - self.located
+
+    def _route_pending(self, progress):
+        """Route the rows written since the last call, in one bulk pass;
+        return the ``(line, reason)`` of those it refused (removed again)."""
+        if not self.written_ids:
+            return []
+        summary = self.summary
         started = perf_counter()
+        # Ascending: each chunk's ids are, and later chunks draw higher ones.
+        ids = np.concatenate(self.written_ids)
+        lines = np.concatenate(self.written_lines)
+        self.written_ids, self.written_lines = [], []
         result = route_stored(
             ids,
             context=self.context,
             at=self.at,
             keep_owner=True,
-            batch=len(ids),
+            progress=progress,
             fresh=True,
         )
         summary.routed += result.routed
         summary.triage += result.triage
         for code, count in result.owners.items():
             summary.owners[code] = summary.owners.get(code, 0) + count
-        position = {request_id: i for i, request_id in enumerate(ids)}
-        refused = {
-            position[request_id]: why for request_id, why in result.refused.items()
-        }
-        if refused:
-            self._refuse(checked, refused, bad)
-            requests_delete(cursor, result.refused)
-            located -= sum(1 for i in refused if not np.isnan(checked.lon[i]))
-        summary.changed += changed_count(cursor, ids[0], ids[-1])
-        summary.written += len(ids) - len(refused)
-        summary.without_location += len(ids) - len(refused) - located
-        seconds["route"] += perf_counter() - started
-        return [i for i in range(len(ids)) if i not in refused]
+        refused = []
+        with connection.cursor() as cursor:
+            if result.refused:
+                line_of = dict(zip(ids.tolist(), lines.tolist(), strict=True))
+                refused = self._refuse_stored(cursor, result.refused, line_of)
+                requests_delete(cursor, result.refused)
+                summary.written -= len(refused)
+                self.located -= len(refused)
+            summary.changed += changed_count(cursor, int(ids[0]), int(ids[-1]))
+        summary.seconds["route"] += perf_counter() - started
+        return refused
+
+    def _refuse_stored(self, cursor, refused, line_of):
+        """(line, reason) of written rows outside the service area, with the
+        hint when swapping lat and long would place them."""
+        cursor.execute(REFUSED_POINTS, [list(refused)])
+        found = cursor.fetchall()
+        swapped = route(
+            self.context,
+            np.asarray([lat for _, _, _, lat in found], dtype=float),
+            np.asarray([lon for _, _, lon, _ in found], dtype=float),
+            [code for _, code, _, _ in found],
+        )
+        return [
+            (line_of[pk], refused[pk] + ("" if other.error else SWAPPED_HINT))
+            for (pk, *_), other in zip(found, swapped, strict=True)
+        ]
 
     def _preview(self, cursor, checked, bad):
         """Route in memory as ``_write`` would; return the positions kept."""

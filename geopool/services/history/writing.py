@@ -47,6 +47,12 @@ _CHANGED = f"""
       AND d.request_id BETWEEN %(low)s AND %(high)s AND d.is_current
       AND d.owner_body_id IS DISTINCT FROM r.owner_body_id
 """
+# The category and point of rows refused after they were written.
+REFUSED_POINTS = f"""
+    SELECT r.id, c.code, ST_X(r.location), ST_Y(r.location)
+    FROM {TABLE} r JOIN geopool_category c ON c.id = r.category_id
+    WHERE r.id = ANY(%s) ORDER BY r.id
+"""
 # Tracking codes are redrawn at most this often for one chunk (a clash is
 # about 1 in 3,400 per million stored codes).
 _DRAWS = 10
