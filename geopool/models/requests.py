@@ -158,9 +158,11 @@ class ServiceRequest(models.Model):
     class Meta:
         ordering = ["-requested_at", "-id"]
         constraints = [
+            # Only requests that came with a key: a unique index holds no
+            # two NULL keys equal anyway, so the others need no entry.
             models.UniqueConstraint(
                 fields=["api_key", "external_id"],
-                condition=~Q(external_id=""),
+                condition=~Q(external_id="") & Q(api_key__isnull=False),
                 name="external_id_unique_per_api_client",
             ),
             # Re-running a history import skips what it already stored.

@@ -194,3 +194,29 @@ def test_rebuild_is_wanted_only_for_more_rows_than_the_table_holds(
         monkeypatch.setattr(indexes, "REBUILD_MIN_ROWS", 1)
     with connection.cursor() as cursor:
         assert indexes.rebuild_wanted(cursor, TABLE, incoming) is wanted
+
+
+def test_a_large_import_redraws_a_tracking_code_the_table_holds(
+    hatay, tmp_path, small_rebuilds, monkeypatch
+):
+    import geopool.services.history as history
+    from geopool.tracking import tracking_codes_new
+
+    first = write_csv(tmp_path / "a.csv", [row("a-1")])
+    history_import(first, commit=True)
+    taken = ServiceRequest.objects.get().tracking_code
+    # Every chunk's first draw repeats the stored code, and the second row
+    # repeats the first: both are drawn again.
+    monkeypatch.setattr(
+        history,
+        "tracking_codes_new",
+        lambda n: ([taken, taken] + tracking_codes_new(n))[:n],
+    )
+    path = write_csv(tmp_path / "b.csv", [row(f"b-{i}") for i in range(4)])
+
+    summary = history_import(path, commit=True, chunk=2)
+
+    codes = list(ServiceRequest.objects.values_list("tracking_code", flat=True))
+    assert "foreign_keys" in summary.seconds  # the path that holds the table
+    assert summary.written == 4
+    assert len(codes) == len(set(codes)) == 5

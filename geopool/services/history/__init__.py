@@ -74,8 +74,10 @@ from geopool.services.history.writing import (
     requests_copy,
     requests_delete,
     stored_external_ids,
+    tracking_codes_stored,
     tracking_codes_unused,
 )
+from geopool.tracking import tracking_codes_new
 from routing_rules.context import live_context
 from routing_rules.engine import route
 from routing_rules.services.bulk import route_stored
@@ -262,6 +264,7 @@ def _indexes_for(path, commit, run):
         indexes_rebuilt(cursor, TABLE, seconds),
         _map_bins_at_end(cursor, run, seconds),
     ):
+        run.table_locked = True
         yield
 
 
@@ -305,6 +308,12 @@ def _checked(chunks, positions, run):
     started = perf_counter()
     for rows, numbers, malformed in chunks:
         checked = chunk_check(rows, numbers, positions, run.lookups)
+        # Work for the main thread done here, beside the database's: the
+        # external ids' hashes (``_Run._fresh``) and tracking codes to try.
+        checked.columns["external_hash"] = list(
+            map(hash, checked.columns.get("external_id", ()))
+        )
+        checked.columns["tracking_code"] = tracking_codes_new(len(checked))
         run.summary.seconds["parse"] += perf_counter() - started
         yield checked, malformed, len(rows) + len(malformed)
         started = perf_counter()
@@ -353,6 +362,10 @@ class _Run:
         self.stored = None
         # The lowest and highest id this import drew, or None.
         self.ids = None
+        # Whether the import holds the table alone (``_indexes_for``), and
+        # then every tracking code the table holds.
+        self.table_locked = False
+        self.codes = None
         # The ids written, in order, and their rows' lines; routed at the end.
         self.written_ids, self.written_lines = [], []
         self.located = 0
@@ -379,7 +392,7 @@ class _Run:
         if not len(checked):  # every row of the chunk was refused
             return checked
         external_ids = checked.columns["external_id"]
-        hashes = np.fromiter(map(hash, external_ids), np.int64, len(external_ids))
+        hashes = np.asarray(checked.columns["external_hash"], dtype=np.int64)
         first = np.zeros(len(hashes), dtype=np.int64)
         for seen, lines in self.seen:
             at = np.searchsorted(seen, hashes).clip(max=len(seen) - 1)
@@ -413,8 +426,7 @@ class _Run:
         """
         if not kept:
             return
-        external_ids = checked.columns["external_id"]
-        hashes = np.fromiter((hash(external_ids[i]) for i in kept), np.int64)
+        hashes = np.asarray(checked.columns["external_hash"], dtype=np.int64)[kept]
         lines = np.asarray(checked.lines, dtype=np.int64)[kept]
         self.seen.append((hashes, lines))
         while len(self.seen) > 1 and len(self.seen[-1][0]) >= len(self.seen[-2][0]):
@@ -429,10 +441,15 @@ class _Run:
     def _write(self, cursor, checked, bad):
         """COPY the rows; return the positions kept (all: routed at the end)."""
         started = perf_counter()
-        ids = ids_new(cursor, len(checked))
+        ids = ids_new(cursor, len(checked), table_locked=self.table_locked)
         low, high = self.ids or (ids[0], ids[-1])
         self.ids = (min(low, ids[0]), max(high, ids[-1]))
-        codes = tracking_codes_unused(cursor, len(checked))
+        if self.table_locked and self.codes is None:
+            # Fewer rows than the file brings: their codes fit in memory.
+            self.codes = tracking_codes_stored(cursor)
+        codes = tracking_codes_unused(
+            cursor, checked.columns["tracking_code"], known=self.codes
+        )
         self.located += requests_copy(cursor, checked, ids, codes, self.at)
         self.written_ids.append(np.asarray(ids, dtype=np.int64))
         self.written_lines.append(np.asarray(checked.lines, dtype=np.int64))
