@@ -286,6 +286,16 @@ _TRUE_ORDER = """
 """
 
 
+def _true_order(lon, lat, body, radius, limit):
+    """[(tracking code, metres)] as ``_TRUE_ORDER`` gives them."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _TRUE_ORDER,
+            {"lon": lon, "lat": lat, "body": body, "radius": radius, "limit": limit},
+        )
+        return [(code, float(metres)) for code, metres in cursor.fetchall()]
+
+
 def test_order_equals_true_ground_distance_for_random_points(hatay):
     rng = random.Random(6)
     antakya = Body.objects.get(code="ANTAKYA")
@@ -306,18 +316,7 @@ def test_order_equals_true_ground_distance_for_random_points(hatay):
         lon = ANTAKYA["lon"] + rng.uniform(-0.02, 0.02)
         lat = ANTAKYA["lat"] + rng.uniform(-0.02, 0.02)
         found = tickets_nearby(lon, lat, scope, radius_m=2500, limit=25)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _TRUE_ORDER,
-                {
-                    "lon": lon,
-                    "lat": lat,
-                    "body": antakya.pk,
-                    "radius": 2500,
-                    "limit": 25,
-                },
-            )
-            truth = [(code, float(metres)) for code, metres in cursor.fetchall()]
+        truth = _true_order(lon, lat, antakya.pk, 2500, 25)
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
 
 
@@ -357,18 +356,7 @@ def test_tickets_at_almost_one_distance_are_settled_by_a_second_pass(hatay):
         ((far["lon"], far["lat"]), True),
     ):
         found = tickets_nearby(lon, lat, scope, radius_m=2500, limit=20)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                _TRUE_ORDER,
-                {
-                    "lon": lon,
-                    "lat": lat,
-                    "body": antakya.pk,
-                    "radius": 2500,
-                    "limit": 20,
-                },
-            )
-            truth = [(code, float(metres)) for code, metres in cursor.fetchall()]
+        truth = _true_order(lon, lat, antakya.pk, 2500, 20)
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
         assert len(truth) == 20
         assert _second_pass_ran(lon, lat, scope, 20) is not settled_alone
