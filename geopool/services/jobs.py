@@ -65,6 +65,30 @@ def map_bins_compact():
         return cursor.fetchone()[0]
 
 
+def map_bins_rebuild():
+    """Count every request into the stored map bins again, from nothing.
+
+    Locks the requests against writes (not reads) until it is done, so no
+    row is counted twice or missed. Returns (bin rows, requests counted).
+    """
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("LOCK TABLE geopool_servicerequest IN SHARE MODE")
+        cursor.execute("DELETE FROM geopool_mapbin")
+        cursor.execute(
+            "SELECT geopool_mapbin_add_ids(min(id), max(id))"
+            " FROM geopool_servicerequest"
+        )
+        cursor.execute(
+            "SELECT coalesce(sum(n), 0) FROM geopool_mapbin"
+            " WHERE level = (SELECT min(level) FROM geopool_mapbin_level)"
+        )
+        (requests,) = cursor.fetchone()
+        cursor.execute("SELECT count(*) FROM geopool_mapbin")
+        (rows,) = cursor.fetchone()
+    logger.info("map bins rebuilt: %d rows for %d requests", rows, requests)
+    return rows, requests
+
+
 def run_due_jobs(now=None):
     """Run every job once; return {job: count}."""
     now = now or timezone.now()

@@ -187,3 +187,26 @@ def test_the_map_reads_stored_bins_only_for_every_request(
 
     assert (every["total"], waste["total"], agency["total"]) == (2, 1, 0)
     assert served == [9]
+
+
+def test_map_bins_rebuild_counts_every_request_again_after_drift():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    template = request_at("COP", **ANTAKYA)
+    _clone(template, _points(random.Random(3), 200))
+    with connection.cursor() as cursor:
+        # Rows loaded with the triggers off, and a stray count.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE geopool_servicerequest DISABLE TRIGGER USER")
+        _clone(template, _points(random.Random(4), 50), prefix="OFF")
+        cursor.execute("ALTER TABLE geopool_servicerequest ENABLE TRIGGER USER")
+        cursor.execute("INSERT INTO geopool_mapbin VALUES (10, 1, 1, 7)")
+    out = StringIO()
+
+    call_command("map_bins_rebuild", stdout=out)
+
+    assert _rows()[1] == 251 * len(pyramid.LEVELS)
+    assert out.getvalue().endswith("rows for 251 requests on the map\n")
+    _assert_equal_to_counting(_views(random.Random(5)))
