@@ -41,12 +41,23 @@ LEVEL_ROWS = ", ".join(f"({level}, {size_m(level)!r})" for level in LEVELS)
 
 
 def _add(rows, sign):
+    """Count ``rows`` (+ or -) into every level: the finest level's bins
+    first, each coarser one rolled up from them by a shift (exact: the
+    finest bin of a point is ``floor(x / size)``, and a coarser one
+    ``floor(x / (size * 2**k))``, which is that shifted by k)."""
+    finest = LEVELS[-1]
     return f"""
+        WITH fine AS (
+            SELECT floor(r.web_x / {size_m(finest)!r})::bigint AS i,
+                   floor(r.web_y / {size_m(finest)!r})::bigint AS j, count(*) AS n
+            FROM {rows} r
+            WHERE r.web_x IS NOT NULL
+            GROUP BY 1, 2
+        )
         INSERT INTO geopool_mapbin (level, i, j, n)
-        SELECT l.level, floor(r.web_x / l.size_m)::bigint,
-               floor(r.web_y / l.size_m)::bigint, {sign} count(*)
-        FROM {rows} r CROSS JOIN geopool_mapbin_level l
-        WHERE r.web_x IS NOT NULL
+        SELECT l.level, f.i >> ({finest} - l.level), f.j >> ({finest} - l.level),
+               {sign} sum(f.n)
+        FROM fine f CROSS JOIN geopool_mapbin_level l
         GROUP BY 1, 2, 3;
     """
 
