@@ -113,7 +113,7 @@ def viewport_parse(bbox, zoom):
     try:
         west, south, east, north = (float(v) for v in (bbox or "").split(","))
     except ValueError:
-        raise ViewError(BBOX_ERROR % {"value": bbox or "nothing"}) from None
+        raise ViewError(BBOX_ERROR % {"value": bbox or _("nothing")}) from None
     finite = all(math.isfinite(v) for v in (west, south, east, north))
     if not (
         finite
@@ -127,7 +127,7 @@ def viewport_parse(bbox, zoom):
         level = None
     if level is None or not MIN_ZOOM <= level <= MAX_ZOOM:
         raise ViewError(
-            ZOOM_ERROR % {"min": MIN_ZOOM, "max": MAX_ZOOM, "value": zoom or "nothing"}
+            ZOOM_ERROR % {"min": MIN_ZOOM, "max": MAX_ZOOM, "value": zoom or _("nothing")}
         )
     view = Viewport(west, south, east, north, level)
     cells = view.grid_cells()
@@ -143,7 +143,7 @@ def cell_parse(value):
     try:
         i, j = (int(v) for v in (value or "").split(","))
     except ValueError:
-        raise ViewError(CELL_ERROR % {"value": value or "nothing"}) from None
+        raise ViewError(CELL_ERROR % {"value": value or _("nothing")}) from None
     # No map has a bin beyond 2**31 (zoom 20 has 2**20 · 8 per side); a
     # longer number is refused here, before any arithmetic on it.
     if not all(abs(v) < 2**31 for v in (i, j)):

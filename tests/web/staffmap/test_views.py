@@ -401,3 +401,10 @@ def test_a_bin_number_longer_than_any_map_answers_400(coordinator):
 
     assert response.status_code == 400
     assert "cell iki tam sayı i,j olmalı" in response.json()["errors"]["list"]
+
+
+def test_a_missing_viewport_is_named_in_the_pages_language(coordinator):
+    response = coordinator.get("/map/data/view/")
+
+    assert response.status_code == 400
+    assert response.json()["errors"]["view"].endswith("gelen: hiçbir şey.")
