@@ -127,7 +127,8 @@ def viewport_parse(bbox, zoom):
         level = None
     if level is None or not MIN_ZOOM <= level <= MAX_ZOOM:
         raise ViewError(
-            ZOOM_ERROR % {"min": MIN_ZOOM, "max": MAX_ZOOM, "value": zoom or _("nothing")}
+            ZOOM_ERROR
+            % {"min": MIN_ZOOM, "max": MAX_ZOOM, "value": zoom or _("nothing")}
         )
     view = Viewport(west, south, east, north, level)
     cells = view.grid_cells()

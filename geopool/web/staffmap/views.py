@@ -229,7 +229,11 @@ def _list_rows(request, requests):
     if not bins.MIN_ZOOM <= level <= bins.MAX_ZOOM:
         raise bins.ViewError(
             bins.ZOOM_ERROR
-            % {"min": bins.MIN_ZOOM, "max": bins.MAX_ZOOM, "value": zoom or _("nothing")}
+            % {
+                "min": bins.MIN_ZOOM,
+                "max": bins.MAX_ZOOM,
+                "value": zoom or _("nothing"),
+            }
         )
     i, j = bins.cell_parse(request.GET.get("cell"))
     return bins.in_cell(requests, level, i, j), _("Requests in this bin")
