@@ -149,6 +149,7 @@ def features_copy(
     index = 0
     codes = _CodeTally()
 
+    # Closed on an error too, so that the error starts on its own line.
     bar = tqdm(
         total=source.feature_count or None,
         desc=f"import {source.path.name}",
@@ -156,6 +157,7 @@ def features_copy(
         disable=not progress,
     )
     with (
+        bar,
         pyogrio.open_arrow(
             source.gdal_path,
             layer=source.layer or None,
@@ -189,7 +191,6 @@ def features_copy(
                 written += batch.count
                 index += len(geometries)
                 bar.update(len(geometries))
-    bar.close()
     if z_dropped:
         report.warnings.append(
             f"{z_dropped} features had Z or M values; they were dropped (geopool "

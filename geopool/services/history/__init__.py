@@ -163,22 +163,22 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
         lines = Utf8Lines(handle, path.name)
         reader = csv.reader(lines)
         positions, width = header_read(reader, path.name)
-        bar = tqdm(
+        chunks = _checked(
+            records(reader, width, chunk, path.name, lines), positions, run
+        )
+        # Closed on an error too, so that the error starts on its own line.
+        with tqdm(
             total=path.stat().st_size,
             unit="B",
             unit_scale=True,
             desc=f"import {path.name}",
             disable=not progress,
             mininterval=0.5,
-        )
-        chunks = _checked(
-            records(reader, width, chunk, path.name, lines), positions, run
-        )
-        for checked, malformed, count in _ahead(chunks):
-            run.chunk(checked, malformed, count)
-            bar.update(lines.offset - bar.n)
-            bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
-        bar.close()
+        ) as bar:
+            for checked, malformed, count in _ahead(chunks):
+                run.chunk(checked, malformed, count)
+                bar.update(lines.offset - bar.n)
+                bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
         if commit:
             run.route_written(progress)
     summary = run.summary
