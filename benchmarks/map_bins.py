@@ -517,7 +517,7 @@ def report_markdown(meta, bins_rows, byte_rows, page):
         "sees every request) the view reads the bin counts PostgreSQL keeps "
         "per stored zoom level (migration geopool 0013, "
         "`geopool/web/staffmap/pyramid.py`) and counts only the requests in a "
-        "band under 76 m wide along the viewport's edge; with a filter it "
+        "band under 306 m wide along the viewport's edge; with a filter it "
         "counts the filtered requests, as the bare SQL does.",
         "",
         "## Bytes follow the bins, not the requests",

@@ -216,7 +216,7 @@ def markers_or_bins(requests, view, every_request=False):
     filter, a user who sees all), so the bins come from the stored counts
     (``pyramid``).
     """
-    from geopool.web.staffmap import pyramid
+    from geopool.web.staffmap import pyramid  # which imports this module
 
     visible = in_view(requests.filter(location__isnull=False), view)
     # One statement decides and, in the heavy case, answers: the bins' total
@@ -233,16 +233,7 @@ def markers_or_bins(requests, view, every_request=False):
 def bins_count(requests, view):
     """Requests per bin of ``view``'s grid: ``{"size_m", "origin", "bins", …}``."""
     size = view.cell_m
-    inner, params = (
-        requests.extra(
-            select={
-                "web_x": '"geopool_servicerequest"."web_x"',
-                "web_y": '"geopool_servicerequest"."web_y"',
-            }
-        )
-        .values("web_x", "web_y")
-        .query.sql_with_params()
-    )
+    inner, params = points_sql(requests)
     cell_i = CELL_I_SQL.format(t="q")
     cell_j = CELL_J_SQL.format(t="q")
     sql = f"""
@@ -254,6 +245,20 @@ def bins_count(requests, view):
         cursor.execute(sql, [size, size, *params])
         rows = cursor.fetchall()
     return bins_answer(rows, size)
+
+
+def points_sql(requests):
+    """``(sql, params)`` selecting the stored ``web_x``, ``web_y`` of ``requests``."""
+    return (
+        requests.extra(
+            select={
+                "web_x": '"geopool_servicerequest"."web_x"',
+                "web_y": '"geopool_servicerequest"."web_y"',
+            }
+        )
+        .values("web_x", "web_y")
+        .query.sql_with_params()
+    )
 
 
 def bins_answer(rows, size):

@@ -26,8 +26,10 @@ the requests in a thin band, instead of every request.
 import math
 from dataclasses import dataclass
 
+from django.contrib.gis.geos import Polygon
 from django.db import connection
 
+from geopool.spatial import STORAGE_SRID
 from geopool.web.staffmap import bins
 
 # The stored levels, as migration geopool 0013 created them.
@@ -173,20 +175,12 @@ def bins_count(requests, view):
         shift = b.level - view.zoom
         params += [shift, shift, b.level, b.i0, b.i1, b.j0, b.j1]
     for box, condition, band_params in _bands(view, covered):
-        envelope = bins.Polygon.from_bbox(box)
-        envelope.srid = bins.STORAGE_SRID
-        inner, inner_params = (
+        envelope = Polygon.from_bbox(box)
+        envelope.srid = STORAGE_SRID
+        inner, inner_params = bins.points_sql(
             requests.order_by()
             .filter(location__bboverlaps=envelope)
             .extra(where=[condition], params=band_params)
-            .extra(
-                select={
-                    "web_x": '"geopool_servicerequest"."web_x"',
-                    "web_y": '"geopool_servicerequest"."web_y"',
-                }
-            )
-            .values("web_x", "web_y")
-            .query.sql_with_params()
         )
         parts.append(
             f"SELECT {bins.CELL_I_SQL.format(t='q')} AS i, "
