@@ -29,6 +29,7 @@ import gc
 import logging
 import sys
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import orjson
@@ -200,7 +201,6 @@ def route_stored(
     # collector would rescan them again and again (none of them form cycles).
     collecting = gc.isenabled()
     gc.disable()
-    shapes = {}  # (generations, trace, tr, en) as text -> shape id
     chunks = [
         ids[start : start + batch].tolist() for start in range(0, len(ids), batch)
     ]
@@ -213,26 +213,24 @@ def route_stored(
                     context.index(layer)
             cursor.execute(_CATEGORIES)
             category_codes = dict(cursor.fetchall())
-            writer = _DecisionCopy(cursor)
+            store = DecisionStore(cursor, keep_owner=keep_owner, fresh=fresh)
             try:
                 rows = _points_read(cursor, chunks[0]) if chunks else []
-                for k in range(len(chunks)):
+                for k, chunk in enumerate(chunks):
                     decided = _route_rows(
                         context, rows, category_codes, at, keep_owner, result
                     )
-                    writer.close()  # the previous batch's rows are in
-                    lines, owners = _rows_stored(cursor, decided, shapes, keep_owner)
-                    if not fresh and lines:
-                        _retire(cursor, decided.ids)
-                    if owners:
-                        _owners_update(cursor, owners)
-                    if k + 1 < len(chunks):
-                        rows = _points_read(cursor, chunks[k + 1])
-                    writer.open(lines)
-                    bar.update(len(chunks[k]))
-                writer.close()
+                    # The next batch's points are read before this batch's
+                    # COPY holds the connection.
+                    after = chunks[k + 1] if k + 1 < len(chunks) else None
+                    rows = store.add(
+                        decided,
+                        before_copy=after and partial(_points_read, cursor, after),
+                    )
+                    bar.update(len(chunk))
+                store.close()
             except BaseException:
-                writer.abort(*sys.exc_info())
+                store.abort(*sys.exc_info())
                 raise
     finally:
         if collecting:
@@ -245,6 +243,43 @@ def route_stored(
         len(result.refused),
     )
     return result
+
+
+class DecisionStore:
+    """Stores batches of decisions (``route_points``) through ``cursor``.
+
+    ``add`` stores a batch's new shapes, retires the requests' current
+    decisions (unless ``fresh``: they have none), sets their owners (unless
+    ``keep_owner``), then opens the batch's COPY and leaves it open: its
+    rows go to the server from psycopg's worker thread while the caller
+    prepares the next batch, which must not use the connection until the
+    next ``add`` or ``close``. ``abort`` ends an open COPY after an error.
+    """
+
+    def __init__(self, cursor, keep_owner=False, fresh=False):
+        self._cursor, self._keep_owner, self._fresh = cursor, keep_owner, fresh
+        self._shapes = {}  # (generations, trace, tr, en) as text -> shape id
+        self._writer = _DecisionCopy(cursor)
+
+    def add(self, decided, before_copy=None):
+        """Store ``decided``; returns what ``before_copy()``, called just
+        before the COPY opens, returns (None without it)."""
+        cursor = self._cursor
+        self._writer.close()  # the previous batch's rows are in
+        lines, owners = _rows_stored(cursor, decided, self._shapes, self._keep_owner)
+        if not self._fresh and lines:
+            _retire(cursor, decided.ids)
+        if owners:
+            _owners_update(cursor, owners)
+        found = before_copy() if before_copy is not None else None
+        self._writer.open(lines)
+        return found
+
+    def close(self):
+        self._writer.close()
+
+    def abort(self, kind, error, trace):
+        self._writer.abort(kind, error, trace)
 
 
 class _DecisionCopy:
@@ -334,20 +369,33 @@ class _Decided:
 
 def _route_rows(context, rows, category_codes, at, keep_owner, result):
     """Route the points ``rows`` (id, category id, lon, lat); no database access."""
-    from routing_rules.engine import route
-
     lons = np.array([np.nan if r[2] is None else r[2] for r in rows], dtype=float)
     lats = np.array([np.nan if r[3] is None else r[3] for r in rows], dtype=float)
     categories = [category_codes[r[1]] for r in rows]
+    return route_points(
+        context, [r[0] for r in rows], lons, lats, categories, at, keep_owner, result
+    )
+
+
+def route_points(context, ids, lons, lats, categories, at, keep_owner, result):
+    """Route the requests ``ids`` at the points ``lons``, ``lats`` (degrees,
+    NaN for none) with the category codes ``categories``, held in memory.
+
+    No database access: the context's layers must be read already
+    (``context.index``). Adds to ``result`` (a ``BulkResult``); returns the
+    batch's decisions for ``DecisionStore.add``.
+    """
+    from routing_rules.engine import route
+
     decided = route(context, lons, lats, categories, at)
     # Objects the engine shares (the generations of a category, the
     # candidates of points that only name their district) are told apart by
     # identity: every ``Routed`` of the batch is alive until the end of it.
     memo = {}
-    ids, shared = [], []
-    for row, routed in zip(rows, decided, strict=True):
+    kept, shared = [], []
+    for request, routed in zip(ids, decided, strict=True):
         if routed.error:
-            result.refused[row[0]] = routed.error
+            result.refused[request] = routed.error
             continue
         key = (
             routed.owner_body,
@@ -365,8 +413,9 @@ def _route_rows(context, rows, category_codes, at, keep_owner, result):
         if entry is None:
             entry = memo[key] = _shared_new(context, at, routed, key[7], keep_owner)
         entry.count += 1
-        ids.append(row[0])
+        kept.append(request)
         shared.append(entry)
+    ids = kept
     distinct = list(memo.values())
     counts = result.owners
     for entry in distinct:

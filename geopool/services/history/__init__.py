@@ -11,21 +11,22 @@ decision beside it:
   ``closed_at``); its channel is ``history`` and it carries no contact data.
   Closed history never reaches an inbox or the triage queue;
 - a current ``Decision`` holds what today's rules say, made by the bulk
-  path (``routing_rules.services.bulk.route_stored`` with ``keep_owner``),
+  path (``routing_rules.services.bulk.route_points`` with ``keep_owner``),
   so simulations can compare the two.
 
 The file is streamed in chunks (``CHUNK`` rows): each is checked column by
 column (``checks``) and written with COPY (``writing``) while the next is
-read; once every row is in, all of them are routed in one bulk pass, whose
-batches are routed while the decisions of the one before are copied; all
-in one transaction. Bad rows are skipped and listed with their line and
-reason (a point outside the service area is found by that pass and its row
-removed again); ``strict`` stops at the first and writes nothing. A
-row whose ``external_id`` an earlier import stored is skipped as
-``ALREADY_IMPORTED``, so re-running an import is safe. Without ``commit``
-nothing is written: the rows are checked and routed in memory by the same
-engine, so the summary says what would be written, including today's
-owners and the points outside the service area.
+read; once every row is in, all of them are routed from memory (the
+points and categories the chunks held; in a thread while the database
+builds the table's indexes, when the import holds the table) and their
+decisions stored by COPY; all in one transaction. Bad rows are skipped and
+listed with their line and reason (a point outside the service area is
+found by that pass and its row removed again); ``strict`` stops at the
+first and writes nothing. A row whose ``external_id`` an earlier import
+stored is skipped as ``ALREADY_IMPORTED``, so re-running an import is safe.
+Without ``commit`` nothing is written: the rows are checked and routed in
+memory by the same engine, so the summary says what would be written,
+including today's owners and the points outside the service area.
 
 Example: a ``COP`` row at lat 36.2021, long 36.1603 (inside Antakya) with
 ``recorded_owner`` HBB is stored owned by HBB, and its decision names
@@ -35,6 +36,8 @@ Antakya Belediyesi; ``summary.changed`` counts it.
 import csv
 import gc
 import logging
+import sys
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,19 +71,19 @@ from geopool.services.history.reading import (
 from geopool.services.history.writing import (
     REFUSED_POINTS,
     TABLE,
-    changed_count,
     history_stored,
     ids_new,
     requests_copy,
     requests_delete,
     stored_external_ids,
+    stored_history_ids,
     tracking_codes_stored,
     tracking_codes_unused,
 )
 from geopool.tracking import tracking_codes_new
 from routing_rules.context import live_context
 from routing_rules.engine import route
-from routing_rules.services.bulk import route_stored
+from routing_rules.services.bulk import BulkResult, DecisionStore, route_points
 
 logger = logging.getLogger(__name__)
 
@@ -117,9 +120,12 @@ class HistorySummary:
     owners: dict = field(default_factory=dict)  # today's owner code -> count
     # parse: reading and checking (in a thread, beside the database work);
     # lookup: external_ids already stored; copy: writing the requests;
-    # route: today's decisions.
+    # route: today's decisions (in a thread beside the index builds when
+    # the import holds the table); decisions: storing them.
     seconds: dict = field(
-        default_factory=lambda: dict.fromkeys(("parse", "lookup", "copy", "route"), 0.0)
+        default_factory=lambda: dict.fromkeys(
+            ("parse", "lookup", "copy", "route", "decisions"), 0.0
+        )
     )
 
     @property
@@ -153,34 +159,45 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
     except OSError as exc:
         raise HistoryError(f"cannot read {path}: {exc.strerror}") from exc
     run = _Run(path, commit, strict)
-    with (
-        _collector_paused(),
-        handle,
-        transaction.atomic(),
-        _constraints_immediate(commit),
-        _indexes_for(path, commit, run),
-    ):
-        lines = Utf8Lines(handle, path.name)
-        reader = csv.reader(lines)
-        positions, width = header_read(reader, path.name)
-        chunks = _checked(
-            records(reader, width, chunk, path.name, lines), positions, run
-        )
-        # Closed on an error too, so that the error starts on its own line.
-        with tqdm(
-            total=path.stat().st_size,
-            unit="B",
-            unit_scale=True,
-            desc=f"import {path.name}",
-            disable=not progress,
-            mininterval=0.5,
-        ) as bar:
-            for checked, malformed, count in _ahead(chunks):
-                run.chunk(checked, malformed, count)
-                bar.update(lines.offset - bar.n)
-                bar.set_postfix(written=run.summary.written, skipped=len(run.skipped))
-        if commit:
-            run.route_written(progress)
+    routing = None
+    try:
+        with (
+            _collector_paused(),
+            handle,
+            transaction.atomic(),
+            _constraints_immediate(commit),
+        ):
+            with _indexes_for(path, commit, run, progress):
+                lines = Utf8Lines(handle, path.name)
+                reader = csv.reader(lines)
+                positions, width = header_read(reader, path.name)
+                chunks = _checked(
+                    records(reader, width, chunk, path.name, lines), positions, run
+                )
+                # Closed on an error too, so that the error starts on its own
+                # line.
+                with tqdm(
+                    total=path.stat().st_size,
+                    unit="B",
+                    unit_scale=True,
+                    desc=f"import {path.name}",
+                    disable=not progress,
+                    mininterval=0.5,
+                ) as bar:
+                    for checked, malformed, count in _ahead(chunks):
+                        run.chunk(checked, malformed, count)
+                        bar.update(lines.offset - bar.n)
+                        bar.set_postfix(
+                            written=run.summary.written, skipped=len(run.skipped)
+                        )
+                if commit:
+                    # Beside the index builds when the import holds the table.
+                    routing = run.routing_started(progress)
+            if routing is not None:
+                run.routing_finished(routing)
+    finally:
+        if routing is not None:
+            routing.stop()
     summary = run.summary
     logger.debug(
         "history %s stages (s): %s",
@@ -242,13 +259,14 @@ def _collector_paused():
 
 
 @contextmanager
-def _indexes_for(path, commit, run):
-    """Build the request table's secondary indexes once, after a large import.
+def _indexes_for(path, commit, run, progress=False):
+    """Build the request table's indexes once, after a large import.
 
     Only when the file has more lines than the table has rows
     (``indexes.rebuild_wanted``): the table is then locked for the whole
-    import (``indexes``), and the heat map's bin counts are made once at
-    the end too (``_map_bins_at_end``).
+    import (``indexes``), its unique indexes go too (the import holds every
+    tracking code and external id it must not repeat), and the heat map's
+    bin counts are made once at the end too (``_map_bins_at_end``).
     """
     if not commit:
         yield
@@ -261,7 +279,7 @@ def _indexes_for(path, commit, run):
     seconds = run.summary.seconds
     with (
         connection.cursor() as cursor,
-        indexes_rebuilt(cursor, TABLE, seconds),
+        indexes_rebuilt(cursor, TABLE, seconds, uniques=True, progress=progress),
         _map_bins_at_end(cursor, run, seconds),
     ):
         run.table_locked = True
@@ -366,8 +384,10 @@ class _Run:
         # then every tracking code the table holds.
         self.table_locked = False
         self.codes = None
-        # The ids written, in order, and their rows' lines; routed at the end.
-        self.written_ids, self.written_lines = [], []
+        # Then also the external ids earlier history imports stored.
+        self.stored_ids = None
+        # The rows written and not routed yet (``_Written``, in order).
+        self.pending = []
         self.located = 0
 
     def chunk(self, checked, malformed, count):
@@ -402,7 +422,16 @@ class _Run:
         # need the table, and with none the query is left out.
         if self.stored is None:
             self.stored = history_stored(cursor)
-        stored = stored_external_ids(cursor, external_ids) if self.stored else {}
+            if self.stored and self.table_locked:
+                # Fewer rows than the file brings: their ids fit in memory,
+                # and the table's index of them is dropped meanwhile.
+                self.stored_ids = stored_history_ids(cursor)
+        if not self.stored:
+            stored = ()
+        elif self.stored_ids is not None:
+            stored = {e for e in external_ids if e in self.stored_ids}
+        else:
+            stored = stored_external_ids(cursor, external_ids)
         if not stored and not first.any():
             return checked
         keep = []
@@ -451,61 +480,91 @@ class _Run:
             cursor, checked.columns["tracking_code"], known=self.codes
         )
         self.located += requests_copy(cursor, checked, ids, codes, self.at)
-        self.written_ids.append(np.asarray(ids, dtype=np.int64))
-        self.written_lines.append(np.asarray(checked.lines, dtype=np.int64))
+        self.pending.append(
+            _Written(
+                ids=ids,
+                lines=checked.lines,
+                lon=checked.lon,
+                lat=checked.lat,
+                codes=checked.columns["service_code"],
+                owners=checked.columns["owner"],
+            )
+        )
         self.summary.written += len(ids)
         self.summary.seconds["copy"] += perf_counter() - started
         if self.strict:
             # The first bad row may be one routing refuses: route each chunk
             # before the next, so that the import stops at the first.
-            bad += self._route_pending(progress=False)
+            routing = self.routing_started(progress=False)
+            bad += self._decisions_stored(routing)
         return list(range(len(ids)))
 
-    def route_written(self, progress):
-        """Store today's decision of every row written and not yet routed.
+    def routing_started(self, progress):
+        """Route the rows written and not routed yet, from memory.
+
+        While the import holds the table alone (``table_locked``) the
+        routing, Python's work, runs in a thread while the database builds
+        the table's indexes (``_indexes_for``); otherwise here. Either way
+        ``routing_finished`` stores the decisions.
+        """
+        pending, self.pending = self.pending, []
+        # The routing reads no layer from the database: a thread has a
+        # connection of its own, outside the import's transaction.
+        for layer in self.context.generations:
+            self.context.index(layer)
+        routing = _Routing(self, pending, progress)
+        if self.table_locked:
+            routing.start()
+        else:
+            routing.run()
+        return routing
+
+    def routing_finished(self, routing):
+        """Store today's decisions of ``routing``'s rows.
 
         Rows whose point lies outside the service area are removed again and
         listed as bad with their lines (``strict``: the import stops).
         """
-        refused = self._route_pending(progress)
+        refused = self._decisions_stored(routing)
         self.skipped += refused
         if self.strict and refused:
             raise BadRow(*min(refused))
         self.summary.without_location = self.summary.written - self.located
 
-    def _route_pending(self, progress):
-        """Route the rows written since the last call, in one bulk pass;
-        return the ``(line, reason)`` of those it refused (removed again)."""
-        if not self.written_ids:
-            return []
-        summary = self.summary
+    def _decisions_stored(self, routing):
+        """Store the decisions ``routing`` made (waiting for it); return the
+        ``(line, reason)`` of the rows it refused, removed again."""
+        routing.wait()
+        summary, result = self.summary, routing.result
         started = perf_counter()
-        # Ascending: each chunk's ids are, and later chunks draw higher ones.
-        ids = np.concatenate(self.written_ids)
-        lines = np.concatenate(self.written_lines)
-        self.written_ids, self.written_lines = [], []
-        result = route_stored(
-            ids,
-            context=self.context,
-            at=self.at,
-            keep_owner=True,
-            progress=progress,
-            fresh=True,
-        )
-        summary.routed += result.routed
-        summary.triage += result.triage
-        for code, count in result.owners.items():
-            summary.owners[code] = summary.owners.get(code, 0) + count
         refused = []
         with connection.cursor() as cursor:
+            store = DecisionStore(cursor, keep_owner=True, fresh=True)
+            try:
+                for decided in routing.decided:
+                    store.add(decided)
+                store.close()
+            except BaseException:
+                store.abort(*sys.exc_info())
+                raise
             if result.refused:
-                line_of = dict(zip(ids.tolist(), lines.tolist(), strict=True))
+                line_of = {
+                    pk: line
+                    for written in routing.written
+                    for pk, line in zip(written.ids, written.lines, strict=True)
+                    if pk in result.refused
+                }
                 refused = self._refuse_stored(cursor, result.refused, line_of)
                 requests_delete(cursor, result.refused)
                 summary.written -= len(refused)
                 self.located -= len(refused)
-            summary.changed += changed_count(cursor, int(ids[0]), int(ids[-1]))
-        summary.seconds["route"] += perf_counter() - started
+        summary.routed += result.routed
+        summary.triage += result.triage
+        summary.changed += routing.changed
+        for code, count in result.owners.items():
+            summary.owners[code] = summary.owners.get(code, 0) + count
+        summary.seconds["route"] += routing.seconds
+        summary.seconds["decisions"] += perf_counter() - started
         return refused
 
     def _refuse_stored(self, cursor, refused, line_of):
@@ -564,3 +623,91 @@ class _Run:
         for i, other in zip(positions, swapped, strict=True):
             hint = "" if other.error else SWAPPED_HINT
             bad.append((checked.lines[i], refused[i] + hint))
+
+
+@dataclass(slots=True)
+class _Written:
+    """A chunk's rows as written, for routing them from memory."""
+
+    ids: list  # request ids, ascending
+    lines: list  # the file's line of each row
+    lon: np.ndarray
+    lat: np.ndarray
+    codes: list  # category codes
+    owners: list  # the recorded owner's body id
+
+
+class _Routing:
+    """Today's decisions of written rows, made from memory (no database).
+
+    ``start`` routes in a thread, ``run`` here; ``wait`` returns when done
+    (raising what the routing raised), ``stop`` ends the thread early (after
+    an error elsewhere). ``decided``: one batch (``route_points``) per
+    chunk; ``changed``: how many rows today's rules give to another owner
+    than the recorded one.
+    """
+
+    def __init__(self, state, written, progress):
+        self.state, self.written, self.progress = state, written, progress
+        self.result = BulkResult()
+        self.decided = []
+        self.changed = 0
+        self.seconds = 0.0
+        self._stopping = threading.Event()
+        self._pool = self._future = None
+
+    def run(self):
+        started = perf_counter()
+        state, result = self.state, self.result
+        with tqdm(
+            total=sum(len(w.ids) for w in self.written),
+            desc="route",
+            unit="req",
+            disable=not self.progress,
+            mininterval=0.5,
+        ) as bar:
+            for written in self.written:
+                if self._stopping.is_set():
+                    return
+                refused = len(result.refused)
+                decided = route_points(
+                    state.context,
+                    written.ids,
+                    written.lon,
+                    written.lat,
+                    written.codes,
+                    state.at,
+                    True,
+                    result,
+                )
+                owners = written.owners
+                if len(result.refused) > refused:
+                    owners = [
+                        owner
+                        for pk, owner in zip(written.ids, owners, strict=True)
+                        if pk not in result.refused
+                    ]
+                self.changed += sum(
+                    entry.body_id != owner
+                    for entry, owner in zip(decided.shared, owners, strict=True)
+                )
+                self.decided.append(decided)
+                bar.update(len(written.ids))
+        self.seconds = perf_counter() - started
+
+    def start(self):
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="route")
+        self._future = self._pool.submit(self.run)
+
+    def wait(self):
+        if self._future is not None:
+            future, self._future = self._future, None
+            try:
+                future.result()
+            finally:
+                self._pool.shutdown()
+
+    def stop(self):
+        self._stopping.set()
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)

@@ -14,13 +14,15 @@ the row it refers to (a category, a body) while it is copied. A row
 referring to nothing makes the import fail and roll back, as it would have
 row by row.
 
-What stays while the rows come in: the primary key and every unique index,
-so uniqueness is checked row by row as always and the import's own lookups
-(ids, tracking codes, external ids) stay index scans; the other
-constraints are untouched. The indexes and foreign keys made again are the
-ones read back from the catalogue (``pg_get_indexdef``,
-``pg_get_constraintdef``, as database dumps do), so they come back as they
-were.
+With ``uniques=True`` the unique indexes and constraints go too (all but
+the primary key and those a foreign key refers to), for an import that
+checks the uniqueness of its own rows in memory (the history import holds
+every tracking code and external id of the table and the file): building a
+unique index checks every row at once, so a duplicate the import missed
+still makes it fail and roll back. The other constraints are untouched.
+The indexes, constraints and foreign keys made again are the ones read back
+from the catalogue (``pg_get_indexdef``, ``pg_get_constraintdef``, as
+database dumps do), so they come back as they were.
 
 TODO(indexes): what is set on an index apart from its definition (a
 comment, a tablespace, a column's statistics target, the CLUSTER mark) is
@@ -41,6 +43,7 @@ from contextlib import contextmanager
 from time import perf_counter
 
 from django.db import connection
+from tqdm import tqdm
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +60,19 @@ _SECONDARY = """
     SELECT c.relname, pg_get_indexdef(i.indexrelid)
     FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
     WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND NOT i.indisunique
+    ORDER BY c.relname
+"""
+# The unique indexes but the primary key and those a foreign key refers to,
+# with their definitions, and the constraint each backs (or None).
+_UNIQUE = """
+    SELECT c.relname, pg_get_indexdef(i.indexrelid), k.conname,
+           pg_get_constraintdef(k.oid)
+    FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+    LEFT JOIN pg_constraint k ON k.conindid = i.indexrelid
+         AND k.conrelid = i.indrelid AND k.contype = 'u'
+    WHERE i.indrelid = %s::regclass AND NOT i.indisprimary AND i.indisunique
+      AND i.indexrelid NOT IN (
+          SELECT conindid FROM pg_constraint WHERE contype = 'f')
     ORDER BY c.relname
 """
 # The table's foreign keys, with their definitions.
@@ -78,13 +94,14 @@ def rebuild_wanted(cursor, table, incoming):
 
 
 @contextmanager
-def indexes_rebuilt(cursor, table, seconds=None):
-    """Drop the secondary indexes and foreign keys of ``table``; make them again
-    on exit.
+def indexes_rebuilt(cursor, table, seconds=None, uniques=False, progress=False):
+    """Drop the secondary indexes and foreign keys of ``table`` (and its
+    unique indexes with ``uniques``); make them again on exit.
 
     Must run inside a transaction. On an exception nothing is made again:
     the caller's rollback brings them back. ``seconds``, a dict, gets the
     time spent in ``drop``, ``build`` (the indexes) and ``foreign_keys``.
+    ``progress``: a progress bar of the builds on stderr.
     """
     seconds = {} if seconds is None else seconds
     started = perf_counter()
@@ -92,16 +109,26 @@ def indexes_rebuilt(cursor, table, seconds=None):
     cursor.execute(f"LOCK TABLE {quoted} IN ACCESS EXCLUSIVE MODE")
     cursor.execute(_SECONDARY, [table])
     indexes = cursor.fetchall()
+    constraints = []
+    if uniques:
+        cursor.execute(_UNIQUE, [table])
+        for name, definition, constraint, constraint_definition in cursor.fetchall():
+            if constraint is None:
+                indexes.append((name, definition))
+            else:
+                constraints.append((constraint, constraint_definition))
     cursor.execute(_FOREIGN, [table])
     foreign = cursor.fetchall()
-    for name, _ in foreign:
+    for name, _ in foreign + constraints:
         cursor.execute(f"ALTER TABLE {quoted} DROP CONSTRAINT {_quoted(name)}")
     for name, _ in indexes:
         cursor.execute(f"DROP INDEX {_quoted(name)}")
     seconds["drop"] = perf_counter() - started
     logger.debug(
-        "dropped %d indexes and %d foreign keys of %s while rows are loaded",
+        "dropped %d indexes, %d unique constraints and %d foreign keys of %s "
+        "while rows are loaded",
         len(indexes),
+        len(constraints),
         len(foreign),
         table,
     )
@@ -111,10 +138,18 @@ def indexes_rebuilt(cursor, table, seconds=None):
     started = perf_counter()
     # Until the transaction ends, which follows the builds.
     cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
-    for name, definition in indexes:
-        begun = perf_counter()
-        cursor.execute(definition)
-        logger.debug("built index %s in %.2f s", name, perf_counter() - begun)
+    builds = [(name, definition) for name, definition in indexes] + [
+        (name, f"ALTER TABLE {quoted} ADD CONSTRAINT {_quoted(name)} {definition}")
+        for name, definition in constraints
+    ]
+    with tqdm(
+        total=len(builds), desc="indexes", unit="index", disable=not progress
+    ) as bar:
+        for name, statement in builds:
+            begun = perf_counter()
+            cursor.execute(statement)
+            logger.debug("built index %s in %.2f s", name, perf_counter() - begun)
+            bar.update()
     seconds["build"] = perf_counter() - started
     started = perf_counter()
     for name, definition in foreign:

@@ -38,15 +38,6 @@ _STORED = f"""
 _ANY_STORED = f"""
     SELECT EXISTS (SELECT FROM {TABLE} WHERE channel = %s AND external_id <> '')
 """
-# A range of ids rather than a list: two index range scans. Only this
-# import's rows in the range have the history channel.
-_CHANGED = f"""
-    SELECT count(*) FROM routing_rules_decision d JOIN {TABLE} r
-      ON r.id = d.request_id
-    WHERE r.id BETWEEN %(low)s AND %(high)s AND r.channel = %(channel)s
-      AND d.request_id BETWEEN %(low)s AND %(high)s AND d.is_current
-      AND d.owner_body_id IS DISTINCT FROM r.owner_body_id
-"""
 # The category and point of rows refused after they were written.
 REFUSED_POINTS = f"""
     SELECT r.id, c.code, ST_X(r.location), ST_Y(r.location)
@@ -123,6 +114,15 @@ def stored_external_ids(cursor, external_ids):
     """{external_id: request id} of those already stored by a history import."""
     cursor.execute(_STORED, [Channel.HISTORY, external_ids])
     return dict(cursor.fetchall())
+
+
+def stored_history_ids(cursor):
+    """Every external_id a history import stored, as a set."""
+    cursor.execute(
+        f"SELECT external_id FROM {TABLE} WHERE channel = %s AND external_id <> ''",
+        [Channel.HISTORY],
+    )
+    return {row[0] for row in cursor.fetchall()}
 
 
 def tracking_codes_stored(cursor):
@@ -222,9 +222,3 @@ def _points_ewkb(x, y):
 def requests_delete(cursor, ids):
     """Remove rows this import wrote and then refused (no decision refers)."""
     cursor.execute(f"DELETE FROM {TABLE} WHERE id = ANY(%s)", [list(ids)])
-
-
-def changed_count(cursor, low, high):
-    """How many imported requests with ids low..high today's rules move."""
-    cursor.execute(_CHANGED, {"low": low, "high": high, "channel": Channel.HISTORY})
-    return cursor.fetchone()[0]
