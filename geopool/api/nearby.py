@@ -20,12 +20,13 @@ No description, address or contact: they may carry personal data. Errors
 are 400 with ``error`` and the ``field`` at fault.
 """
 
+import functools
 import re
 from urllib.parse import quote
 
 import orjson
 from django.http import HttpResponse
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -93,6 +94,16 @@ def ticket_json(ticket):
     }
 
 
+@functools.lru_cache(maxsize=8)
+def _page_pattern(script_prefix):
+    """A request page's address with ``__code__`` for its tracking code.
+
+    Kept per script prefix (the one part of ``reverse``'s answer that a
+    request can change): reversing costs more than the rest of an answer.
+    """
+    return reverse("requestpages:detail", args=["__code__"])
+
+
 def _rows_json(rows):
     """The API's items of ``rows_nearby``'s rows.
 
@@ -100,7 +111,7 @@ def _rows_json(rows):
     per row: both cost more than the rest of an item.
     """
     here = timezone.get_current_timezone()
-    page = reverse("requestpages:detail", args=["__code__"])
+    page = _page_pattern(get_script_prefix())
     return [
         {
             "tracking_code": row["tracking_code"],

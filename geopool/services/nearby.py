@@ -102,8 +102,25 @@ KNN_EXTRA = 5
 SPHERE_TO_GROUND = 0.99
 
 
-def _nearest_sql(owner):
-    """The ids and exact distances of the nearest open tickets of a scope.
+# What the API lists of a ticket from its own row, read where the ticket is
+# found (the index scan reads the row anyway): (expression, name).
+_ROW_COLUMNS = (
+    ("r.tracking_code", "tracking_code"),
+    ("ST_X(r.location)", "lon"),
+    ("ST_Y(r.location)", "lat"),
+    ("r.category_id", "category_id"),
+    ("r.status", "status"),
+    ("r.owner_body_id", "owner_body_id"),
+    ("r.assigned_crew_id", "assigned_crew_id"),
+    ("r.is_urgent", "is_urgent"),
+    ("r.requested_at", "requested_at"),
+    ("r.sla_due_at", "sla_due_at"),
+)
+
+
+def _nearest_sql(owner, columns=()):
+    """The ids and exact distances of the nearest open tickets of a scope
+    (and the ``columns`` of ``_ROW_COLUMNS`` given, by their names).
 
     knn: the ``limit`` + ``KNN_EXTRA`` nearest in scope on the sphere, by
     the index alone (no radius here: a radius condition makes the planner
@@ -122,10 +139,12 @@ def _nearest_sql(owner):
     bound exceeds it.
     """
     scope = _scope_sql(owner)
+    read = "".join(f", {expression} AS {name}" for expression, name in columns)
+    named = "".join(f", {name}" for _, name in columns)
     return f"""
     WITH knn AS MATERIALIZED (
         SELECT r.id, r.location::geography <-> {_HERE} AS sphere,
-               ST_Distance(r.location::geography, {_HERE}) AS metres
+               ST_Distance(r.location::geography, {_HERE}) AS metres{read}
         FROM geopool_servicerequest r
         WHERE {scope}
         ORDER BY r.location::geography <-> {_HERE}
@@ -144,10 +163,10 @@ def _nearest_sql(owner):
             FROM knn
         ) s
     )
-    SELECT id, metres FROM (
-        SELECT id, metres FROM knn WHERE (SELECT yes FROM settled)
+    SELECT id, metres{named} FROM (
+        SELECT id, metres{named} FROM knn WHERE (SELECT yes FROM settled)
         UNION ALL
-        SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres
+        SELECT r.id, ST_Distance(r.location::geography, {_HERE}) AS metres{read}
         FROM geopool_servicerequest r
         WHERE NOT (SELECT yes FROM settled) AND {scope}
           AND ST_DWithin(
@@ -165,30 +184,30 @@ def _nearest_sql(owner):
 _NEAREST = _nearest_sql(owner="%(body)s")
 _NEAREST_ALL = _nearest_sql(owner=None)
 
-# What the API lists of each row.
+# What the API lists of each row (``near``: ``_nearest_sql`` with every
+# column of ``_ROW_COLUMNS``).
 _ROWS_OF_NEAR = """
-    SELECT near.metres, r.tracking_code, ST_X(r.location), ST_Y(r.location),
-           c.code, c.name, r.status, b.code, w.name, r.is_urgent,
-           r.requested_at, r.sla_due_at, r.id
+    SELECT near.metres, near.tracking_code, near.lon, near.lat,
+           c.code, c.name, near.status, b.code, w.name, near.is_urgent,
+           near.requested_at, near.sla_due_at, near.id
     FROM near
-    JOIN geopool_servicerequest r ON r.id = near.id
-    JOIN geopool_category c ON c.id = r.category_id
-    LEFT JOIN geopool_body b ON b.id = r.owner_body_id
-    LEFT JOIN geopool_crew w ON w.id = r.assigned_crew_id
+    JOIN geopool_category c ON c.id = near.category_id
+    LEFT JOIN geopool_body b ON b.id = near.owner_body_id
+    LEFT JOIN geopool_crew w ON w.id = near.assigned_crew_id
 """
 
 
-def _rows_sql(nearest):
-    """``nearest`` with what the API lists of each row, in one statement."""
+def _rows_sql(owner):
+    """The nearest tickets with what the API lists of each, in one statement."""
     return f"""
-    WITH near AS ({nearest})
+    WITH near AS ({_nearest_sql(owner, _ROW_COLUMNS)})
     {_ROWS_OF_NEAR}
-    ORDER BY near.metres, r.id
+    ORDER BY near.metres, near.id
 """
 
 
-_NEAREST_ROWS = _rows_sql(_NEAREST)
-_NEAREST_ROWS_ALL = _rows_sql(_NEAREST_ALL)
+_NEAREST_ROWS = _rows_sql(owner="%(body)s")
+_NEAREST_ROWS_ALL = _rows_sql(owner=None)
 
 # An API key's tickets and the key check in one statement: the key's row
 # (``ApiKey.CHECK_COLUMNS``) on every row, once with no ticket when there is
@@ -200,7 +219,7 @@ _NEAREST_ROWS_FOR_KEY = f"""
     WITH api_key AS (
         SELECT {ApiKey.CHECK_COLUMNS} FROM geopool_apikey WHERE prefix = %(key)s
     ),
-    near AS ({_nearest_sql(owner=_KEY_BODY)})
+    near AS ({_nearest_sql(owner=_KEY_BODY, columns=_ROW_COLUMNS)})
     SELECT k.*, t.*
     FROM api_key k
     LEFT JOIN ({_ROWS_OF_NEAR}) t ON true
