@@ -35,6 +35,7 @@ from geopool.services.history import (
     history_import,
 )
 from geopool.services.history.checks import TIME_EXAMPLE
+from geopool.services.history.reading import Utf8Lines
 from geopool.services.history.writing import _points_ewkb
 from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_code_normalize
@@ -362,6 +363,38 @@ def test_file_that_is_not_utf8_is_refused_with_the_byte_offset(hatay, tmp_path):
     assert not ServiceRequest.objects.exists()
 
 
+@pytest.mark.parametrize("block", [7, 64, 1 << 20])
+def test_lines_read_in_blocks_are_the_files_lines(tmp_path, monkeypatch, block):
+    monkeypatch.setattr(Utf8Lines, "BLOCK", block)
+    text = '\ufeffa,b\nÇöp,"iki\r\nsatır"\n\nşu satır bir bloktan uzun' * 3
+    path = tmp_path / "h.csv"
+    path.write_bytes(text.encode())
+    lines = Utf8Lines(path.open("rb"), "h.csv")
+
+    read = list(lines)
+
+    expected = [line.decode() for line in path.open("rb")]
+    expected[0] = expected[0].removeprefix("\ufeff")
+    assert read == expected
+    assert lines.offset == path.stat().st_size
+    assert lines.line(len(read)) == expected[-1]
+
+
+@pytest.mark.parametrize("block", [5, 30, 1 << 20])
+def test_a_byte_that_is_not_utf8_is_named_by_line_and_offset_in_any_block(
+    tmp_path, monkeypatch, block
+):
+    monkeypatch.setattr(Utf8Lines, "BLOCK", block)
+    head = "a,b\nc,d\nÇöp,e\n".encode()
+    path = tmp_path / "h.csv"
+    path.write_bytes(head + b"f,\xc7g\nh,i\n")
+
+    with pytest.raises(NotUtf8) as refused:
+        list(Utf8Lines(path.open("rb"), "h.csv"))
+
+    assert (refused.value.offset, refused.value.line) == (len(head) + 2, 4)
+
+
 def test_byte_order_mark_is_accepted(hatay, tmp_path):
     path = write_csv(tmp_path / "h.csv", [row("crm-1")], encoding="utf-8-sig")
 
@@ -479,7 +512,11 @@ def _csv_lines(*numbers):
     return out.getvalue().splitlines()
 
 
-def test_an_unterminated_quote_is_reported_with_the_rows_it_hides(hatay, tmp_path):
+@pytest.mark.parametrize("block", [40, 1 << 20], ids=["small-blocks", "one-block"])
+def test_an_unterminated_quote_is_reported_with_the_rows_it_hides(
+    hatay, tmp_path, monkeypatch, block
+):
+    monkeypatch.setattr(Utf8Lines, "BLOCK", block)
     path = write_csv(tmp_path / "h.csv", [row("crm-1")])
     third, fifth = _csv_lines(3, 5)
     with path.open("a", encoding="utf-8") as handle:

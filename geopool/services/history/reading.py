@@ -1,10 +1,10 @@
 """Reading a history CSV: UTF-8 lines, the header, then records in chunks.
 
-The file is read as bytes, line by line, and each line is decoded on its
-own, so a byte that is not UTF-8 is reported with its offset in the file
-(UTF-8 never uses the newline byte inside a character, so splitting first
-is safe). The csv module parses the decoded lines; line numbers are the
-file's physical lines (the header is line 1).
+The file is read as bytes, in blocks of whole lines, and each block is
+decoded at once; a byte that is not UTF-8 is reported with its line and its
+offset in the file (UTF-8 never uses the newline byte inside a character,
+so splitting first is safe). The csv module parses the decoded lines; line
+numbers are the file's physical lines (the header is line 1).
 
 A record the csv module cannot read (a field longer than its limit, a NUL
 byte) is reported for its line and the import goes on with the next line.
@@ -43,35 +43,81 @@ RECENT_LINES = 1000
 class Utf8Lines:
     """The lines of a binary file as text; refuses bytes that are not UTF-8.
 
-    ``offset`` counts the bytes read so far (the progress bar follows it).
-    A byte-order mark before the header is dropped.
+    ``offset`` counts the bytes read so far (the progress bar follows it);
+    ``line(number)`` is one of the last ``RECENT_LINES`` lines or more, or
+    None. A byte-order mark before the header is dropped.
+
+    The file is read and decoded a block of whole lines at a time: decoding
+    line by line cost more than the csv module's parsing. Only a block that
+    does not decode is looked at line by line, to name the line and offset.
     """
+
+    BLOCK = 1 << 20
 
     def __init__(self, handle, name):
         self.handle, self.name = handle, name
         self.offset = 0
-        # {line number: text} of the last RECENT_LINES lines
-        self.recent = {}
-        self._order = deque()
+        # (number of the first line, lines) of the last blocks
+        self._blocks = deque()
+        self._kept = 0  # lines in _blocks
+
+    def line(self, number):
+        for first, lines in self._blocks:
+            if first <= number < first + len(lines):
+                return lines[number - first]
+        return None
 
     def __iter__(self):
-        offset = 0
-        for number, raw in enumerate(self.handle, start=1):
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError as exc:
-                raise NotUtf8(
-                    self.name, offset + exc.start, number, raw[exc.start :]
-                ) from exc
-            if number == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            offset += len(raw)
-            self.offset = offset
-            self.recent[number] = text
-            self._order.append(number)
-            if len(self._order) > RECENT_LINES:
-                del self.recent[self._order.popleft()]
-            yield text
+        number = 1  # of the next line
+        carry = b""
+        while True:
+            block = self.handle.read(self.BLOCK)
+            if block:
+                block = carry + block
+                cut = block.rfind(b"\n") + 1
+                if not cut:  # a line longer than a block: read on
+                    carry = block
+                    continue
+                carry, block = block[cut:], block[:cut]
+            elif carry:  # the last line, without a newline
+                block, carry = carry, b""
+            else:
+                return
+            lines = self._decoded(block, number)
+            if number == 1 and lines[0].startswith("\ufeff"):
+                lines[0] = lines[0][1:]
+            self.offset += len(block)
+            self._keep(number, lines)
+            number += len(lines)
+            yield from lines
+
+    def _decoded(self, block, number):
+        """The lines of ``block`` (whose first is line ``number``), each with
+        its newline; NotUtf8 for the first byte that is not UTF-8."""
+        try:
+            text = block.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            start = block.rfind(b"\n", 0, exc.start) + 1
+            end = block.find(b"\n", exc.start)
+            raw = block[exc.start : None if end < 0 else end + 1]
+            raise NotUtf8(
+                self.name,
+                self.offset + exc.start,
+                number + block.count(b"\n", 0, start),
+                raw,
+            ) from exc
+        lines = text.split("\n")
+        last = lines.pop()  # "" after the final newline
+        lines = [line + "\n" for line in lines]
+        if last:
+            lines.append(last)
+        return lines
+
+    def _keep(self, first, lines):
+        self._blocks.append((first, lines))
+        self._kept += len(lines)
+        while self._kept - len(self._blocks[0][1]) >= RECENT_LINES:
+            self._kept -= len(self._blocks.popleft()[1])
 
 
 def header_read(reader, name):
@@ -149,7 +195,7 @@ def _hidden_rows(source, width, first, last):
     """The reason to refuse a record of lines first..last, or "" if none."""
     hidden = []
     for number in range(first + 1, last + 1):
-        text = source.recent.get(number)
+        text = source.line(number)
         if text is None:
             continue
         fields = next(csv.reader([text]), [])
