@@ -9,6 +9,9 @@ SHOWN = 100
 
 
 class Command(BaseCommand):
+    # The import touches only the database; the full system checks would
+    # load every page's code first (a second or more on each scripted load).
+    requires_system_checks = []
     help = (
         "Load historic requests from a CSV (dry run unless --commit): the "
         "recorded owner and status are kept, today's decision is stored beside."

@@ -101,6 +101,7 @@ __all__ = [
 ]
 
 CHUNK = 50_000
+DECISIONS = "routing_rules_decision"
 SWAPPED_HINT = "; with lat and long swapped it would lie in the service area"
 
 
@@ -538,7 +539,7 @@ class _Run:
         summary, result = self.summary, routing.result
         started = perf_counter()
         refused = []
-        with connection.cursor() as cursor:
+        with connection.cursor() as cursor, self._decision_indexes(cursor, routing):
             store = DecisionStore(cursor, keep_owner=True, fresh=True)
             try:
                 for decided in routing.decided:
@@ -566,6 +567,19 @@ class _Run:
         summary.seconds["route"] += routing.seconds
         summary.seconds["decisions"] += perf_counter() - started
         return refused
+
+    @contextmanager
+    def _decision_indexes(self, cursor, routing):
+        """Build the decision table's indexes after its rows, when the
+        import brings more decisions than it holds (as ``_indexes_for``)."""
+        incoming = routing.result.routed
+        if not (self.table_locked and rebuild_wanted(cursor, DECISIONS, incoming)):
+            yield
+            return
+        seconds = {}
+        with indexes_rebuilt(cursor, DECISIONS, seconds, uniques=True):
+            yield
+        self.summary.seconds["decision_indexes"] = seconds["build"]
 
     def _refuse_stored(self, cursor, refused, line_of):
         """(line, reason) of written rows outside the service area, with the

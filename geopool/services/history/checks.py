@@ -262,7 +262,8 @@ def _moments(texts, name, lookups):
                     )
                 )
                 continue
-        digits = _FRACTION.search(value)
+        # "2015-01-15 12:00[:00]" has no fraction: most times need no search.
+        digits = len(value) not in _PLAIN_TIME and _FRACTION.search(value)
         if digits and len(digits.group(1)) > 6:
             out.append(
                 (
