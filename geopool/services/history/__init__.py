@@ -81,6 +81,7 @@ from geopool.services.history.writing import (
     tracking_codes_unused,
 )
 from geopool.tracking import tracking_codes_new
+from geopool.web.staffmap.pyramid import counts_add, counts_of_points
 from routing_rules.context import live_context
 from routing_rules.engine import route
 from routing_rules.services.bulk import BulkResult, DecisionStore, route_points
@@ -294,23 +295,21 @@ MAP_BIN_TRIGGERS = ("geopool_mapbin_inserted", "geopool_mapbin_deleted")
 
 @contextmanager
 def _map_bins_at_end(cursor, run, seconds):
-    """Count the import's rows into the heat map's bins once, at the end.
+    """Count the import's rows into the heat map's bins once, from memory.
 
     The triggers would count each chunk's rows as it is copied, a row per
     bin and chunk; this import holds the table alone (``indexes_rebuilt``
-    locked it), so they are off meanwhile and the rows with the ids it drew
-    are counted in one statement. Turning them off and on is part of the
-    import's transaction: a failed import rolls it back with the rows.
+    locked it), so they are off meanwhile, and the rows' bins are counted
+    with their routing, in Python (``_Routing``, with
+    ``pyramid.counts_of_points``), and added with their decisions. Turning
+    the triggers off and on is part of the import's transaction: a failed
+    import rolls it back with the rows.
     """
     for name in MAP_BIN_TRIGGERS:
         cursor.execute(f"ALTER TABLE {TABLE} DISABLE TRIGGER {name}")
     yield
-    started = perf_counter()
     for name in MAP_BIN_TRIGGERS:
         cursor.execute(f"ALTER TABLE {TABLE} ENABLE TRIGGER {name}")
-    if run.ids:
-        cursor.execute("SELECT geopool_mapbin_add_ids(%s, %s)", list(run.ids))
-    seconds["map_bins"] = perf_counter() - started
 
 
 def _lines_count(path):
@@ -379,8 +378,6 @@ class _Run:
         # Whether earlier imports stored rows: asked in the import's
         # transaction, at the first chunk (after any lock is taken).
         self.stored = None
-        # The lowest and highest id this import drew, or None.
-        self.ids = None
         # Whether the import holds the table alone (``_indexes_for``), and
         # then every tracking code the table holds.
         self.table_locked = False
@@ -472,8 +469,6 @@ class _Run:
         """COPY the rows; return the positions kept (all: routed at the end)."""
         started = perf_counter()
         ids = ids_new(cursor, len(checked), table_locked=self.table_locked)
-        low, high = self.ids or (ids[0], ids[-1])
-        self.ids = (min(low, ids[0]), max(high, ids[-1]))
         if self.table_locked and self.codes is None:
             # Fewer rows than the file brings: their codes fit in memory.
             self.codes = tracking_codes_stored(cursor)
@@ -548,6 +543,15 @@ class _Run:
             except BaseException:
                 store.abort(*sys.exc_info())
                 raise
+            if routing.bins is not None:
+                begun = perf_counter()
+                counts_add(cursor, routing.bins)
+                summary.seconds["map_bins"] = (
+                    summary.seconds.get("map_bins", 0.0)
+                    + routing.bins_seconds
+                    + perf_counter()
+                    - begun
+                )
             if result.refused:
                 line_of = {
                     pk: line
@@ -667,6 +671,8 @@ class _Routing:
         self.decided = []
         self.changed = 0
         self.seconds = 0.0
+        # The rows' heat-map bins, when the triggers are off (or None).
+        self.bins, self.bins_seconds = None, 0.0
         self._stopping = threading.Event()
         self._pool = self._future = None
 
@@ -707,6 +713,14 @@ class _Routing:
                 )
                 self.decided.append(decided)
                 bar.update(len(written.ids))
+        if state.table_locked:
+            # The triggers are off (``_map_bins_at_end``).
+            begun = perf_counter()
+            self.bins = counts_of_points(
+                np.concatenate([w.lon for w in self.written]),
+                np.concatenate([w.lat for w in self.written]),
+            )
+            self.bins_seconds = perf_counter() - begun
         self.seconds = perf_counter() - started
 
     def start(self):

@@ -26,6 +26,7 @@ the requests in a thin band, instead of every request.
 import math
 from dataclasses import dataclass
 
+import numpy as np
 from django.contrib.gis.geos import Polygon
 from django.db import connection
 
@@ -77,6 +78,76 @@ class Block:
 
 def size_m(level):
     return bins.METRES_PER_PX_Z0 / 2**level * bins.CELL_PX
+
+
+# PostgreSQL's radians() multiplies by this (its RADIANS_PER_DEGREE).
+RADIANS_PER_DEGREE = 0.0174532925199432957692
+
+
+def counts_of_points(lons, lats):
+    """``{(level, i, j): n}``: the stored bins' counts of the points ``lons``,
+    ``lats`` (degrees; NaN for none), as the triggers would count them.
+
+    For a writer that had the triggers off and holds the points in memory
+    (a large history import). Each step is the IEEE operation PostgreSQL
+    performs for the stored ``web_x``, ``web_y`` (migration geopool 0012)
+    and the bin (0013): the same constants, the C library's tangent and
+    logarithm, which PostgreSQL calls too, and ``floor``; so each point
+    falls in the bin PostgreSQL gives it (a test compares the two).
+    """
+    lons = np.asarray(lons, dtype=float)
+    lats = np.asarray(lats, dtype=float)
+    limit = float(bins.MERCATOR_MAX_LAT)
+    # NaN compares false: a point without a location is not drawn.
+    drawn = (lons >= -180) & (lons <= 180) & (lats >= -limit) & (lats <= limit)
+    radius = bins.EARTH_RADIUS_M
+    x = radius * (lons[drawn] * RADIANS_PER_DEGREE)
+    quarter = math.pi / 4
+    tan, log = math.tan, math.log
+    y = np.array(
+        [
+            radius * log(tan(quarter + (lat * RADIANS_PER_DEGREE) / 2))
+            for lat in lats[drawn].tolist()
+        ],
+        dtype=float,
+    )
+    finest = LEVELS[-1]
+    i = np.floor(x / size_m(finest)).astype(np.int64)
+    j = np.floor(y / size_m(finest)).astype(np.int64)
+    counts = {}
+    n = np.ones(len(i), dtype=np.int64)
+    below = finest
+    for level in reversed(LEVELS):
+        # The finest level's bins from the points, each coarser one rolled
+        # up from the level below (``>>`` of a bin floors as ``_add`` does).
+        i, j, n = _summed(i >> (below - level), j >> (below - level), n)
+        below = level
+        counts.update(
+            ((level, a, b), c)
+            for a, b, c in zip(i.tolist(), j.tolist(), n.tolist(), strict=True)
+        )
+    return counts
+
+
+def _summed(i, j, n):
+    """The distinct bins ``(i, j)`` with the sum of their ``n``."""
+    if not len(i):
+        return i, j, n
+    low_i, low_j = i.min(), j.min()
+    width = int(j.max() - low_j) + 1
+    keys, where = np.unique((i - low_i) * width + (j - low_j), return_inverse=True)
+    sums = np.bincount(where, weights=n, minlength=len(keys)).astype(np.int64)
+    return keys // width + low_i, keys % width + low_j, sums
+
+
+def counts_add(cursor, counts):
+    """Add ``counts`` (``counts_of_points``) to the stored bins."""
+    if not counts:
+        return
+    raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+    with raw.copy("COPY geopool_mapbin (level, i, j, n) FROM STDIN") as copy:
+        for (level, i, j), n in counts.items():
+            copy.write_row((level, i, j, n))
 
 
 def covers(view):

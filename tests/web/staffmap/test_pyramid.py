@@ -1,5 +1,6 @@
 """The stored bin counts: kept by PostgreSQL, equal to counting the requests."""
 
+import math
 import random
 
 import pytest
@@ -210,3 +211,54 @@ def test_map_bins_rebuild_counts_every_request_again_after_drift():
     assert _rows()[1] == 251 * len(pyramid.LEVELS)
     assert out.getvalue().endswith("rows for 251 requests on the map\n")
     _assert_equal_to_counting(_views(random.Random(5)))
+
+
+def _near_edges(rng, n):
+    """Points a few floating-point steps either side of level 14's bin edges.
+
+    An edge x = i · size is reached from a longitude by web_x = R · (lon ·
+    π/180); the longitude is that inverted, then stepped by ulps, so the
+    products land on both sides of the edge (and on it), as they do for a
+    real point one time in billions. The same for rows through web_y.
+    """
+    size = pyramid.size_m(pyramid.LEVELS[-1])
+    radius = bins.EARTH_RADIUS_M
+    out = []
+    for _ in range(n):
+        i = math.floor(bins.mercator_x(rng.uniform(35.8, 36.6)) / size)
+        j = math.floor(bins.mercator_y(rng.uniform(35.8, 37.0)) / size)
+        lon = i * size / radius / pyramid.RADIANS_PER_DEGREE
+        lat = math.degrees(2 * math.atan(math.exp(j * size / radius)) - math.pi / 2)
+        for step in range(-3, 4):
+            out.append((lon + step * math.ulp(lon), lat))
+            out.append((lon, lat + step * math.ulp(lat)))
+    return out
+
+
+def test_counts_of_points_in_memory_equal_what_postgresql_counts():
+    """A history import counts its rows' bins in Python: bin for bin the
+    triggers' (PostgreSQL's) counts, at random points, at points on and
+    beside the bins' edges, and where Web Mercator ends."""
+    template = request_at("COP", **ANTAKYA)
+    rng = random.Random(11)
+    points = _points(rng, 3000) + _near_edges(rng, 300)
+    limit = bins.MERCATOR_MAX_LAT
+    points += [(180.0, limit), (-180.0, -limit), (180.0000001, 36.0)]
+    points += [(36.0, 85.06), (36.0, math.nextafter(limit, 0.0))]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE geopool_mapbin")
+    _clone(template, points)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT level, i, j, sum(n) FROM geopool_mapbin GROUP BY 1, 2, 3"
+        )
+        stored = {(level, i, j): n for level, i, j, n in cursor.fetchall()}
+    lons, lats = zip(*points, strict=True)
+
+    counted = pyramid.counts_of_points([*lons, math.nan], [*lats, math.nan])
+
+    assert counted == stored
+    assert (
+        sum(n for (level, *_), n in counted.items() if level == 14) == len(points) - 2
+    )
