@@ -453,8 +453,9 @@ def startup_time(env, repeat):
     """Best wall times of start-up alone, and with Django's system checks.
 
     ``import_requests --help`` starts Django and the command; ``check`` also
-    runs the system checks, which every command with the default
-    ``requires_system_checks`` runs before its work.
+    runs the system checks, which a command with the default
+    ``requires_system_checks`` runs before its work (``import_requests``
+    skips them).
     """
     out = {}
     for name, args in (("help", ["import_requests", "--help"]), ("check", ["check"])):
@@ -857,8 +858,8 @@ def report_markdown(meta, figures, correctness, diagnostics):
         f"- geopool command: `{meta['geopool_command']}`; start-up alone "
         f"(`import_requests --help`): {meta['startup']['help']['seconds']:.2f} s, "
         f"{_num(_mb(meta['startup']['help']['peak_rss_kb']), '.0f')} MB; with "
-        "Django's system checks, which the command runs first (`manage.py "
-        f"check`): {meta['startup']['check']['seconds']:.2f} s",
+        "Django's system checks (`manage.py check`), which the command skips: "
+        f"{meta['startup']['check']['seconds']:.2f} s",
         f"- other benchmarks running at the start: {len(meta['others_start'])}, "
         f"at the end: {len(meta['others_end'])}",
     ]
@@ -964,9 +965,11 @@ def _diagnostic_lines(figures, d):
             f"- parse (reading + checking): {st['parse']:.1f} s",
             f"- lookup (external ids already stored): {st['lookup']:.1f} s",
             f"- copy (ids, tracking codes, COPY of the requests): {st['copy']:.1f} s",
-            f"- route (`route_stored`: decisions, their COPY, the changed count): "
+            f"- route (from memory, in a thread beside the index builds; with the "
+            f"changed count and, for a large import, the heat-map bins): "
             f"{st['route']:.1f} s, of which `engine.route` "
             f"{ph['engine_route_s']:.1f} s",
+            f"- decisions (their shapes and COPY): {st.get('decisions', 0):.1f} s",
             f"- SQL statements through Django's connection: "
             f"{ph['sql_statements_s']:.1f} s; garbage-collector pauses "
             f"{ph['gc_pause_s']:.1f} s",
