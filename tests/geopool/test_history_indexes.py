@@ -223,3 +223,56 @@ def test_a_large_import_redraws_a_tracking_code_the_table_holds(
     assert "foreign_keys" in summary.seconds  # the path that holds the table
     assert summary.written == 4
     assert len(codes) == len(set(codes)) == 5
+
+
+def decision_indexes():
+    """{name: definition} of the decision table's indexes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s",
+            [Decision._meta.db_table],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_a_large_strict_import_of_good_rows_writes_them_all(
+    hatay, tmp_path, small_rebuilds
+):
+    before, decisions = table_indexes(), decision_indexes()
+    path = write_csv(tmp_path / "h.csv", [row(f"crm-{i}") for i in range(5)])
+
+    summary = history_import(path, commit=True, strict=True, chunk=2)
+
+    assert (summary.written, summary.routed, summary.skipped) == (5, 5, [])
+    assert Decision.objects.filter(is_current=True).count() == 5
+    stored, counted, enabled = map_bins_as_counted()
+    assert stored == counted and enabled
+    assert table_indexes() == before and decision_indexes() == decisions
+
+
+def test_a_large_import_over_stored_history_skips_what_it_holds(
+    hatay, tmp_path, small_rebuilds
+):
+    first = write_csv(tmp_path / "a.csv", [row("crm-0"), row("crm-1")])
+    history_import(first, commit=True)
+    before, decisions = table_indexes(), decision_indexes()
+    rows = [row(f"crm-{i}") for i in range(6)]
+    rows.append(row("crm-9", point=ERZIN_POINT[::-1]))  # outside the province
+    second = write_csv(tmp_path / "b.csv", rows)
+
+    summary = history_import(second, commit=True, chunk=3)
+
+    assert "foreign_keys" in summary.seconds  # the path that holds the table
+    assert (summary.written, summary.already_imported) == (4, 2)
+    assert [line for line, _ in summary.errors] == [8]
+    assert ServiceRequest.objects.count() == 6
+    assert Decision.objects.filter(is_current=True).count() == 6
+    stored, counted, enabled = map_bins_as_counted()
+    assert stored == counted and enabled
+    assert sum(n for *_, n in counted) == 6 * 5
+    assert table_indexes() == before and decision_indexes() == decisions
+    # The unique indexes built again hold.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ServiceRequest.objects.filter(external_id="crm-2").update(
+            tracking_code=ServiceRequest.objects.get(external_id="crm-3").tracking_code
+        )

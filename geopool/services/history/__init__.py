@@ -713,7 +713,7 @@ class _Routing:
                 )
                 self.decided.append(decided)
                 bar.update(len(written.ids))
-        if state.table_locked:
+        if state.table_locked and self.written:
             # The triggers are off (``_map_bins_at_end``).
             begun = perf_counter()
             self.bins = counts_of_points(
