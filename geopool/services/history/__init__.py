@@ -189,8 +189,10 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
                     for checked, malformed, count in _ahead(chunks):
                         run.chunk(checked, malformed, count)
                         bar.update(lines.offset - bar.n)
+                        # As text: tqdm writes a number as 3e+4.
                         bar.set_postfix(
-                            written=run.summary.written, skipped=len(run.skipped)
+                            written=f"{run.summary.written:,}",
+                            skipped=f"{len(run.skipped):,}",
                         )
                 if commit:
                     # Beside the index builds when the import holds the table.
