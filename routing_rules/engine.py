@@ -616,7 +616,7 @@ def _triage_reason(batch, place, row_result, k):
         )
     if row_result["no_district"][k] or place.kind in ("outside", "unknown"):
         if place.kind == "unknown":
-            return ("konum yok", "no location")
+            return ("hangi ilçede olduğu belirlenemiyor", "no district can be told")
         if place.kind == "outside":
             return (
                 f"{metres_tr(place.tolerance_m)} toleransın dışında",

@@ -35,7 +35,7 @@ MEDIA_NOT_FILE = (
     "media must be a photo file sent as multipart/form-data, not a text "
     "field; send a link as media_url"
 )
-PHONE_INVALID = "phone={value!r} is not a Turkish phone number: {reason}"
+PHONE_INVALID = "phone={value!r} is not a Turkish phone number. {reason}"
 EMAIL_INVALID = "email is not a valid e-mail address"
 
 DATE_INVALID = (

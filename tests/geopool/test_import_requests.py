@@ -83,6 +83,23 @@ def history_csv(tmp_path):
     return make
 
 
+@pytest.mark.parametrize(
+    ("status", "resolved"),
+    [("closed", True), ("resolved", True), ("refused", False), ("duplicate", False)],
+)
+def test_a_done_rows_closing_time_is_when_it_was_resolved(
+    hatay, history_csv, status, resolved
+):
+    path = history_csv([row("crm-1", status=status)])
+
+    history_import(path, commit=True)
+
+    stored = ServiceRequest.objects.get()
+    closed = datetime(2015, 1, 16, 7, 30, tzinfo=UTC)  # 09:30 in Istanbul
+    assert (stored.status, stored.closed_at) == (status, closed)
+    assert stored.resolved_at == (closed if resolved else None)
+
+
 def test_rows_keep_recorded_owner_and_status_with_todays_decision_beside(
     hatay, history_csv
 ):
@@ -127,6 +144,7 @@ def test_rows_keep_recorded_owner_and_status_with_todays_decision_beside(
     assert summer.requested_at == datetime(2015, 7, 1, 9, 0, tzinfo=UTC)
     assert summer.requested_at.astimezone(ISTANBUL).utcoffset() == timedelta(hours=3)
     assert (summer.status, summer.closed_at) == (Status.ASSIGNED, None)
+    assert summer.resolved_at is None
     # A time with an offset keeps it: 12:00+03:00 is 09:00 UTC, even in winter.
     assert with_offset.requested_at == datetime(2015, 1, 15, 9, 0, tzinfo=UTC)
     assert with_offset.status == Status.RESOLVED

@@ -280,13 +280,13 @@ def test_phone_is_stored_as_the_console_and_the_web_form_store_it(post):
 def test_bad_phone_is_a_400_saying_what_a_phone_number_looks_like(post):
     (message,) = _descriptions(post(phone="0132 123 45 67"))
     assert message == (
-        "phone='0132 123 45 67' is not a Turkish phone number: No Turkish phone "
+        "phone='0132 123 45 67' is not a Turkish phone number. No Turkish phone "
         "number starts with 01; area and mobile codes start with 02, 03, 04, 05 "
         "or 08."
     )
     (message,) = _descriptions(post(phone="12345"))
     assert message == (
-        "phone='12345' is not a Turkish phone number: A Turkish phone number has "
+        "phone='12345' is not a Turkish phone number. A Turkish phone number has "
         "11 digits starting with 0, e.g. 0532 123 45 17 or 0326 214 00 00; 5 "
         "digits were typed."
     )

@@ -12,7 +12,7 @@ from itertools import repeat
 import numpy as np
 from psycopg.copy import QueuedLibpqWriter
 
-from geopool.models import Channel, LocationSource
+from geopool.models import Channel, LocationSource, Status
 from geopool.spatial import STORAGE_SRID
 from geopool.tracking import tracking_codes_new
 
@@ -21,8 +21,12 @@ _COLUMNS = (
     "id, tracking_code, category_id, description, public_description, channel, "
     "location, location_source, address_string, status, is_urgent, "
     "owner_body_id, needs_triage, external_id, is_sample, requested_at, "
-    "updated_at, closed_at, recorded_owner"
+    "updated_at, closed_at, resolved_at, recorded_owner"
 )
+# The statuses of a request that was done, not turned away: the old
+# system's closing time is then when it was resolved (the district figures'
+# time to resolve reads ``resolved_at``).
+_RESOLVED = {Status.RESOLVED.value, Status.CLOSED.value}
 # The sequence is named once: pg_get_serial_sequence in the select list
 # would be evaluated again for every id (eight times the time of nextval).
 _IDS = (
@@ -145,6 +149,7 @@ def requests_copy(cursor, checked, ids, codes, now):
     locations[located] = _points_ewkb(checked.lon[located], checked.lat[located])
     sources = np.where(located, LocationSource.GIVEN.value, "").tolist()
     category_ids = [c[0] for c in columns["category"]]
+    closed = [_NULL if t is None else t for t in columns["closed"]]
     urgent = [_BOOLEAN[c[1]] for c in columns["category"]]
     lines = _copy_lines(
         map(str, ids),
@@ -164,7 +169,11 @@ def requests_copy(cursor, checked, ids, codes, now):
         repeat(_BOOLEAN[False]),
         columns["requested"],  # ISO times as checks wrote them: no escapes
         repeat(now.isoformat()),
-        [_NULL if t is None else t for t in columns["closed"]],
+        closed,
+        [
+            t if status in _RESOLVED else _NULL
+            for t, status in zip(closed, columns["status"], strict=True)
+        ],
         _escaped(columns["owner_code"]),
     )
     raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's wrapper

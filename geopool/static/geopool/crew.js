@@ -224,6 +224,10 @@
     var words = this.elements.q.value.trim();
     var list = document.getElementById("places");
     list.textContent = "";
+    if (positionStatus.textContent === text.badCoordinates) {
+      // The typed coordinates' error is not this search's.
+      positionStatus.textContent = state.where ? state.where.words : "";
+    }
     if (!words) {
       return;
     }

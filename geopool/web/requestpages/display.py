@@ -171,11 +171,11 @@ def sla_clock(item, *, transfer_pending, now=None):
     """{"state", "text", "detail"} of the SLA clock of ``item``."""
     now = now or timezone.now()
     if item.sla_minutes is None:
-        return {
-            "state": NONE,
-            "text": _("No SLA target for this category and priority."),
-            "detail": "",
-        }
+        if item.channel == Channel.HISTORY:
+            text = _("Imported history: geopool kept no SLA clock for it.")
+        else:
+            text = _("No SLA target for this category and priority.")
+        return {"state": NONE, "text": text, "detail": ""}
     target = duration_text(item.sla_minutes)
     used = _("%(used)s of %(target)s working time used") % {
         "used": duration_text(item.sla_used_minutes),

@@ -5,7 +5,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from geopool.models import Status
+from geopool.models import ServiceRequest, Status
+from geopool.services.history import history_import
 from geopool.services.workflow import (
     note_add,
     status_change,
@@ -13,6 +14,7 @@ from geopool.services.workflow import (
     transfer_propose,
 )
 from geopool.worktime import ISTANBUL
+from tests.geopool.test_import_requests import row, write_csv
 from tests.web.requestpages.conftest import page_url
 from tests.web.requestpages.html import elements, options, text, texts
 
@@ -296,3 +298,20 @@ def test_history_names_routing_flags_in_turkish(as_user, new_request):
     assert "İşaretler" in rows
     assert "acil" in rows
     assert "urgent" not in rows
+
+
+def test_an_imported_requests_page_says_its_owner_is_the_recorded_one(
+    as_user, tmp_path
+):
+    history_import(write_csv(tmp_path / "h.csv", [row("crm-1")]), commit=True)
+    item = ServiceRequest.objects.get()
+
+    page = as_user("coordinator").get(page_url(item)).content.decode()
+
+    assert text(page, "owner") == "Hatay Büyükşehir Belediyesi"
+    assert "Antakya Belediyesi" in text(page, "decision-explanation")
+    assert text(page, "owner-kept") == (
+        "Geçmiş kayıt: yukarıdaki sahip, eski sistemin kaydettiği kurumdur; bu "
+        "açıklama bugünkü kuralların kararıdır."
+    )
+    assert text(page, "sla") == "Geçmiş kayıt: geopool bunun için SLA saati tutmadı."
