@@ -276,3 +276,53 @@ def test_a_large_import_over_stored_history_skips_what_it_holds(
         ServiceRequest.objects.filter(external_id="crm-2").update(
             tracking_code=ServiceRequest.objects.get(external_id="crm-3").tracking_code
         )
+
+
+def test_a_large_import_of_rows_all_skipped_reports_them(
+    hatay, tmp_path, small_rebuilds
+):
+    first = write_csv(
+        tmp_path / "a.csv",
+        [row(f"crm-{i}", description="iki\nsatır") for i in range(3)],
+    )
+    history_import(first, commit=True)
+    bad = write_csv(
+        tmp_path / "b.csv", [row(f"x-{i}", service_code="YOK") for i in range(4)]
+    )
+
+    again = history_import(first, commit=True)  # 7 lines: more than the 3 rows
+    refused = history_import(bad, commit=True)
+
+    assert (again.written, again.already_imported, again.errors) == (0, 3, [])
+    assert (refused.written, [line for line, _ in refused.errors]) == (0, [2, 3, 4, 5])
+    assert ServiceRequest.objects.count() == 3
+    stored, counted, enabled = map_bins_as_counted()
+    assert stored == counted and enabled
+
+
+def test_a_large_import_locks_the_decisions_before_the_requests(
+    hatay, tmp_path, small_rebuilds, monkeypatch
+):
+    """A reader holding the decisions and waiting for the requests would
+    otherwise deadlock with the import taking the decisions at the end."""
+    import geopool.services.history as history
+
+    held = []
+    copy = history.requests_copy
+
+    def copy_seeing_locks(cursor, *args):
+        cursor.execute(
+            "SELECT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE l.pid = pg_backend_pid() AND l.mode = 'AccessExclusiveLock'"
+            " AND c.relname IN (%s, %s)",
+            [TABLE, Decision._meta.db_table],
+        )
+        held.append(sorted(name for (name,) in cursor.fetchall()))
+        return copy(cursor, *args)
+
+    monkeypatch.setattr(history, "requests_copy", copy_seeing_locks)
+    path = write_csv(tmp_path / "h.csv", [row(f"crm-{i}") for i in range(3)])
+
+    history_import(path, commit=True)
+
+    assert held == [[TABLE, Decision._meta.db_table]]

@@ -30,6 +30,7 @@ from geopool.services.history import (
     ALREADY_IMPORTED,
     REQUIRED,
     BadRow,
+    HistoryError,
     MissingColumns,
     NotUtf8,
     history_import,
@@ -690,3 +691,14 @@ def test_a_file_whose_only_rows_are_broken_is_reported_not_crashed(hatay, tmp_pa
     assert [line for line, _why in summary.skipped] == [2]
     assert summary.skipped[0][1].startswith("a quote opened on line 2 ")
     assert not ServiceRequest.objects.exists()
+
+
+def test_a_file_whose_lines_end_in_cr_only_is_refused_saying_so(hatay, tmp_path):
+    path = write_csv(tmp_path / "h.csv", [row("crm-1")])
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\r"))
+
+    with pytest.raises(HistoryError) as refused:
+        history_import(path, commit=True)
+
+    assert "cannot be read as CSV" in str(refused.value)
+    assert "must end in a newline" in str(refused.value)

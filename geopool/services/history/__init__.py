@@ -275,8 +275,15 @@ def _indexes_for(path, commit, run, progress=False):
     if not commit:
         yield
         return
+    incoming = _lines_count(path) - 1
     with connection.cursor() as cursor:
-        wanted = rebuild_wanted(cursor, TABLE, _lines_count(path) - 1)
+        wanted = rebuild_wanted(cursor, TABLE, incoming)
+        if wanted and rebuild_wanted(cursor, DECISIONS, incoming):
+            # Its indexes may be rebuilt at the end (``_decision_indexes``):
+            # locked now, before the requests, so that a reader holding the
+            # decisions and waiting for the requests cannot deadlock with it.
+            cursor.execute(f"LOCK TABLE {DECISIONS} IN ACCESS EXCLUSIVE MODE")
+            run.decisions_locked = True
     if not wanted:
         yield
         return
@@ -383,6 +390,8 @@ class _Run:
         # Whether the import holds the table alone (``_indexes_for``), and
         # then every tracking code the table holds.
         self.table_locked = False
+        # Whether it holds the decision table alone too (``_indexes_for``).
+        self.decisions_locked = False
         self.codes = None
         # Then also the external ids earlier history imports stored.
         self.stored_ids = None
@@ -579,7 +588,7 @@ class _Run:
         """Build the decision table's indexes after its rows, when the
         import brings more decisions than it holds (as ``_indexes_for``)."""
         incoming = routing.result.routed
-        if not (self.table_locked and rebuild_wanted(cursor, DECISIONS, incoming)):
+        if not (self.decisions_locked and rebuild_wanted(cursor, DECISIONS, incoming)):
             yield
             return
         seconds = {}

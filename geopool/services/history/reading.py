@@ -124,6 +124,11 @@ def header_read(reader, name):
     """Read the header; return ({column: position} of those used, width)."""
     try:
         header = [column.strip() for column in next(reader)]
+    except csv.Error as exc:
+        raise HistoryError(
+            f"the header line of {name} cannot be read as CSV ({exc}); lines "
+            "must end in a newline (\\n or \\r\\n), with no NUL byte"
+        ) from None
     except StopIteration:
         raise HistoryError(
             f"{name} is empty; expected a header line with {', '.join(REQUIRED)}"
