@@ -275,6 +275,28 @@ class DecisionStore:
         self._writer.open(lines)
         return found
 
+    def add_all(self, batches):
+        """Store ``batches`` at once: every new shape of them first, then
+        all their rows in one COPY, formatted while the server takes them.
+
+        For decisions all made before any is stored (a history import): the
+        connection then has nothing else to do meanwhile.
+        """
+        cursor = self._cursor
+        self._writer.close()
+        _shapes_known(cursor, [e for d in batches for e in d.distinct], self._shapes)
+        for decided in batches:
+            if not self._fresh and decided.ids:
+                _retire(cursor, decided.ids)
+            if not self._keep_owner and decided.ids:
+                _owners_update(cursor, _owner_rows(decided))
+        raw = self._writer.raw
+        with raw.copy(_DecisionCopy.SQL, writer=QueuedLibpqWriter(raw)) as copy:
+            for decided in batches:
+                lines = _lines(decided)
+                for start in range(0, len(lines), 5000):
+                    copy.write("\n".join(lines[start : start + 5000]) + "\n")
+
     def close(self):
         self._writer.close()
 
@@ -289,16 +311,16 @@ class _DecisionCopy:
     until the server has taken them all (and raises what it refused).
     """
 
-    _SQL = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
+    SQL = f"COPY routing_rules_decision ({_COLUMNS}) FROM STDIN"
 
     def __init__(self, cursor):
-        self._raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+        self.raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
         self._open = None
 
     def open(self, lines):
         if not lines:
             return
-        self._open = self._raw.copy(self._SQL, writer=QueuedLibpqWriter(self._raw))
+        self._open = self.raw.copy(self.SQL, writer=QueuedLibpqWriter(self.raw))
         copy = self._open.__enter__()
         for start in range(0, len(lines), 5000):
             copy.write("\n".join(lines[start : start + 5000]) + "\n")
@@ -462,25 +484,36 @@ def _shared_new(context, at, routed, trace, keep_owner):
 
 def _rows_stored(cursor, decided, shapes, keep_owner):
     """Store the batch's new shapes; returns its COPY lines and owner rows."""
+    _shapes_known(cursor, decided.distinct, shapes)
+    return _lines(decided), [] if keep_owner else _owner_rows(decided)
+
+
+def _shapes_known(cursor, entries, shapes):
+    """Store the shapes of ``entries`` (``_Shared``) not in ``shapes`` yet,
+    adding their ids to it; give each entry the tail of its rows."""
     new_shapes = {}
-    for entry in decided.distinct:
+    for entry in entries:
         if entry.shape_key not in shapes and entry.shape_key not in new_shapes:
             new_shapes[entry.shape_key] = len(new_shapes)
     if new_shapes:
         shapes.update(_shapes_store(cursor, new_shapes))
-    for entry in decided.distinct:
+    for entry in entries:
         entry.tail = f"{entry.head}\t{shapes[entry.shape_key]}\tt"
-    lines = [
+
+
+def _lines(decided):
+    """The batch's COPY lines (its shapes known: ``_shapes_known``)."""
+    return [
         f"{request}\t{entry.tail}"
         for request, entry in zip(decided.ids, decided.shared, strict=True)
     ]
-    owners = []
-    if not keep_owner:
-        owners = [
-            (request, e.body_id, e.department_id, e.triage, e.urgent)
-            for request, e in zip(decided.ids, decided.shared, strict=True)
-        ]
-    return lines, owners
+
+
+def _owner_rows(decided):
+    return [
+        (request, e.body_id, e.department_id, e.triage, e.urgent)
+        for request, e in zip(decided.ids, decided.shared, strict=True)
+    ]
 
 
 def _owners_update(cursor, owners):

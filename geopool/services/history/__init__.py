@@ -36,7 +36,6 @@ Antakya Belediyesi; ``summary.changed`` counts it.
 import csv
 import gc
 import logging
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -546,14 +545,7 @@ class _Run:
         started = perf_counter()
         refused = []
         with connection.cursor() as cursor, self._decision_indexes(cursor, routing):
-            store = DecisionStore(cursor, keep_owner=True, fresh=True)
-            try:
-                for decided in routing.decided:
-                    store.add(decided)
-                store.close()
-            except BaseException:
-                store.abort(*sys.exc_info())
-                raise
+            DecisionStore(cursor, keep_owner=True, fresh=True).add_all(routing.decided)
             if routing.bins is not None:
                 begun = perf_counter()
                 counts_add(cursor, routing.bins)

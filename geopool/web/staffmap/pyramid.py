@@ -145,9 +145,10 @@ def counts_add(cursor, counts):
     if not counts:
         return
     raw = getattr(cursor, "cursor", cursor)  # psycopg's, under Django's
+    # As COPY text at once: write_row formats each row in Python.
+    text = "".join(f"{level}\t{i}\t{j}\t{n}\n" for (level, i, j), n in counts.items())
     with raw.copy("COPY geopool_mapbin (level, i, j, n) FROM STDIN") as copy:
-        for (level, i, j), n in counts.items():
-            copy.write_row((level, i, j, n))
+        copy.write(text)
 
 
 def covers(view):
