@@ -36,6 +36,7 @@ Antakya Belediyesi; ``summary.changed`` counts it.
 import csv
 import gc
 import logging
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -164,6 +165,7 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
     try:
         with (
             _collector_paused(),
+            _threads_switch_often(),
             handle,
             transaction.atomic(),
             _constraints_immediate(commit),
@@ -259,6 +261,30 @@ def _collector_paused():
         if collecting:
             gc.enable()
             gc.collect()
+
+
+# How long a thread may hold the interpreter while another waits for it
+# (seconds; Python's default is 5 ms).
+SWITCH_INTERVAL = 0.0005
+
+
+@contextmanager
+def _threads_switch_often():
+    """Let the import's threads take turns at the interpreter more often.
+
+    The main thread hands each chunk to the database and waits; the reading
+    thread checks the next chunk meanwhile, and psycopg's writer thread
+    sends the rows. Each time the database answers, the main thread waits
+    up to Python's switch interval for the reader to let go: 5 ms, many
+    times a chunk, which left the database idle between statements. With
+    0.5 ms a million rows went in 2–3 s sooner on a 2-core machine.
+    """
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 @contextmanager
