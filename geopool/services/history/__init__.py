@@ -540,12 +540,12 @@ class _Run:
         ``routing_finished`` stores the decisions.
         """
         pending, self.pending = self.pending, []
-        # The routing reads no layer from the database: a thread has a
-        # connection of its own, outside the import's transaction.
-        for layer in self.context.generations:
-            self.context.index(layer)
         routing = _Routing(self, pending, progress)
         if self.table_locked:
+            # A thread reads no layer from the database: it would have a
+            # connection of its own, outside the import's transaction.
+            for layer in self.context.generations:
+                self.context.index(layer)
             routing.start()
         else:
             routing.run()
