@@ -1,7 +1,9 @@
 """Routing many stored requests at once and storing their decisions by COPY.
 
-``route_stored(request_ids, ...)`` is the bulk path behind history imports,
-re-routing after a layer or rule change and the bulk benchmark. Requests are
+``route_stored(request_ids, ...)`` is the bulk path behind re-routing
+after a layer or rule change and the bulk benchmark; a history import,
+which holds its rows' points in memory, routes them with ``route_points``
+and stores the decisions with ``DecisionStore`` itself. Requests are
 read in batches, routed by ``routing_rules.engine.route`` (the same code as
 a single decision) and their decisions written with one COPY per batch;
 the previous current decision of each request is retired first, so the
@@ -20,9 +22,9 @@ decision carries the flag ``owner_kept`` and never makes its body an owner
 of the request (``geopool.visibility``). Otherwise the requests' owner
 fields follow the new decisions.
 
-Example: after importing 1,000,000 historic rows, ``route_stored(ids,
-keep_owner=True, progress=True)`` stores one current decision for each, so
-a simulation can compare recorded owners with today's rules.
+Example: ``route_stored(ids, keep_owner=True, progress=True)`` stores one
+current decision for each of the requests ``ids`` beside its recorded
+owner, so a simulation can compare recorded owners with today's rules.
 """
 
 import gc
