@@ -80,37 +80,25 @@ def size_m(level):
     return bins.METRES_PER_PX_Z0 / 2**level * bins.CELL_PX
 
 
-# PostgreSQL's radians() multiplies by this (its RADIANS_PER_DEGREE).
-RADIANS_PER_DEGREE = 0.0174532925199432957692
-
-
 def counts_of_points(lons, lats):
     """``{(level, i, j): n}``: the stored bins' counts of the points ``lons``,
     ``lats`` (degrees; NaN for none), as the triggers would count them.
 
     For a writer that had the triggers off and holds the points in memory
-    (a large history import). Each step is the IEEE operation PostgreSQL
-    performs for the stored ``web_x``, ``web_y`` (migration geopool 0012)
-    and the bin (0013): the same constants, the C library's tangent and
-    logarithm, which PostgreSQL calls too, and ``floor``; so each point
-    falls in the bin PostgreSQL gives it (a test compares the two).
+    (a large history import). ``bins.mercator_x`` and ``mercator_y`` take
+    the IEEE steps PostgreSQL takes for the stored ``web_x``, ``web_y``
+    (migration geopool 0012): the same constants (``math.radians``
+    multiplies by PostgreSQL's RADIANS_PER_DEGREE), the C library's tangent
+    and logarithm, which PostgreSQL calls too; then ``floor`` as in 0013. So
+    each point falls in the bin PostgreSQL gives it (a test compares them).
     """
     lons = np.asarray(lons, dtype=float)
     lats = np.asarray(lats, dtype=float)
     limit = float(bins.MERCATOR_MAX_LAT)
     # NaN compares false: a point without a location is not drawn.
     drawn = (lons >= -180) & (lons <= 180) & (lats >= -limit) & (lats <= limit)
-    radius = bins.EARTH_RADIUS_M
-    x = radius * (lons[drawn] * RADIANS_PER_DEGREE)
-    quarter = math.pi / 4
-    tan, log = math.tan, math.log
-    y = np.array(
-        [
-            radius * log(tan(quarter + (lat * RADIANS_PER_DEGREE) / 2))
-            for lat in lats[drawn].tolist()
-        ],
-        dtype=float,
-    )
+    x = np.array([bins.mercator_x(lon) for lon in lons[drawn].tolist()], dtype=float)
+    y = np.array([bins.mercator_y(lat) for lat in lats[drawn].tolist()], dtype=float)
     finest = LEVELS[-1]
     i = np.floor(x / size_m(finest)).astype(np.int64)
     j = np.floor(y / size_m(finest)).astype(np.int64)

@@ -227,7 +227,7 @@ def _near_edges(rng, n):
     for _ in range(n):
         i = math.floor(bins.mercator_x(rng.uniform(35.8, 36.6)) / size)
         j = math.floor(bins.mercator_y(rng.uniform(35.8, 37.0)) / size)
-        lon = i * size / radius / pyramid.RADIANS_PER_DEGREE
+        lon = math.degrees(i * size / radius)
         lat = math.degrees(2 * math.atan(math.exp(j * size / radius)) - math.pi / 2)
         for step in range(-3, 4):
             out.append((lon + step * math.ulp(lon), lat))
