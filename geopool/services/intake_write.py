@@ -14,7 +14,7 @@ exactly what ``save()`` would store. The request's id is drawn from its
 sequence inside the statement, and the other rows refer to it.
 """
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models.sql import InsertQuery
 
 from geopool import prepared
@@ -31,7 +31,8 @@ _COLUMNS = {}
 
 
 def _fields(model, skip):
-    """(table, quoted column list, fields) of ``model``'s INSERT, cached."""
+    """(table, quoted column list, [(field, placeholder method)]) of
+    ``model``'s INSERT, cached."""
     key = (model, skip)
     if key not in _COLUMNS:
         quote = connection.ops.quote_name
@@ -41,28 +42,50 @@ def _fields(model, skip):
             if not f.primary_key and f.attname not in skip
         ]
         columns = ", ".join(quote(f.column) for f in fields)
-        _COLUMNS[key] = (quote(model._meta.db_table), columns, fields)
+        placed = [(f, getattr(f, "get_placeholder", None)) for f in fields]
+        _COLUMNS[key] = (quote(model._meta.db_table), columns, placed)
     return _COLUMNS[key]
 
 
 def _insert_parts(obj, skip=()):
     """(table, columns, placeholders, params) of ``obj``'s INSERT.
 
-    The values and placeholders come from Django's insert compiler, as in
-    ``save()``: the fields' ``pre_save`` runs (``auto_now_add`` sets the
-    object's attribute too), then each value is prepared for the database
-    (JSON, geometry adapters). ``skip``: the attnames the caller writes.
+    The values and placeholders are the ones Django's insert compiler makes
+    in ``save()``: each field's ``pre_save`` runs (``auto_now_add`` sets the
+    object's attribute too), then ``get_db_prep_save`` prepares the value
+    for the database (JSON, geometry adapters), and a field with a
+    placeholder of its own (geometry) gives it. An intake writes plain
+    values only; an expression among them goes through the compiler itself
+    (``_compiled_parts``). The compiler's own steps around these cost more
+    than the values: a request and its rows are some 60 fields.
+    ``skip``: the attnames the caller writes.
     """
-    table, columns, fields = _fields(type(obj), tuple(skip))
+    table, columns, placed = _fields(type(obj), tuple(skip))
+    db = connections[DEFAULT_DB_ALIAS]
+    placeholders, params = [], []
+    for f, get_placeholder in placed:
+        value = f.pre_save(obj, True)
+        if hasattr(value, "resolve_expression"):
+            return _compiled_parts(obj, table, columns, placed)
+        value = f.get_db_prep_save(value, connection=db)
+        placeholders.append(
+            "%s" if get_placeholder is None else get_placeholder(value, None, db)
+        )
+        params.append(value)
+    return table, columns, ", ".join(placeholders), params
+
+
+def _compiled_parts(obj, table, columns, placed):
+    """``_insert_parts`` by Django's insert compiler (values that are
+    expressions)."""
+    fields = [f for f, _ in placed]
     query = InsertQuery(type(obj))
     query.insert_values(fields, [obj])
     compiler = query.get_compiler(connection=connection)
     placeholders, params = [], []
-    for f in fields:
+    for f, get_placeholder in placed:
         value = compiler.prepare_value(f, compiler.pre_save_val(f, obj))
-        sql, values = compiler.field_as_sql(
-            f, getattr(f, "get_placeholder", None), value
-        )
+        sql, values = compiler.field_as_sql(f, get_placeholder, value)
         placeholders.append(sql)
         params.extend(values)
     return table, columns, ", ".join(placeholders), params

@@ -190,3 +190,57 @@ def test_contact_reveal_needs_view_contact(hatay, staff):
     # Field crews of the owning body have no view_contact permission.
     assert not may_reveal(staff["crew"], request)
     assert not may_reveal(staff["planner"], request)
+
+
+def test_insert_values_are_the_ones_django_s_insert_compiler_makes(hatay):
+    """``_insert_parts`` gives the placeholders and values ``save()`` would
+    (geometry adapter, JSON, enums, defaults); an expression among the
+    values goes through the compiler itself."""
+    from django.contrib.gis.geos import Point
+    from django.db.models.functions import Now
+    from django.db.models.sql import InsertQuery
+
+    from geopool.services.intake_write import _insert_parts
+
+    category = Category.objects.get(code="COP")
+    request = ServiceRequest(
+        category=category,
+        channel="api",
+        description="Çöp konteyneri dolu",
+        location=Point(*ANTAKYA, srid=4326),
+        tracking_code="K7M-4TXR",
+    )
+    table, columns, placeholders, values = _insert_parts(request)
+    fields = [
+        f for f in ServiceRequest._meta.local_concrete_fields if not f.primary_key
+    ]
+    query = InsertQuery(ServiceRequest)
+    query.insert_values(fields, [request])
+    compiler = query.get_compiler(connection=connection)
+    expected, expected_values = [], []
+    for f in fields:
+        value = compiler.prepare_value(f, compiler.pre_save_val(f, request))
+        sql, params = compiler.field_as_sql(
+            f, getattr(f, "get_placeholder", None), value
+        )
+        expected.append(sql)
+        expected_values.extend(params)
+
+    def plain(value):
+        return bytes(value.ewkb) if hasattr(value, "ewkb") else value
+
+    assert table == '"geopool_servicerequest"'
+    assert placeholders == ", ".join(expected)
+    auto_now = {
+        i for i, f in enumerate(fields) if getattr(f, "auto_now", False)
+    }  # set again by each pre_save
+    assert [plain(v) for i, v in enumerate(values) if i not in auto_now] == [
+        plain(v) for i, v in enumerate(expected_values) if i not in auto_now
+    ]
+
+    requested_at = ServiceRequest._meta.get_field("requested_at")
+    request.requested_at = Now()
+    _, _, placeholders, values = _insert_parts(request)
+    assert placeholders.split(", ")[fields.index(requested_at)] == (
+        "STATEMENT_TIMESTAMP()"
+    )
