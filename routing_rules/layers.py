@@ -104,6 +104,9 @@ class LayerView:
         self.part_feature = layer.part_feature[keep]
         self.part_metric = layer.part_metric[keep]
         self.bounds = shapely.bounds(self.geoms) if len(indices) else np.empty((0, 4))
+        # The same boxes as Python floats, for a single point (a request as
+        # it arrives): comparing four floats costs less than four array ops.
+        self._boxes = self.bounds.tolist()
         self._tree = None
         self._metric_tree = None
 
@@ -132,6 +135,8 @@ class LayerView:
         count = np.zeros(n, dtype=np.int32)
         if not len(self) or not n:
             return first, count
+        if len(self) <= SMALL_LAYER and n == 1:
+            return self._covering_one(float(x[0]), float(y[0]), first, count)
         if len(self) <= SMALL_LAYER:
             for position in range(len(self)):
                 west, south, east, north = self.bounds[position]
@@ -156,6 +161,22 @@ class LayerView:
             np.add.at(count, point_idx, 1)
             starts = np.r_[True, point_idx[1:] != point_idx[:-1]]
             first[point_idx[starts]] = self.indices[position[starts]]
+        return first, count
+
+    def _covering_one(self, x, y, first, count):
+        """``covering`` for one point of a small layer, feature by feature.
+
+        A NaN coordinate is inside no box, as in the arrays' comparisons.
+        """
+        for position, (west, south, east, north) in enumerate(self._boxes):
+            if (
+                west <= x <= east
+                and south <= y <= north
+                and shapely.intersects_xy(self.geoms[position], x, y)
+            ):
+                if count[0] == 0:
+                    first[0] = self.indices[position]
+                count[0] += 1
         return first, count
 
     def all_covering(self, x, y):
