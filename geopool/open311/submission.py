@@ -151,6 +151,20 @@ class RequestSubmission(serializers.Serializer):
         },
     )
 
+    def get_fields(self):
+        """Fresh fields for this form, made from their declarations.
+
+        DRF deep-copies every declared field for each form, keyword
+        arguments included; that was half of a post's validation. The
+        fields here are remade from the same arguments, shared: they are
+        texts, numbers and message dicts that no field changes (each field
+        merges its messages into a dict of its own).
+        """
+        return {
+            name: type(field)(*field._args, **field._kwargs)
+            for name, field in self._declared_fields.items()
+        }
+
     def to_internal_value(self, data):
         """Refuse a field given twice or holding a control character first.
 

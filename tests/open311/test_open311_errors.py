@@ -133,3 +133,24 @@ def test_start_date_with_an_offset_postgresql_cannot_take_is_fine(client, hatay)
         "/open311/v2/requests.json", {"start_date": "2026-01-01T00:00:00+16:00"}
     )
     assert response.status_code == 200
+
+
+def test_each_form_has_fields_of_its_own():
+    """The form's fields are remade for each post (not deep-copied): no
+    field, message dict or validator list is shared between two posts."""
+    from geopool.open311.submission import RequestSubmission
+
+    first, second = RequestSubmission(data={}), RequestSubmission(data={})
+    assert list(first.fields) == list(second.fields)
+    for name, field in first.fields.items():
+        other = second.fields[name]
+        assert field is not other
+        assert field.error_messages is not other.error_messages
+        assert field.validators is not other.validators
+        assert field.parent is first and other.parent is second
+    assert (
+        first.fields["lat"].error_messages["required"]
+        == (second.fields["lat"].error_messages["required"])
+    )
+    assert "lat" in first.fields["lat"].error_messages["required"]
+    assert "long" in first.fields["long"].error_messages["required"]
