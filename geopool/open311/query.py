@@ -83,8 +83,10 @@ def _moment(params, name, problems, *, end=False):
         moment = None if day else parse_datetime(raw)
     except ValueError:  # well formed but impossible, e.g. month 13
         moment = day = None
-    if day is not None:
+    if day is not None and MIN_YEAR <= day.year <= MAX_YEAR:
         moment = datetime.combine(day + timedelta(days=1) if end else day, time())
+    elif day is not None:
+        moment = datetime.combine(day, time())  # refused by the range below
     if moment is None:
         problems.append(DATE_INVALID.format(field=name, value=raw))
         return None

@@ -10,6 +10,7 @@ from geopool.models import ServiceRequest, Status
 from geopool.open311.messages import (
     DATE_INVALID,
     DATE_ORDER,
+    DATE_RANGE,
     PAGE_INVALID,
     PAGE_SIZE_INVALID,
     REQUEST_ID_INVALID,
@@ -168,6 +169,16 @@ def test_bad_date_is_a_400_naming_the_field(client, hatay, field):
             "code": 400,
             "description": DATE_INVALID.format(field=field, value="03.12.2026"),
         }
+    ]
+
+
+@pytest.mark.parametrize("field", ["start_date", "end_date"])
+@pytest.mark.parametrize("value", ["9999-12-31", "0001-01-01"])
+def test_a_date_beyond_the_years_served_is_a_400(client, hatay, field, value):
+    response = _search(client, **{field: value})
+    assert response.status_code == 400
+    assert response.json() == [
+        {"code": 400, "description": DATE_RANGE.format(field=field, value=value)}
     ]
 
 

@@ -100,12 +100,32 @@ class Stats:
     pairs: list
 
 
+# The days a period may name: the counts' arithmetic (the day after the
+# last, the default start before it) stays inside what dates can hold.
+FIRST_DAY, LAST_DAY = dt.date(1900, 1, 1), dt.date(2999, 12, 31)
+
+
 class PeriodForm(forms.Form):
     since = forms.DateField(label=_("First day"), required=False)
     until = forms.DateField(label=_("Last day"), required=False)
     sort = forms.ChoiceField(
         label=_("Order"), required=False, choices=list(SORTS.items())
     )
+
+    def _day(self, name):
+        day = self.cleaned_data.get(name)
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Give a day from %(first)s to %(last)s.")
+                % {"first": FIRST_DAY.isoformat(), "last": LAST_DAY.isoformat()}
+            )
+        return day
+
+    def clean_since(self):
+        return self._day("since")
+
+    def clean_until(self):
+        return self._day("until")
 
     def clean(self):
         data = super().clean()

@@ -147,6 +147,14 @@ def test_a_period_ending_before_it_starts_is_refused(client, staff, hatay):
     assert "Geçerli bir tarih girin." in text(response)
 
 
+@pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01"])
+def test_a_day_beyond_the_calendar_is_refused(client, staff, hatay, query):
+    client.force_login(staff["coordinator"])
+    response = client.get(f"/inbox/disputes?{query}")
+    assert response.status_code == 400
+    assert "1900-01-01 ile 2999-12-31 arasında bir gün verin." in text(response)
+
+
 @pytest.mark.parametrize("role", ["antakya", "manager", "operator"])
 def test_the_statistics_are_for_coordinators(client, staff, hatay, role):
     client.force_login(staff[role])
