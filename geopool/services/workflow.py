@@ -27,6 +27,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from geopool.errors import GeopoolError
 from geopool.models import (
@@ -49,6 +50,9 @@ from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
 from geopool.services.pool_state import pool_state
 
+# The longest note or answer a person writes (a page's form, the crew page,
+# the services behind them): longer text is refused, never stored.
+TEXT_MAX = 5000
 logger = logging.getLogger(__name__)
 
 LEGAL_ANSWER_DAYS = 30
@@ -76,6 +80,26 @@ FINISHED = {S.RESOLVED, S.CLOSED, S.REFUSED, S.DUPLICATE}
 class WorkflowError(GeopoolError):
     """A move that is not allowed now; the message says why and what to do."""
 
+
+class TextTooLong(WorkflowError):
+    """A note or answer over ``TEXT_MAX`` characters; ``field`` names it."""
+
+    def __init__(self, field, length):
+        self.field = field
+        super().__init__(
+            _("%(field)s: %(length)s characters; write at most %(limit)s.")
+            % {
+                "field": FIELD_NAMES.get(field, field),
+                "length": length,
+                "limit": TEXT_MAX,
+            }
+        )
+
+
+FIELD_NAMES = {
+    "note": gettext_lazy("Internal note"),
+    "answer": gettext_lazy("Answer to the citizen"),
+}
 
 # -- who may act ---------------------------------------------------------------
 
@@ -214,6 +238,13 @@ CLOCK_FIELDS = [
 # -- statuses --------------------------------------------------------------------
 
 
+def text_check(**texts):
+    """Refuse a note or answer longer than ``TEXT_MAX`` characters."""
+    for name, value in texts.items():
+        if value and len(value) > TEXT_MAX:
+            raise TextTooLong(name, len(value))
+
+
 def status_change(request, to, *, actor, note="", answer="", permission="work_request"):
     """Move ``request`` to status ``to``; return the updated request.
 
@@ -222,6 +253,7 @@ def status_change(request, to, *, actor, note="", answer="", permission="work_re
     (an operator closing an information call holds ``enter_call``).
     """
     to = Status(to)
+    text_check(note=note, answer=answer)
     with transaction.atomic():
         locked = _locked(request)
         require_owner_staff(actor, locked, permission)

@@ -35,7 +35,7 @@ from geopool.models import Category, Status
 from geopool.services import crews, nearby
 from geopool.services.photos import PhotoRefused
 from geopool.services.places import place_lookup
-from geopool.services.workflow import WorkflowError
+from geopool.services.workflow import TextTooLong, WorkflowError
 from geopool.visibility import requests_visible_to
 from geopool.web.crew.access import crew_required, crew_required_json
 from geopool.web.requestpages.access import visible_request
@@ -52,6 +52,10 @@ CACHE_NAME = "geopool-crew-v1"
 PLACE_REQUIRED = _("q is required: an address or a place name")
 UNKNOWN_ACTION = _("Unknown action “%(action)s”; expected one of %(actions)s.")
 NO_SUCH_TICKET = _("No request “%(code)s” that you may see.")
+SEEN_REQUIRED = _(
+    "seen is required: send the ticket's updated_at as listed, so that a "
+    "change made meanwhile is not overwritten."
+)
 
 SCRIPT_TEXT = {
     "locating": _("Finding your position…"),
@@ -241,6 +245,10 @@ def act(request, code, action):
         seen = crews.seen_parse(request.POST.get("seen"))
     except WorkflowError as exc:
         return json_error(400, str(exc), "seen")
+    if seen is None:
+        # Without it a change made meanwhile by someone else would be
+        # overwritten without a word; the page always sends it.
+        return json_error(400, str(SEEN_REQUIRED), "seen")
     try:
         done = crews.crew_act(
             item,
@@ -255,6 +263,8 @@ def act(request, code, action):
         return _conflict(request, exc, crew_ids)
     except PhotoRefused as exc:
         return json_error(400, str(exc), "photo")
+    except TextTooLong as exc:
+        return json_error(400, str(exc), exc.field)
     except WorkflowError as exc:
         return json_error(409, str(exc))
     return JsonResponse(

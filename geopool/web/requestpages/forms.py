@@ -12,13 +12,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from geopool.models import Body, Category, Crew, Department, Status, TransferReason
-from geopool.services.workflow import TRANSITIONS
+from geopool.services.workflow import TEXT_MAX, TRANSITIONS
 from geopool.web.coordinates import latitude_field, longitude_field
 
 SELECT = {"class": "form-select form-select-sm"}
 TEXT = {"class": "form-control form-control-sm"}
 AREA = {"class": "form-control form-control-sm", "rows": 3}
-MAX_TEXT = 5000
+MAX_TEXT = TEXT_MAX
 
 ACCEPT, REFUSE = "accept", "refuse"
 

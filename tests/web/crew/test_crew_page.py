@@ -49,6 +49,9 @@ def _list(client, **params):
 
 
 def _act(client, item, action, **data):
+    """POST an action as the page does: with the ticket's ``updated_at`` as
+    last read (``seen``) unless given."""
+    data.setdefault("seen", _fresh(item).updated_at.isoformat())
     return client.post(f"/crew/tickets/{item.tracking_code}/{action}", data)
 
 
@@ -168,6 +171,7 @@ def test_a_bad_photo_changes_nothing(client, crew_setup):
     response = client.post(
         f"/crew/tickets/{near.tracking_code}/resolve",
         {
+            "seen": _fresh(near).updated_at.isoformat(),
             "answer": "Tamam",
             "photo": SimpleUploadedFile("x.jpg", b"not a photo", "image/jpeg"),
         },
@@ -245,6 +249,38 @@ def test_bad_parameters_and_actions_are_named(client, crew_setup):
     assert response.status_code == 400
     assert response.json()["field"] == "seen"
     assert "dün" in response.json()["error"]
+    # Without the time it was read, a ticket changed meanwhile would be
+    # overwritten: refused.
+    response = client.post(f"/crew/tickets/{crew_setup['near'].tracking_code}/take")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "seen gerekli: bir arada yapılan değişikliğin üzerine "
+        "yazılmaması için işin listelenen updated_at değerini gönderin.",
+        "field": "seen",
+    }
+    assert _fresh(crew_setup["near"]).assigned_crew is None
+
+
+def test_a_note_or_answer_over_the_limit_is_refused_and_nothing_is_done(
+    client, crew_setup
+):
+    near = crew_setup["near"]
+    client.force_login(crew_setup["kuzey"])
+    _act(client, near, "take")
+    _act(client, near, "start")
+    response = _act(client, near, "resolve", answer="x" * 5001)
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "Vatandaşa yanıt: 5001 karakter; en fazla 5000 karakter yazın.",
+        "field": "answer",
+    }
+    response = _act(client, near, "start", note="x" * 2_000_000)
+    assert response.status_code == 400
+    assert response.json()["field"] == "note"
+    item = _fresh(near)
+    assert item.status == Status.IN_PROGRESS
+    assert not item.answers.exists() and not item.notes.exists()
+    assert _act(client, near, "resolve", answer="x" * 5000).status_code == 200
 
 
 def test_a_place_name_gives_a_point_inside_it(client, crew_setup):
