@@ -4,6 +4,9 @@ Each address may create ``GEOPOOL_PUBLIC_FORM_LIMIT`` requests (default
 10) per window of ``GEOPOOL_PUBLIC_FORM_WINDOW`` seconds (default 600, ten
 minutes), counted in fixed windows from the first request. Only requests
 that were created count: a citizen correcting a refused form loses nothing.
+A valid form takes its place in the count before the request is created
+(``reserve``) and gives it back if the request is not created
+(``release``).
 
 Why these numbers: Turkish mobile operators put many phones behind one
 address (carrier-grade NAT), and after a disaster a whole container city
@@ -11,13 +14,15 @@ may share one uplink, so the limit must let a crowd through while stopping
 a script that files hundreds of requests. Ten in ten minutes from one
 address is far above what a family files and far below a flood.
 
-The counter lives in the ``shared`` cache (``settings.CACHES``): Django's
-database cache, one table for every gunicorn worker and server, so the
-limit holds for the deployment, not per process. Its increment is a read
-and a write, not atomic: posts from one address that arrive at the same
-instant may each count from the same value, so a burst can pass the limit
-by as many posts as arrive together (a handful), never by a flood. A
-deployment may point ``shared`` at Redis instead; nothing here changes.
+The counter (the window's start and the count) lives in the ``shared``
+cache (``settings.CACHES``): Django's database cache, one table for every
+gunicorn worker and server, so the limit holds for the deployment, not per
+process. A cache's read-then-write is not atomic, so each change of an
+address's counter holds a PostgreSQL advisory lock for that address until
+its transaction ends: posts from one address that arrive at the same
+instant take their places one after the other, and a burst gets exactly
+the limit through. A deployment may point ``shared`` at Redis instead;
+the lock is still PostgreSQL's.
 
 The address is ``REMOTE_ADDR``. Behind a reverse proxy every citizen would
 share the proxy's address, so set ``GEOPOOL_CLIENT_IP_HEADER`` to the
@@ -28,9 +33,11 @@ script pick a new address for every post.
 
 import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import connection, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -67,26 +74,58 @@ def _key(address):
     return KEY_PREFIX + digest
 
 
+def _counter(key, window, now):
+    """``(window start, count)`` of ``key`` now; a new window when expired."""
+    stored = counters().get(key)
+    if not isinstance(stored, (list, tuple)) or len(stored) != 2:
+        return now, 0
+    started, used = stored
+    if now - started >= window:
+        return now, 0
+    return started, used
+
+
+def _locked(key):
+    """Hold the advisory lock of ``key`` until the transaction ends."""
+    lock = int.from_bytes(bytes.fromhex(key[-16:]), "big", signed=True)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
+
+
 def is_limited(request):
     """True when this address has used up its requests for the window."""
-    limit, _window = limits()
-    return counters().get(_key(client_address(request)), 0) >= limit
+    limit, window = limits()
+    _started, used = _counter(_key(client_address(request)), window, time.time())
+    return used >= limit
 
 
-def count_created(request):
-    """Count one created request for this address."""
+def reserve(request):
+    """Take a place for one request of this address; False when none is left."""
     limit, window = limits()
     key = _key(client_address(request))
-    cache = counters()
-    # add() starts the window only if no counter exists yet.
-    cache.add(key, 0, timeout=window)
-    try:
-        used = cache.incr(key)
-    except ValueError:  # expired between add() and incr()
-        cache.set(key, 1, timeout=window)
-        used = 1
+    with transaction.atomic():
+        _locked(key)
+        now = time.time()
+        started, used = _counter(key, window, now)
+        if used >= limit:
+            return False
+        used += 1
+        counters().set(key, (started, used), timeout=max(1, started + window - now))
     if used == limit:
         logger.warning(
             "public form: an address reached %d requests in %d s", limit, window
         )
-    return used
+    return True
+
+
+def release(request):
+    """Give back the place ``reserve`` took (the request was not created)."""
+    _limit, window = limits()
+    key = _key(client_address(request))
+    with transaction.atomic():
+        _locked(key)
+        now = time.time()
+        started, used = _counter(key, window, now)
+        if used > 0:
+            timeout = max(1, started + window - now)
+            counters().set(key, (started, used - 1), timeout=timeout)

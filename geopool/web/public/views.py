@@ -167,16 +167,15 @@ def request_form(request):
         form.add_error(None, HONEYPOT_REFUSED)
         return _form_page(request, form, jurisdiction, status=400)
     if ratelimit.is_limited(request):
-        _limit, window = ratelimit.limits()
         form.is_valid()
-        form.add_error(
-            None, RATE_LIMITED % {"minutes": max(1, window // 60), "line": line}
-        )
-        return _form_page(request, form, jurisdiction, status=429)
+        return _limited(request, form, jurisdiction, line)
     if not form.is_valid():
         if request.FILES.get("photo"):
             form.add_error("photo", PHOTO_AGAIN)
         return _form_page(request, form, jurisdiction, status=400)
+    if not ratelimit.reserve(request):
+        return _limited(request, form, jurisdiction, line)
+    result = None
     try:
         result = _create(form)
     except OutsideServiceArea:
@@ -189,12 +188,20 @@ def request_form(request):
         logger.error("public form: request not routed: %s", exc)
         form.add_error(None, NOT_READY % {"line": line})
         return _form_page(request, form, jurisdiction, status=503)
-    else:
-        ratelimit.count_created(request)
+    finally:
+        if result is None:  # only created requests count
+            ratelimit.release(request)
+    if result is not None:
         return redirect("public:received", code=result.request.tracking_code)
     if request.FILES.get("photo") and "photo" not in form.errors:
         form.add_error("photo", PHOTO_AGAIN)
     return _form_page(request, form, jurisdiction, status=400)
+
+
+def _limited(request, form, jurisdiction, line):
+    _limit, window = ratelimit.limits()
+    form.add_error(None, RATE_LIMITED % {"minutes": max(1, window // 60), "line": line})
+    return _form_page(request, form, jurisdiction, status=429)
 
 
 def _found(code):

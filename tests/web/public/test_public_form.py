@@ -244,11 +244,60 @@ def test_rate_limit_is_shared_by_every_worker_process(client, hatay):
     # table: it sees the count of this one and refuses the third request.
     other_worker = DatabaseCache("geopool_shared_cache", {})
     key = ratelimit._key("127.0.0.1")
-    assert other_worker.get(key) == 1
-    other_worker.incr(key)
+    started, used = other_worker.get(key)
+    assert used == 1
+    other_worker.set(key, (started, 2))
     response = client.post(URL, form_data())
     assert response.status_code == 429
     assert ServiceRequest.objects.count() == 1
+
+
+@override_settings(GEOPOOL_PUBLIC_FORM_LIMIT=2, GEOPOOL_PUBLIC_FORM_WINDOW=600)
+def test_a_form_refused_after_validation_gives_its_place_back(client, hatay):
+    """A valid form whose point lies outside the service area took a place
+    in the count, then gave it back: two requests still pass after it."""
+    response = client.post(URL, form_data(lat="40.9", lon="29.0"))
+    assert response.status_code == 400
+    assert client.post(URL, form_data()).status_code == 302
+    assert client.post(URL, form_data()).status_code == 302
+    assert client.post(URL, form_data()).status_code == 429
+    assert ServiceRequest.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(GEOPOOL_PUBLIC_FORM_LIMIT=3, GEOPOOL_PUBLIC_FORM_WINDOW=600)
+def test_a_burst_from_one_address_gets_exactly_the_limit_through():
+    """Twelve posts from one address at the same instant, each in its own
+    thread and database connection: three places are given, nine refused."""
+    import threading
+
+    from django.db import connection
+    from django.test import RequestFactory
+
+    from geopool.web.public import ratelimit
+
+    ratelimit.counters().clear()
+    barrier = threading.Barrier(12)
+    answers = []
+
+    def post():
+        request = RequestFactory().post(URL, REMOTE_ADDR="10.9.8.7")
+        barrier.wait()
+        try:
+            answers.append(ratelimit.reserve(request))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answers) == [False] * 9 + [True] * 3
+    ratelimit.release(RequestFactory().post(URL, REMOTE_ADDR="10.9.8.7"))
+    assert ratelimit.reserve(RequestFactory().post(URL, REMOTE_ADDR="10.9.8.7"))
+    assert not ratelimit.reserve(RequestFactory().post(URL, REMOTE_ADDR="10.9.8.7"))
+    ratelimit.counters().clear()
 
 
 def test_photo_is_stored_private_and_without_exif(client, hatay):
