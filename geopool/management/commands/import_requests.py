@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from geopool.errors import GeopoolError
 from geopool.services.history import history_import
+from geopool.spreadsheet import csv_text
 
 SHOWN = 100
 
@@ -69,4 +70,6 @@ def _report(path, skipped):
     with open(path, "w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["line", "reason"])
-        writer.writerows(skipped)
+        # A reason quotes the file's values, and the report is opened in a
+        # spreadsheet.
+        writer.writerows((line, csv_text(reason)) for line, reason in skipped)

@@ -4,8 +4,8 @@ The columns are fixed (``COLUMNS``) and none of them comes from the
 caller: no name, phone, e-mail, T.C. kimlik no, and neither the description
 nor the address, which citizens often fill with their own names and
 numbers. Times are local (Europe/Istanbul). No cell is ever a formula: in
-CSV a text starting with ``=``, ``+``, ``-`` or ``@`` gets a leading
-apostrophe, in Excel such a text is typed as text.
+CSV a text a spreadsheet would run gets a leading apostrophe
+(``geopool.spreadsheet``), in Excel such a text is typed as text.
 
 CSV is UTF-8 with a byte-order mark, so Excel opens Turkish letters right.
 """
@@ -20,6 +20,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from geopool.models import Channel, Status
+from geopool.spreadsheet import csv_text
 from geopool.web.inbox import sla
 
 # The most rows one export holds; narrower filters export the rest.
@@ -100,8 +101,7 @@ def _text(value):
 
 
 def _csv_text(value):
-    value = _text(value)
-    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+    return csv_text(_text(value))
 
 
 def rows_csv(rows):

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from geopool.models import Jurisdiction, Status
+from geopool.spreadsheet import csv_text
 from geopool.web.access import staff_required
 from geopool.web.inbox.districts import district_layer
 from geopool.web.l10n import count_text, datetime_text
@@ -283,11 +284,14 @@ def districts_csv(request):
 
 
 def _csv_cell(value):
-    """Numbers with a decimal point (4 places), empty for none."""
+    """Numbers with a decimal point (4 places), empty for none; a name (from
+    a layer's upload) never as a formula."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.4f}"
+    if isinstance(value, str):
+        return csv_text(value)
     return value
 
 

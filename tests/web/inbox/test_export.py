@@ -205,3 +205,26 @@ def test_no_cell_is_ever_a_formula(client, staff, hatay):
     response = client.get("/inbox/export.xlsx?category=FORMUL")
     cell = load_workbook(io.BytesIO(response.content)).active["B2"]
     assert (cell.value, cell.data_type) == ('=HYPERLINK("http://example.com")', "s")
+    # Spreadsheets drop a leading tab or carriage return, then run the rest.
+    Category.objects.filter(code="FORMUL").update(name="\t=1+1")
+    rows = _csv_rows(client.get("/inbox/export.csv?category=FORMUL"))
+    assert rows[1][1] == "'\t=1+1"
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("=1+1", "'=1+1"),
+        ("+90 532", "'+90 532"),
+        ("-2", "'-2"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("Çöp = dolu", "Çöp = dolu"),
+        ("", ""),
+    ],
+)
+def test_csv_text_keeps_spreadsheets_from_running_a_cell(text, written):
+    from geopool.spreadsheet import csv_text
+
+    assert csv_text(text) == written

