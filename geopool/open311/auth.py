@@ -17,6 +17,7 @@ from rest_framework.permissions import SAFE_METHODS, BasePermission
 
 from geopool.models import ApiKey
 from geopool.models.apikeys import KEY_PREFIX_LENGTH
+from geopool.open311.errors import InvalidInput
 from geopool.open311.messages import API_KEY_INVALID, API_KEY_MISSING
 
 logger = logging.getLogger(__name__)
@@ -25,7 +26,26 @@ API_KEY_FIELD = "api_key"
 
 
 def _plaintext(request):
-    value = request.data.get(API_KEY_FIELD) or request.query_params.get(API_KEY_FIELD)
+    """The key sent (form field or query parameter); one only.
+
+    A key given twice is refused, never read as one of them: a client
+    that sends a revoked key and a valid one must not pass by their order.
+    """
+    values = [
+        value
+        for source in (request.data, request.query_params)
+        for value in (
+            source.getlist(API_KEY_FIELD)
+            if hasattr(source, "getlist")
+            else [source.get(API_KEY_FIELD)]
+        )
+        if value
+    ]
+    if len(values) > 1:
+        raise InvalidInput(
+            [f"{API_KEY_FIELD} is given {len(values)} times; give it once"]
+        )
+    value = values[0] if values else ""
     return value.strip() if isinstance(value, str) else ""
 
 

@@ -79,7 +79,7 @@ def _flatten(detail, field=None):
         yield named([field], detail) if field else str(detail)
 
 
-def _describe(exc):
+def _describe(exc, request=None):
     """``(status, descriptions, headers)`` for ``exc``, or None if it is a bug."""
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)
@@ -104,7 +104,8 @@ def _describe(exc):
     if isinstance(exc, exceptions.ValidationError):
         return exc.status_code, list(_flatten(exc.detail)), {}
     if isinstance(exc, exceptions.UnsupportedMediaType):
-        return exc.status_code, [UNSUPPORTED_MEDIA], {}
+        media_type = getattr(request, "content_type", "") or "of no type"
+        return exc.status_code, [UNSUPPORTED_MEDIA.format(media_type=media_type)], {}
     if isinstance(exc, exceptions.APIException):
         headers = {}
         if getattr(exc, "auth_header", None):
@@ -121,11 +122,11 @@ def error_list(status_code, descriptions):
 
 
 def exception_handler(exc, context):
-    described = _describe(exc)
+    request = context.get("request")
+    described = _describe(exc, request)
     if described is None:
         return None
     status_code, descriptions, headers = described
-    request = context.get("request")
     logger.info(
         "open311 %s %s → %s: %s",
         getattr(request, "method", "?"),

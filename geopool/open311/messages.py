@@ -61,7 +61,7 @@ METHOD_NOT_ALLOWED = "{method} is not allowed here; use {allowed}"
 NOT_CONFIGURED = "the pool is not ready to take requests: {reason}"
 
 UNSUPPORTED_MEDIA = (
-    "the request body must be form-encoded (application/x-www-form-urlencoded "
-    "or multipart/form-data), as GeoReport v2 specifies; JSON bodies are not "
-    "accepted"
+    "the request body is {media_type}; it must be form-encoded "
+    "(application/x-www-form-urlencoded or multipart/form-data), as GeoReport "
+    "v2 specifies"
 )

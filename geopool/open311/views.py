@@ -119,6 +119,9 @@ class RequestsView(Open311View):
         )
         submission.is_valid(raise_exception=True)
         media = request.FILES.get("media")
+        photos = len(request.FILES.getlist("media"))
+        if photos > 1:
+            raise InvalidInput([f"media is given {photos} times; send one photo"])
         if media is None and request.data.get("media"):
             raise InvalidInput([MEDIA_NOT_FILE])
         # The photo is stored in the request's own transaction: a refused

@@ -315,7 +315,34 @@ def test_json_body_is_refused_with_415(api_client, api_key, hatay):
         content_type="application/json",
     )
     assert response.status_code == 415
-    assert response.json() == [{"code": 415, "description": UNSUPPORTED_MEDIA}]
+    assert response.json() == [
+        {
+            "code": 415,
+            "description": UNSUPPORTED_MEDIA.format(media_type="application/json"),
+        }
+    ]
+    response = api_client.post(
+        "/open311/v2/requests.json", "api_key=x", content_type="text/plain"
+    )
+    assert response.json()[0]["description"].startswith(
+        "the request body is text/plain; it must be form-encoded"
+    )
+
+
+def test_a_key_given_twice_is_refused_whatever_their_order(api_client, api_key, hatay):
+    for keys in (["gp_00000000_x", api_key], [api_key, "gp_00000000_x"]):
+        response = api_client.post(
+            "/open311/v2/requests.json",
+            {"api_key": keys, "service_code": "COP", **ANTAKYA},
+        )
+        assert response.status_code == 400
+        assert _descriptions(response) == ["api_key is given 2 times; give it once"]
+    response = api_client.post(
+        f"/open311/v2/requests.json?api_key={api_key}",
+        {"api_key": api_key, "service_code": "COP", **ANTAKYA},
+    )
+    assert _descriptions(response) == ["api_key is given 2 times; give it once"]
+    assert not ServiceRequest.objects.exists()
 
 
 def test_a_field_given_twice_is_refused_not_read_as_the_last(post):

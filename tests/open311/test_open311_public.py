@@ -138,6 +138,16 @@ def test_post_with_too_large_a_media_file_is_refused_and_creates_nothing(post):
     assert not Photo.objects.exists()
 
 
+def test_two_media_files_are_refused_and_create_nothing(post):
+    response = post(media=[_jpeg(), _jpeg()])
+    assert response.status_code == 400
+    assert response.json() == [
+        {"code": 400, "description": "media is given 2 times; send one photo"}
+    ]
+    assert not ServiceRequest.objects.exists()
+    assert not Photo.objects.exists()
+
+
 def test_media_as_a_text_field_is_refused(post):
     response = post(media="https://example.org/a.jpg")
     assert response.status_code == 400
