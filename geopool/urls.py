@@ -7,3 +7,5 @@ urlpatterns = [
     path("api/", include("geopool.api.urls")),
     path("", include("geopool.web.urls")),
 ]
+
+handler400 = "geopool.bad_requests.bad_request"

@@ -154,3 +154,36 @@ def test_each_form_has_fields_of_its_own():
     )
     assert "lat" in first.fields["lat"].error_messages["required"]
     assert "long" in first.fields["long"].error_messages["required"]
+
+
+def test_a_body_django_will_not_read_is_an_open311_error(api_client, settings):
+    """Too many fields or too large a body: Django refuses them before any
+    view; Open311 clients still get the error list, not a page."""
+    fields = "&".join(
+        f"f{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)
+    )
+    response = api_client.post(
+        "/open311/v2/requests.json",
+        fields,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json() == [
+        {
+            "code": 400,
+            "description": "the request has more than 1,000 fields; send only the "
+            "fields the API names",
+        }
+    ]
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2**20
+    response = api_client.post(
+        "/open311/v2/requests.xml",
+        "description=" + "x" * 2**21,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/xml")
+    assert (
+        "<errors><error><code>400</code><description>the request's fields are "
+        "larger than 1 MB" in response.content.decode()
+    )
