@@ -130,6 +130,16 @@ def require_owner_staff(user, request, permission="work_request"):
         return
     body = _body_of(user)
     if body is None or body.pk != request.owner_body_id:
+        if body is not None and request.owner_body_id is not None:
+            # Often the owner changed a moment ago (a transfer accepted while
+            # this user's page was open): say so.
+            raise WorkflowError(
+                _(
+                    "This request belongs to %(owner)s; only its staff or a pool "
+                    "coordinator may do this."
+                )
+                % {"owner": request.owner_body.name}
+            )
         raise WorkflowError(
             _("Only the owning body's staff or a pool coordinator may do this.")
         )
@@ -563,12 +573,18 @@ def transfer_answer(transfer, accept, *, actor, note=""):
 def transfer_withdraw(transfer, *, actor):
     with transaction.atomic():
         locked = _locked(transfer.request)
-        require_owner_staff(actor, locked, "transfer_request")
         current = Transfer.objects.select_for_update().get(pk=transfer.pk)
         if current.state != TransferState.PENDING:
+            # Checked first: when the other body has just answered, that is
+            # what the one withdrawing needs to hear, not who owns it now.
             raise WorkflowError(
-                _("Only a transfer waiting for an answer can be withdrawn.")
+                _(
+                    "Only a transfer waiting for an answer can be withdrawn; this "
+                    "one is “%(state)s”."
+                )
+                % {"state": TransferState(current.state).label}
             )
+        require_owner_staff(actor, locked, "transfer_request")
         current.state = TransferState.WITHDRAWN
         current.answered_at = timezone.now()
         current.save()

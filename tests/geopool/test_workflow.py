@@ -31,6 +31,7 @@ from geopool.services.workflow import (
     status_change,
     transfer_answer,
     transfer_propose,
+    transfer_withdraw,
 )
 from geopool.visibility import requests_visible_to
 from geopool.worktime import ISTANBUL
@@ -109,10 +110,12 @@ def test_resolving_needs_an_answer_which_stops_the_legal_clock(hatay, staff):
 
 def test_only_the_owning_body_may_act(hatay, staff):
     request = _request()
-    with pytest.raises(
-        WorkflowError, match="yalnızca başvurunun sahibi kurumun personeli"
-    ):
+    with pytest.raises(WorkflowError) as refused:
         status_change(request, Status.ACCEPTED, actor=staff["defne"])
+    assert str(refused.value) == (
+        "Bu başvuru Antakya Belediyesi kurumuna ait; bunu yalnızca onun personeli "
+        "veya bir havuz koordinatörü yapabilir."
+    )
 
 
 def test_sla_due_counts_working_hours_across_a_weekend(hatay):
@@ -170,6 +173,18 @@ def test_accepted_transfer_moves_the_owner_and_tells_the_citizen(hatay, staff):
     )
     # Antakya owned it once and still sees it; Defne now works it.
     assert requests_visible_to(staff["antakya"]).filter(pk=request.pk).exists()
+    # Antakya's page still offered to withdraw it, and to change its status.
+    with pytest.raises(WorkflowError) as late:
+        transfer_withdraw(transfer, actor=staff["antakya"])
+    assert str(late.value) == (
+        "Yalnızca yanıt bekleyen bir devir geri alınabilir; bu devir “Kabul edildi”."
+    )
+    with pytest.raises(WorkflowError) as late:
+        status_change(request, Status.IN_PROGRESS, actor=staff["antakya"])
+    assert str(late.value) == (
+        "Bu başvuru Defne Belediyesi kurumuna ait; bunu yalnızca onun personeli "
+        "veya bir havuz koordinatörü yapabilir."
+    )
 
 
 def test_refused_transfer_goes_to_the_coordinator_who_decides(hatay, staff):

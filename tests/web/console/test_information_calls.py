@@ -95,7 +95,7 @@ def test_an_operator_of_another_body_cannot_close_it_and_nothing_is_stored(
 
     assert response.status_code == 200
     assert by_testid(response.content.decode(), "form-error") == (
-        "Bunu yalnızca başvurunun sahibi kurumun personeli veya bir havuz "
-        "koordinatörü yapabilir."
+        "Bu başvuru Hatay Büyükşehir Belediyesi kurumuna ait; bunu yalnızca onun "
+        "personeli veya bir havuz koordinatörü yapabilir."
     )
     assert not ServiceRequest.objects.exists()

@@ -355,7 +355,7 @@ def test_the_owner_withdraws_its_proposal(as_user, new_request, person):
     response = as_user("antakya").post(page_url(item, url))
     assert response.status_code == 409
     assert messages(response.content) == [
-        "Yalnızca yanıt bekleyen bir devir geri alınabilir."
+        "Yalnızca yanıt bekleyen bir devir geri alınabilir; bu devir “Geri alındı”."
     ]
 
 
