@@ -210,6 +210,29 @@ def test_crew_lists_nearest_first_works_offline_and_sees_conflicts(
         assert f"{middle.tracking_code} siz okuduktan sonra değişti" in conflict
         assert "Kabul edildi" in conflict
         browser.screenshot("crew-conflict.png")
+
+        # A refused action keeps the photo taken with it, to be saved and
+        # sent again (here one stored as a resolve with a photo would be).
+        key = f"geopool.crew.{member.get_username()}.conflicts"
+        page.evaluate(
+            """([key, code]) => {
+                const conflicts = JSON.parse(localStorage.getItem(key));
+                conflicts.push({id: "p1", code: code, action: "resolve",
+                    message: "Değişti", status: 409, answer: "Boşaltıldı",
+                    note: "", at: "2026-12-03T10:00:00Z",
+                    photo: {name: "konteyner.jpg",
+                            data: "data:image/jpeg;base64,/9j/2wBD"}});
+                localStorage.setItem(key, JSON.stringify(conflicts));
+            }""",
+            [key, near.tracking_code],
+        )
+        page.reload()
+        page.wait_for_selector("[data-testid=conflict-photo]")
+        link = page.locator("[data-testid=conflict-photo]")
+        assert link.get_attribute("download") == "konteyner.jpg"
+        assert link.inner_text() == (
+            "Bununla çekilen fotoğraf: yeniden göndermek için kaydedin"
+        )
         assert browser.blocked == []
         assert browser.errors == []
         assert browser.dialogs == []

@@ -606,9 +606,16 @@
       status: status,
       answer: entry.answer,
       note: entry.note,
+      photo: entry.photo || null,
       at: entry.at,
     });
-    save(KEYS.conflicts, conflicts);
+    if (!save(KEYS.conflicts, conflicts)) {
+      // The phone's storage is full: keep the words, say the photo is lost.
+      var last = conflicts[conflicts.length - 1];
+      last.photo = null;
+      last.photoLost = Boolean(entry.photo);
+      save(KEYS.conflicts, conflicts);
+    }
     conflictsShow();
   }
 
@@ -643,6 +650,19 @@
             element("strong", {}, [conflict.code + " · " + text[conflict.action] + ": "]),
             format(text.conflict, { message: conflict.message }),
             typed ? element("div", { class: "ticket-text" }, ["“" + typed + "”"]) : null,
+            conflict.photo && conflict.photo.data.indexOf("data:image/") === 0
+              ? element(
+                  "a",
+                  {
+                    class: "d-block",
+                    href: conflict.photo.data,
+                    download: conflict.photo.name || "photo.jpg",
+                    "data-testid": "conflict-photo",
+                  },
+                  [text.conflictPhoto]
+                )
+              : null,
+            conflict.photoLost ? element("div", {}, [text.conflictPhotoLost]) : null,
             dismiss,
           ]
         )

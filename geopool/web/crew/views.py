@@ -92,6 +92,10 @@ SCRIPT_TEXT = {
     "queued": _("%(count)s changes waiting to be sent"),
     "sent": _("%(code)s: done (%(action)s)."),
     "conflict": _("Not done: %(message)s"),
+    "conflictPhoto": _("The photo taken with it: save it to send it again"),
+    "conflictPhotoLost": _(
+        "The photo taken with it did not fit in the phone's storage and is lost."
+    ),
     "failed": _("%(code)s: %(message)s"),
     "take": _("Take"),
     "start": _("Start work"),
