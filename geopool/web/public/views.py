@@ -288,7 +288,9 @@ def public_photo(request, code, photo_id):
     if photo is None:
         raise Http404("no such public photo")
     response = FileResponse(photo.image.open("rb"), content_type=photo.content_type)
-    response["Cache-Control"] = "public, max-age=3600"
+    # Staff may withdraw a photo from the public page at any time (a face,
+    # a number plate seen late): no cache may keep serving it after that.
+    response["Cache-Control"] = "no-cache"
     return response
 
 

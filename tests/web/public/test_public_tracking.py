@@ -211,6 +211,7 @@ def test_only_public_photos_are_shown_and_served(client, filed):
     served = client.get(public_url)
     assert served.status_code == 200
     assert served["Content-Type"] == "image/jpeg"
+    assert served["Cache-Control"] == "no-cache"  # withdrawn means gone
     assert b"".join(served.streaming_content) == public.image.open("rb").read()
     assert client.get(private_url).status_code == 404
     # A public photo is not reachable through another request's code.
