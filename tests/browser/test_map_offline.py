@@ -90,6 +90,11 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
         assert page.get_attribute("[data-testid=view-state]", "data-mode") == "markers"
         assert page.evaluate("performance.getEntriesByName('map-ready').length") == 1
         assert "1.000 kişi başına başvuru" in page.inner_text("[data-testid=legend]")
+        # Each further layer has a colour of its own, shown in the switcher.
+        colours = page.eval_on_selector_all(
+            "[data-testid=layer-swatch]", "els => els.map(e => e.style.background)"
+        )
+        assert len(colours) >= 2 and len(set(colours)) == len(colours)
         offline.screenshot("map-desktop.png")
 
         page.evaluate(SHOW_POINT, [ANTAKYA["lat"], ANTAKYA["lon"]])

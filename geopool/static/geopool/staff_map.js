@@ -93,11 +93,17 @@
   var pointsOn = config.mode !== "districts";
   if (pointsOn) { heatLayer.addTo(map); markerLayer.addTo(map); }
 
+  // Each further layer its own colour (none of the districts' blue or the
+  // bins' reds), shown beside its name in the layer switcher.
+  var LAYER_COLOURS = ["#198754", "#d63384", "#fd7e14", "#6f42c1", "#0dcaf0", "#795548", "#6c757d"];
+  var further = 0;
   config.layers.forEach(function (layer) {
     if (layer.code === config.district_layer) return;
+    var colour = LAYER_COLOURS[further % LAYER_COLOURS.length];
+    further += 1;
     var group = L.geoJSON(null, {
-      style: function () { return { color: layer.boundary ? "#6f42c1" : "#198754", weight: layer.boundary ? 1 : 2, fillOpacity: 0.1 }; },
-      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, color: "#198754" }); },
+      style: function () { return { color: colour, weight: layer.boundary ? 1 : 2, fillOpacity: 0.1 }; },
+      pointToLayer: function (f, latlng) { return L.circleMarker(latlng, { radius: 4, color: colour }); },
       onEachFeature: function (feature, l) {
         var p = feature.properties;
         l.bindTooltip(el("span", [p.name, p.code].filter(Boolean).join(" · ")));
@@ -113,7 +119,11 @@
         if (data.truncated) state.textContent = layer.title + ": " + T.truncated;
       });
     });
-    control.addOverlay(group, escapeHtml(layer.title));
+    control.addOverlay(
+      group,
+      '<span class="layer-swatch" data-testid="layer-swatch" style="background:' + colour + '"></span>' +
+        escapeHtml(layer.title)
+    );
   });
 
   // -- legend ------------------------------------------------------------------
