@@ -163,15 +163,18 @@
 
   // -- the preview -----------------------------------------------------------
 
-  function emergencyPhone() {
+  function selectedData(name) {
     var option = category.options[category.selectedIndex];
-    return option ? option.dataset.emergencyPhone || "" : "";
+    return option ? option.dataset[name] || "" : "";
   }
 
   function decisionPart(decision) {
     var parts = [];
-    if (decision.urgent && decision.service_notice) {
-      var phone = emergencyPhone();
+    // The API's service_notice holds both languages (for Open311 clients);
+    // the option carries the notice in the page's language only.
+    var notice = selectedData("emergencyNotice");
+    if (decision.urgent && decision.service_notice && notice) {
+      var phone = selectedData("emergencyPhone");
       parts.push(
         element("div", {
           class: "alert alert-danger console-emergency",
@@ -181,7 +184,7 @@
           element("div", { class: "line" }, [
             phone ? format(text.emergency, { phone: phone }) : "",
           ]),
-          element("div", {}, [decision.service_notice]),
+          element("div", {}, [notice]),
         ])
       );
     }
