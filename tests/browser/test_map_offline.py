@@ -8,6 +8,7 @@ aborted and recorded; the map must draw all the same. Screenshots go to
 
 import pytest
 
+from geopool.models import ServiceRequest
 from tests.browser.helpers import log_in, offline_page
 from tests.web.helpers import ANTAKYA, point_inside, request_at
 
@@ -16,6 +17,8 @@ HOSTILE = "<b>kalın</b> <img src=x onerror=alert(1)> ${alert(2)} `"
 READY = 'html[data-map-ready="1"]'
 # The district table and the totals fill in after the map is ready.
 FIGURES = 'html[data-figures-ready="1"]'
+# The width of the whole document, wider than the screen when it scrolls.
+PAGE_WIDTH = "document.documentElement.scrollWidth"
 
 # Centre the map on (lat, lon) at street zoom, where the marker stands alone.
 SHOW_POINT = """
@@ -159,7 +162,8 @@ def test_the_map_is_ready_while_the_district_figures_are_still_loading(
 
 
 @pytest.mark.browser
-def test_staff_map_fits_a_phone(live_server, map_data):
+def test_staff_pages_fit_a_phone(live_server, map_data):
+    code = ServiceRequest.objects.get(description=HOSTILE).tracking_code
     with offline_page(live_server, width=390, height=844) as offline:
         page = offline.page
         page.goto(f"{live_server.url}/map/")
@@ -169,12 +173,18 @@ def test_staff_map_fits_a_phone(live_server, map_data):
 
         box = page.locator("#staff-map").bounding_box()
         rows = page.locator("[data-testid=district-table] tbody tr").count()
-        # The page's own content fits; the navigation bar above it is the
-        # site's (templates/base.html).
-        width = page.evaluate("document.querySelector('main').scrollWidth")
+        width = page.evaluate(PAGE_WIDTH)
+        menu = page.locator("nav .navbar-nav").bounding_box()
         offline.screenshot("map-phone.png")
+        # The coordinator's menu wraps within the screen on the other staff
+        # pages too: nothing to scroll sideways.
+        widths = {"/map/": width}
+        for path in ("/inbox/", f"/requests/{code}/", "/console/"):
+            page.goto(f"{live_server.url}{path}")
+            widths[path] = page.evaluate(PAGE_WIDTH)
 
     assert box["width"] <= 390 and box["height"] >= 300
     assert rows == DISTRICTS
-    assert width <= 390
+    assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 390
+    assert widths == dict.fromkeys(widths, 390)
     assert offline.errors == [] and offline.blocked == []
