@@ -19,6 +19,13 @@ READY = 'html[data-map-ready="1"]'
 FIGURES = 'html[data-figures-ready="1"]'
 # The width of the whole document, wider than the screen when it scrolls.
 PAGE_WIDTH = "document.documentElement.scrollWidth"
+# How far the district table reaches past its box (> 0: it scrolls sideways).
+TABLE_OVERFLOW = """
+() => {
+    const table = document.querySelector("[data-testid=district-table]");
+    return table.scrollWidth - table.parentElement.clientWidth;
+}
+"""
 
 # Centre the map on (lat, lon) at street zoom, where the marker stands alone.
 SHOW_POINT = """
@@ -87,6 +94,8 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
             page.locator("[data-testid=district-table] tbody tr").count() == DISTRICTS
         )
         assert "İskenderun" in page.inner_text("[data-testid=district-table]")
+        # At 1400 px the whole table fits its column beside the map.
+        assert page.evaluate(TABLE_OVERFLOW) <= 0
         assert _antakya_requests(page) == "2"
         assert page.get_attribute("[data-total=total]", "data-value") == "17"
         assert page.get_attribute("[data-total=without_location]", "data-value") == "1"
