@@ -19,6 +19,8 @@ READY = 'html[data-map-ready="1"]'
 FIGURES = 'html[data-figures-ready="1"]'
 # The width of the whole document, wider than the screen when it scrolls.
 PAGE_WIDTH = "document.documentElement.scrollWidth"
+# The legend of the districts' colours (the bins' or markers' follows it).
+DISTRICT_LEGEND = "[data-testid=legend] > div:first-child"
 # How far the district table reaches past its box (> 0: it scrolls sideways).
 TABLE_OVERFLOW = """
 () => {
@@ -101,7 +103,17 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
         assert page.get_attribute("[data-total=without_location]", "data-value") == "1"
         assert page.get_attribute("[data-testid=view-state]", "data-mode") == "markers"
         assert page.evaluate("performance.getEntriesByName('map-ready').length") == 1
-        assert "1.000 kişi başına başvuru" in page.inner_text("[data-testid=legend]")
+        # Each class reads from its lowest district to its highest, with as
+        # many digits as it takes to tell neighbouring classes apart.
+        assert page.inner_text(DISTRICT_LEGEND).split("\n") == [
+            "1.000 kişi başına başvuru",
+            "0,0044 – 0,0070",
+            "0,0077 – 0,0088",
+            "0,0093 – 0,0150",
+            "0,0180 – 0,0236",
+            "0,0240 – 0,0668",
+            "veri yok",
+        ]
         offline.screenshot("map-desktop.png")
 
         page.evaluate(SHOW_POINT, [ANTAKYA["lat"], ANTAKYA["lon"]])
@@ -121,6 +133,7 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
             "document.querySelector('[data-total=total]').dataset.value === '1'"
         )
         filtered = _antakya_requests(page)
+        legend = page.inner_text(DISTRICT_LEGEND).split("\n")
         iskenderun = page.get_attribute(
             '[data-testid=district-table] tr[data-code="1413"] td[data-key=requests]',
             "data-value",
@@ -129,6 +142,8 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
     assert HOSTILE in listed
     assert "Su arızası veya kesintisi" in popup
     assert (filtered, iskenderun) == ("1", "0")
+    # Fourteen districts with none, Antakya with one.
+    assert legend == ["1.000 kişi başına başvuru", "0", "0,003", "veri yok"]
     assert offline.dialogs == [] and offline.errors == []
     assert offline.blocked == []
 
