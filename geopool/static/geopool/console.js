@@ -23,6 +23,12 @@
   var sequence = 0;
   var timer = null;
 
+  // Two decimals in the page's language ("1,00" in Turkish), as the pages
+  // that list addresses waiting for a pin write a reading's confidence.
+  var confidence = new Intl.NumberFormat(document.documentElement.lang || "tr", {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
   var format = window.geopoolDom.format;
   var element = window.geopoolDom.element;
 
@@ -387,8 +393,8 @@
     var children = [element("span", { class: "fw-semibold" }, [label])];
     if (item.score !== undefined || item.confidence !== undefined) {
       var value = item.confidence !== undefined ? item.confidence : item.score;
-      children.push(element("span", { class: "text-muted small ms-1" }, [
-        "(" + format(text.addressConfidence, { value: Number(value).toFixed(2) }) + ")",
+      children.push(" ", element("span", { class: "text-muted small" }, [
+        "(" + format(text.addressConfidence, { value: confidence.format(value) }) + ")",
       ]));
     }
     if (where) {
