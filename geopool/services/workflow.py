@@ -81,18 +81,30 @@ class WorkflowError(GeopoolError):
     """A move that is not allowed now; the message says why and what to do."""
 
 
-class TextTooLong(WorkflowError):
+class WorkflowInputError(WorkflowError):
+    """A move that lacks part of its input (an answer, a reason).
+
+    Nothing conflicts with the request as it now is: the same person sends
+    it again with ``field`` filled in, so the pages answer 400, not 409.
+    """
+
+    def __init__(self, message, field):
+        super().__init__(message)
+        self.field = field
+
+
+class TextTooLong(WorkflowInputError):
     """A note or answer over ``TEXT_MAX`` characters; ``field`` names it."""
 
     def __init__(self, field, length):
-        self.field = field
         super().__init__(
             _("%(field)s: %(length)s characters; write at most %(limit)s.")
             % {
                 "field": FIELD_NAMES.get(field, field),
                 "length": length,
                 "limit": TEXT_MAX,
-            }
+            },
+            field,
         )
 
 
@@ -287,11 +299,12 @@ def status_change(request, to, *, actor, note="", answer="", permission="work_re
                 )
             )
         if to in NEEDS_ANSWER and not answer.strip() and not locked.answered_at:
-            raise WorkflowError(
+            raise WorkflowInputError(
                 _(
                     "Resolving or refusing needs an answer to the citizen (the "
                     "reasoned answer the law asks for); write it in the answer field."
-                )
+                ),
+                "answer",
             )
         now = timezone.now()
         if answer.strip():
@@ -347,8 +360,8 @@ def _note(request, text, actor):
 def answer_send(request, text, *, actor):
     """Send a citizen-facing answer without changing the status."""
     if not text.strip():
-        raise WorkflowError(
-            _("The answer is empty; write what the citizen should read.")
+        raise WorkflowInputError(
+            _("The answer is empty; write what the citizen should read."), "text"
         )
     with transaction.atomic():
         locked = _locked(request)
@@ -361,7 +374,7 @@ def answer_send(request, text, *, actor):
 
 def note_add(request, text, *, actor):
     if not text.strip():
-        raise WorkflowError(_("The note is empty."))
+        raise WorkflowInputError(_("The note is empty."), "text")
     with transaction.atomic():
         locked = _locked(request)
         require_owner_staff(actor, locked)
@@ -529,8 +542,8 @@ def transfer_answer(transfer, accept, *, actor, note=""):
                 % {"body": current.to_body.name}
             )
         if not accept and not note.strip():
-            raise WorkflowError(
-                _("Say why the transfer is refused (the reason field).")
+            raise WorkflowInputError(
+                _("Say why the transfer is refused (the reason field)."), "note"
             )
         now = timezone.now()
         current.answered_by, current.answered_at = actor, now

@@ -8,6 +8,7 @@ aborted and recorded; the map must draw all the same. Screenshots go to
 
 import pytest
 
+from geopool.models import ServiceRequest
 from tests.browser.helpers import log_in, offline_page
 from tests.web.helpers import ANTAKYA, point_inside, request_at
 
@@ -16,6 +17,17 @@ HOSTILE = "<b>kalın</b> <img src=x onerror=alert(1)> ${alert(2)} `"
 READY = 'html[data-map-ready="1"]'
 # The district table and the totals fill in after the map is ready.
 FIGURES = 'html[data-figures-ready="1"]'
+# The width of the whole document, wider than the screen when it scrolls.
+PAGE_WIDTH = "document.documentElement.scrollWidth"
+# The legend of the districts' colours (the bins' or markers' follows it).
+DISTRICT_LEGEND = "[data-testid=legend] > div:first-child"
+# How far the district table reaches past its box (> 0: it scrolls sideways).
+TABLE_OVERFLOW = """
+() => {
+    const table = document.querySelector("[data-testid=district-table]");
+    return table.scrollWidth - table.parentElement.clientWidth;
+}
+"""
 
 # Centre the map on (lat, lon) at street zoom, where the marker stands alone.
 SHOW_POINT = """
@@ -84,12 +96,24 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
             page.locator("[data-testid=district-table] tbody tr").count() == DISTRICTS
         )
         assert "İskenderun" in page.inner_text("[data-testid=district-table]")
+        # At 1400 px the whole table fits its column beside the map.
+        assert page.evaluate(TABLE_OVERFLOW) <= 0
         assert _antakya_requests(page) == "2"
         assert page.get_attribute("[data-total=total]", "data-value") == "17"
         assert page.get_attribute("[data-total=without_location]", "data-value") == "1"
         assert page.get_attribute("[data-testid=view-state]", "data-mode") == "markers"
         assert page.evaluate("performance.getEntriesByName('map-ready').length") == 1
-        assert "1.000 kişi başına başvuru" in page.inner_text("[data-testid=legend]")
+        # Each class reads from its lowest district to its highest, with as
+        # many digits as it takes to tell neighbouring classes apart.
+        assert page.inner_text(DISTRICT_LEGEND).split("\n") == [
+            "1.000 kişi başına başvuru",
+            "0,0044 – 0,0070",
+            "0,0077 – 0,0088",
+            "0,0093 – 0,0150",
+            "0,0180 – 0,0236",
+            "0,0240 – 0,0668",
+            "veri yok",
+        ]
         # Each further layer has a colour of its own, shown in the switcher.
         colours = page.eval_on_selector_all(
             "[data-testid=layer-swatch]", "els => els.map(e => e.style.background)"
@@ -114,6 +138,7 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
             "document.querySelector('[data-total=total]').dataset.value === '1'"
         )
         filtered = _antakya_requests(page)
+        legend = page.inner_text(DISTRICT_LEGEND).split("\n")
         iskenderun = page.get_attribute(
             '[data-testid=district-table] tr[data-code="1413"] td[data-key=requests]',
             "data-value",
@@ -122,6 +147,8 @@ def test_staff_map_draws_filters_and_lists_with_no_internet(live_server, map_dat
     assert HOSTILE in listed
     assert "Su arızası veya kesintisi" in popup
     assert (filtered, iskenderun) == ("1", "0")
+    # Fourteen districts with none, Antakya with one.
+    assert legend == ["1.000 kişi başına başvuru", "0", "0,003", "veri yok"]
     assert offline.dialogs == [] and offline.errors == []
     assert offline.blocked == []
 
@@ -164,7 +191,8 @@ def test_the_map_is_ready_while_the_district_figures_are_still_loading(
 
 
 @pytest.mark.browser
-def test_staff_map_fits_a_phone(live_server, map_data):
+def test_staff_pages_fit_a_phone(live_server, map_data):
+    code = ServiceRequest.objects.get(description=HOSTILE).tracking_code
     with offline_page(live_server, width=390, height=844) as offline:
         page = offline.page
         page.goto(f"{live_server.url}/map/")
@@ -174,12 +202,18 @@ def test_staff_map_fits_a_phone(live_server, map_data):
 
         box = page.locator("#staff-map").bounding_box()
         rows = page.locator("[data-testid=district-table] tbody tr").count()
-        # The page's own content fits; the navigation bar above it is the
-        # site's (templates/base.html).
-        width = page.evaluate("document.querySelector('main').scrollWidth")
+        width = page.evaluate(PAGE_WIDTH)
+        menu = page.locator("nav .navbar-nav").bounding_box()
         offline.screenshot("map-phone.png")
+        # The coordinator's menu wraps within the screen on the other staff
+        # pages too: nothing to scroll sideways.
+        widths = {"/map/": width}
+        for path in ("/inbox/", f"/requests/{code}/", "/console/"):
+            page.goto(f"{live_server.url}{path}")
+            widths[path] = page.evaluate(PAGE_WIDTH)
 
     assert box["width"] <= 390 and box["height"] >= 300
     assert rows == DISTRICTS
-    assert width <= 390
+    assert menu["x"] >= 0 and menu["x"] + menu["width"] <= 390
+    assert widths == dict.fromkeys(widths, 390)
     assert offline.errors == [] and offline.blocked == []

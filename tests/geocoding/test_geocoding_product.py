@@ -117,10 +117,13 @@ def test_open311_sure_neighbourhood_is_not_taken_for_the_place(api_key, make_sta
     page = client.get("/needs-location/").content.decode()
     assert "Antakya / Akhisar" in page
     assert "nokta yalnızca mahallenin noktası; yerin kendisi işaretlenmeli" in page
+    # The reading's confidence as the console writes it: two decimals, comma.
+    assert "(güven 1,00; nokta yalnızca mahallenin noktası" in page
     # The request's history says what was read, in Turkish.
     client.force_login(make_staff("coordinator"))
     history = client.get(f"/requests/{code}/").content.decode()
     assert "Adres okundu (coğrafi kodlama)" in history
+    assert '<div data-key="confidence">Güven: 1,00</div>' in history
     assert "nokta yalnızca mahallenin noktası; yerin kendisi işaretlenmeli" in history
     assert "reason_code" not in history
     assert "neighbourhood_point" not in history

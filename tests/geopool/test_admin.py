@@ -41,3 +41,17 @@ def test_rule_set_page_offers_no_save(admin_client, hatay):
     page = admin_client.get(f"/admin/routing_rules/ruleset/{rule_set.pk}/change/")
     assert page.status_code == 200
     assert 'name="_save"' not in page.content.decode()
+
+
+ICON = '<link rel="icon" type="image/svg+xml" href="/static/geopool/favicon.svg">'
+
+
+def test_admin_pages_carry_geopools_icon(admin_client):
+    from django.test import Client
+
+    index = admin_client.get("/admin/").content.decode()
+    login = Client().get("/admin/login/").content.decode()
+
+    for page in (index, login):
+        assert ICON in page  # so the browser asks for no /favicon.ico
+        assert 'id="site-name"' in page  # still Django's admin page around it

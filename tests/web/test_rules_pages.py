@@ -199,6 +199,9 @@ def test_navigation_shows_rules_to_every_staff_member(client, make_staff):
 
 
 def test_list_shows_each_set_with_its_state_and_rule_count(coordinator_client):
+    assert (
+        "Etkin v2 kümesinden yeni taslak: v3" in coordinator_client.get("/rules/").text
+    )
     make_draft(coordinator_client)
 
     page = coordinator_client.get("/rules/")
@@ -210,7 +213,9 @@ def test_list_shows_each_set_with_its_state_and_rule_count(coordinator_client):
     ]
     assert [r["rule_set"].rule_count for r in rows] == [35, 35]
     assert '<tr data-version="2" data-state="active">' in page.text
-    assert "Etkin kümeden yeni taslak (v2)" in page.text
+    # With draft v3 kept, the button names the version it makes next.
+    assert "Etkin v2 kümesinden yeni taslak: v4" in page.text
+    assert make_draft(coordinator_client).version == 4
 
 
 def test_new_draft_is_a_copy_of_the_active_set_and_audited(

@@ -23,6 +23,12 @@
   var sequence = 0;
   var timer = null;
 
+  // Two decimals in the page's language ("1,00" in Turkish), as the pages
+  // that list addresses waiting for a pin write a reading's confidence.
+  var confidence = new Intl.NumberFormat(document.documentElement.lang || "tr", {
+    minimumFractionDigits: 2,
+    maximumFractionDigits: 2,
+  });
   var format = window.geopoolDom.format;
   var element = window.geopoolDom.element;
 
@@ -163,15 +169,18 @@
 
   // -- the preview -----------------------------------------------------------
 
-  function emergencyPhone() {
+  function selectedData(name) {
     var option = category.options[category.selectedIndex];
-    return option ? option.dataset.emergencyPhone || "" : "";
+    return option ? option.dataset[name] || "" : "";
   }
 
   function decisionPart(decision) {
     var parts = [];
-    if (decision.urgent && decision.service_notice) {
-      var phone = emergencyPhone();
+    // The API's service_notice holds both languages (for Open311 clients);
+    // the option carries the notice in the page's language only.
+    var notice = selectedData("emergencyNotice");
+    if (decision.urgent && decision.service_notice && notice) {
+      var phone = selectedData("emergencyPhone");
       parts.push(
         element("div", {
           class: "alert alert-danger console-emergency",
@@ -181,7 +190,7 @@
           element("div", { class: "line" }, [
             phone ? format(text.emergency, { phone: phone }) : "",
           ]),
-          element("div", {}, [decision.service_notice]),
+          element("div", {}, [notice]),
         ])
       );
     }
@@ -384,8 +393,8 @@
     var children = [element("span", { class: "fw-semibold" }, [label])];
     if (item.score !== undefined || item.confidence !== undefined) {
       var value = item.confidence !== undefined ? item.confidence : item.score;
-      children.push(element("span", { class: "text-muted small ms-1" }, [
-        "(" + format(text.addressConfidence, { value: Number(value).toFixed(2) }) + ")",
+      children.push(" ", element("span", { class: "text-muted small" }, [
+        "(" + format(text.addressConfidence, { value: confidence.format(value) }) + ")",
       ]));
     }
     if (where) {

@@ -152,8 +152,19 @@
   // -- districts: choropleth and table ---------------------------------------
   var metricSelect = document.getElementById("choropleth-metric");
 
-  function metricText(key, value) {
+  // ``extra`` fraction digits beyond the table's, all shown (but "0" for
+  // zero), for a legend whose neighbouring classes would otherwise read the
+  // same.
+  function metricText(key, value, extra) {
     if (value == null) return "—";
+    if (extra && value !== 0) {
+      var digits = (key === "sla_share" ? 0 : 2) + extra;
+      var options = { minimumFractionDigits: digits, maximumFractionDigits: digits };
+      if (key === "sla_share") options.style = "percent";
+      if (key === "sla_share" || key === "per_1000" || key === "median_resolve_h") {
+        return new Intl.NumberFormat(lang, options).format(value);
+      }
+    }
     if (key === "sla_share") return percent.format(value);
     if (key === "per_1000" || key === "median_resolve_h") return decimal.format(value);
     return count.format(value);
@@ -180,6 +191,36 @@
     return breaks;
   }
 
+  // The legend's rows for quantile classes with upper bounds ``breaks``: a
+  // class holds the values above the previous bound up to its own, and reads
+  // from its lowest value to its highest ("0,04 – 0,12", then "0,15 – 0,39"),
+  // or one value when they are the same ("0"). Empty classes (repeated
+  // bounds) are left out. Where two neighbouring classes would read the same
+  // at the table's precision, every label gets more digits.
+  function legendClasses(key, values, breaks) {
+    var classes = [];
+    breaks.forEach(function (bound, k) {
+      var above = k > 0 ? breaks[k - 1] : -Infinity;
+      var members = values.filter(function (v) { return v != null && v > above && v <= bound; });
+      if (!members.length) return;
+      classes.push({
+        colour: CHOROPLETH[k],
+        low: Math.min.apply(null, members),
+        high: Math.max.apply(null, members),
+      });
+    });
+    var extra = 0;
+    function clash(c, k) {
+      return k > 0 && metricText(key, classes[k - 1].high, extra) === metricText(key, c.low, extra);
+    }
+    while (extra < 4 && classes.some(clash)) extra++;
+    return classes.map(function (c) {
+      var low = metricText(key, c.low, extra);
+      var high = metricText(key, c.high, extra);
+      return [c.colour, low === high ? low : low + " – " + high];
+    });
+  }
+
   function colourDistricts() {
     var key = metricSelect.value;
     var figures = Object.keys(figuresByCode).map(function (c) { return figuresByCode[c]; });
@@ -195,13 +236,7 @@
       }
       layer.setStyle({ fillColor: colour });
     });
-    var rows = [];
-    var low = null;
-    breaks.forEach(function (b, k) {
-      if (k > 0 && b === breaks[k - 1]) return;
-      rows.push([CHOROPLETH[k], (low == null ? "" : metricText(key, low) + " – ") + metricText(key, b)]);
-      low = b;
-    });
+    var rows = legendClasses(key, figures.map(function (f) { return f[key]; }), breaks);
     rows.push(["#f8f9fa", T.no_data]);
     legendRows(legendParts.districts, metricSelect.options[metricSelect.selectedIndex].text, rows);
   }

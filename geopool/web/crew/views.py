@@ -11,7 +11,8 @@
   (``geopool.services.places``);
 - ``POST /crew/tickets/<code>/<take|start|resolve>``: one action
   (``geopool.services.crews``); 409 with the ticket as it is now when it
-  changed after the crew read it;
+  changed after the crew read it, 400 naming the ``field`` when part of the
+  input is missing (resolving without an answer);
 - ``GET /crew/sw.js``: the service worker that keeps the page and its
   files readable without coverage (scope ``/crew/``).
 """
@@ -35,7 +36,7 @@ from geopool.models import Category, Status
 from geopool.services import crews, nearby
 from geopool.services.photos import PhotoRefused
 from geopool.services.places import place_lookup
-from geopool.services.workflow import TextTooLong, WorkflowError
+from geopool.services.workflow import WorkflowError, WorkflowInputError
 from geopool.visibility import requests_visible_to
 from geopool.web.crew.access import crew_required, crew_required_json
 from geopool.web.requestpages.access import visible_request
@@ -267,7 +268,7 @@ def act(request, code, action):
         return _conflict(request, exc, crew_ids)
     except PhotoRefused as exc:
         return json_error(400, str(exc), "photo")
-    except TextTooLong as exc:
+    except WorkflowInputError as exc:
         return json_error(400, str(exc), exc.field)
     except WorkflowError as exc:
         return json_error(409, str(exc))

@@ -134,6 +134,18 @@ def _photos(request):
     ]
 
 
+def _closed_at(request):
+    """When it was closed, refused or found a duplicate; None while resolved.
+
+    A resolved request is finished too (its ``closed_at`` is the moment it
+    was resolved), but it is not closed until its owner closes it: the page
+    shows the resolution date under its own label until then.
+    """
+    if request.status == Status.RESOLVED:
+        return None
+    return request.closed_at
+
+
 def public_record(request):
     """The public facts of ``request`` (a ServiceRequest)."""
     answers = Answer.objects.filter(request=request).select_related("body")
@@ -155,7 +167,7 @@ def public_record(request):
         received_at=request.requested_at,
         answered_at=request.answered_at,
         resolved_at=request.resolved_at,
-        closed_at=request.closed_at,
+        closed_at=_closed_at(request),
         description=request.public_description,
         answers=[PublicAnswer(a.sent_at, a.body.name, a.text) for a in answers],
         moves=moves,

@@ -3,11 +3,12 @@
 Every action finds the request through the same visibility check as the
 page (404 otherwise), checks the user's right for that action (403 with
 the reason), validates its form (400, with what was typed kept) and calls
-one service. The services lock the request row: when two staff act at
-once the second waits, sees what the first did and gets a
-``WorkflowError`` ("this transfer was already answered"), shown on the page
-as it now is (409), again with the typed text kept. Success redirects to
-the page with a message saying what happened.
+one service. A move the service finds incomplete (resolving without an
+answer: ``WorkflowInputError``) is 400 as well. The services lock the
+request row: when two staff act at once the second waits, sees what the
+first did and gets a ``WorkflowError`` ("this transfer was already
+answered"), shown on the page as it now is (409), again with the typed text
+kept. Success redirects to the page with a message saying what happened.
 
 Re-routing (``request_reroute``, ``request_change`` in
 ``geopool.services.rerouting``) locks the row, refuses while a transfer
@@ -30,6 +31,7 @@ from geopool.services.rerouting import REROUTE_PENDING as REROUTE_PENDING
 from geopool.services.rerouting import request_change, request_reroute
 from geopool.services.workflow import (
     WorkflowError,
+    WorkflowInputError,
     answer_send,
     coordinator_assign,
     note_add,
@@ -123,7 +125,11 @@ def _invalid(request, code, name, form):
     return render_page(request, code, bound={name: form}, status=400)
 
 
-def _refused(request, code, message, *, bound=None, status=409):
+def _refused(request, code, message, *, bound=None, status=None):
+    if status is None:
+        # Input the service found missing is the sender's to fix (400); any
+        # other refusal conflicts with the request as it now is (409).
+        status = 400 if isinstance(message, WorkflowInputError) else 409
     messages.error(request, str(message))
     return render_page(
         request, code, bound=bound, status=status, unsaved=_typed_texts(bound)

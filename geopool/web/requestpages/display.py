@@ -14,6 +14,7 @@ import datetime as dt
 
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
@@ -307,6 +308,10 @@ def _choice(enum, value):
         return str(value)
 
 
+def _is_number(value):
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 def _value(action, key, value, names):
     """One before/after value in words."""
     if value is None or value == "" or value == []:
@@ -329,6 +334,10 @@ def _value(action, key, value, names):
         return str(REROUTE_REASONS.get(value, value))
     if action == "request.geocode" and key == "level":
         return str(LEVEL_LABELS.get(value, value))
+    if action == "request.geocode" and key == "confidence" and _is_number(value):
+        # Two decimals in the page's language, as the console and the
+        # addresses waiting for a pin show it: "1,00".
+        return number_format(value, 2)
     if action == "request.geocode" and key == "location_source":
         from geocoding.models import LocationSource
 

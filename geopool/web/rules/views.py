@@ -112,6 +112,7 @@ def rule_set_list(request):
     context = {
         "rows": rows,
         "active": display.active_rule_set(),
+        "next_version": display.next_draft_version(),
         "can_edit": is_coordinator(request.user),
     }
     return render(request, "rules/list.html", context)

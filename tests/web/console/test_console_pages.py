@@ -82,7 +82,14 @@ def test_the_category_select_is_grouped_and_carries_the_emergency_line(
     assert '<optgroup label="Temizlik ve atık">' in page
     gas = re.search(r'<option value="GAZ"[^>]*>', page).group(0)
     assert 'data-emergency-phone="187"' in gas
+    # The live preview's notice, in the page's language only.
+    assert 'data-emergency-notice="Acil durum: hemen 187 numaralı hattı arayın."' in gas
     assert "doğalgaz" in gas  # a search word
+    english = client.get("/console/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    gas = re.search(r'<option value="GAZ"[^>]*>', english).group(0)
+    assert 'data-emergency-notice="Emergency: call 187 now."' in gas
+    cop = re.search(r'<option value="COP"[^>]*>', page).group(0)
+    assert 'data-emergency-notice=""' in cop
     # The script's only server data: addresses and texts, as JSON.
     assert '"districtsUrl": "/api/layers/districts/features.geojson"' in page
     assert '<script src="/static/geopool/console.js">' in page

@@ -119,7 +119,8 @@ def test_take_start_and_resolve_with_a_note_and_a_photo(client, crew_setup):
     assert ticket["actions"] == ["resolve"]
 
     no_answer = _act(client, near, "resolve", seen=ticket["updated_at"])
-    assert no_answer.status_code == 409
+    assert no_answer.status_code == 400
+    assert no_answer.json()["field"] == "answer"
     assert no_answer.json()["error"].startswith(
         "Çözmek veya reddetmek için vatandaşa bir yanıt gerekir"
     )

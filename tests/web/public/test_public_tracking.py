@@ -99,14 +99,34 @@ def test_only_the_staff_approved_description_is_public(client, filed):
     assert DESCRIPTION not in page
 
 
-def test_resolved_request_shows_its_dates(client, filed, make_staff):
+def _date_rows(page):
+    """``{label: testid}`` of the summary's date rows."""
+    rows = re.findall(r'<th scope="row">([^<]*)</th><td data-testid="([^"]*-at)"', page)
+    return dict(rows)
+
+
+def test_a_resolved_request_shows_its_resolution_date_not_a_closing_date(
+    client, filed, make_staff
+):
     staff = make_staff("body_staff", body="ANTAKYA")
     status_change(filed, Status.ACCEPTED, actor=staff)
     status_change(filed, Status.RESOLVED, actor=staff, answer=ANSWER)
     page = text(client.get(f"/t/{filed.tracking_code}"))
     assert cell(page, "status") == "Çözüldü"
-    assert cell(page, "resolved-at") and cell(page, "closed-at")
-    assert cell(page, "answered-at")
+    assert _date_rows(page) == {
+        "Başvuru tarihi": "received-at",
+        "Yanıt tarihi": "answered-at",
+        "Çözüm tarihi": "resolved-at",
+    }
+    assert "Kapanış tarihi" not in page
+
+    status_change(filed, Status.CLOSED, actor=staff)
+    page = text(client.get(f"/t/{filed.tracking_code}"))
+    assert cell(page, "status") == "Kapatıldı"
+    assert list(_date_rows(page).items())[2:] == [
+        ("Çözüm tarihi", "resolved-at"),
+        ("Kapanış tarihi", "closed-at"),
+    ]
 
 
 def test_moves_between_bodies_in_plain_words(client, filed, make_staff):

@@ -81,7 +81,8 @@ def test_resolving_needs_the_answer_and_keeps_what_was_typed(
     response = client.post(
         page_url(item, "status"), {"to": "resolved", "note": "Ekip gitti"}
     )
-    assert response.status_code == 409
+    # Missing input, not a conflict: the same person fills the answer in.
+    assert response.status_code == 400
     assert messages(response.content) == [
         "Çözmek veya reddetmek için vatandaşa bir yanıt gerekir (yasanın istediği "
         "gerekçeli yanıt); yanıt alanına yazın."
@@ -296,7 +297,7 @@ def test_refusing_needs_a_reason_and_sends_it_to_the_coordinator(
     client = as_user("defne")
     url = f"transfers/{transfer.pk}/answer"
     response = client.post(page_url(item, url), {"decision": "refuse"})
-    assert response.status_code == 409
+    assert response.status_code == 400
     assert messages(response.content) == [
         "Devrin neden reddedildiğini yazın (gerekçe alanı)."
     ]

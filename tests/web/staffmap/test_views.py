@@ -49,6 +49,22 @@ def test_map_page_is_turkish_and_serves_every_asset_itself(coordinator):
     assert [layer["code"] for layer in config["layers"]][0] == "districts"
 
 
+def test_district_table_headings_are_whole_turkish_words(coordinator):
+    page = coordinator.get("/map/").text
+
+    table = re.search(r'<table[^>]*data-testid="district-table".*?</table>', page, re.S)
+    headings = re.findall(r"<th[^>]*data-sort[^>]*>([^<]*)</th>", table[0])
+    assert headings == [
+        "İlçe",
+        "Talepler",
+        "1.000 kişi başına",
+        "Ortanca çözüm süresi (saat)",
+        "Hedef sürede çözülen",
+        "Açık iş yükü",
+        "Devirler",
+    ]
+
+
 def test_map_page_follows_an_english_browser(coordinator):
     page = coordinator.get("/map/", HTTP_ACCEPT_LANGUAGE="en").text
     assert "Districts compared" in page
