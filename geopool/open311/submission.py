@@ -185,6 +185,13 @@ class RequestSubmission(serializers.Serializer):
                         f"{name} contains the control character "
                         f"U+{ord(character):04X}; send plain text"
                     ]
+                elif "\ufffd" in str(value):
+                    # What a decoder makes of bytes that are not UTF-8: the
+                    # citizen's words would be stored with holes in them.
+                    problems[name] = [
+                        f"{name} holds bytes that are not UTF-8; send the text "
+                        "encoded as UTF-8"
+                    ]
         if problems:
             raise serializers.ValidationError(problems)
         return super().to_internal_value(data)

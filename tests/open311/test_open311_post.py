@@ -352,6 +352,22 @@ def test_a_field_given_twice_is_refused_not_read_as_the_last(post):
     assert not ServiceRequest.objects.exists()
 
 
+def test_text_that_is_not_utf8_is_refused(api_client, api_key, hatay):
+    body = (
+        f"api_key={api_key}&service_code=COP&lat=36.2021&long=36.1603"
+        "&description=%C7%F6p+ta%FEt%FD"  # Windows-1254, not UTF-8
+    )
+    response = api_client.post(
+        "/open311/v2/requests.json",
+        body,
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert _descriptions(response) == [
+        "description holds bytes that are not UTF-8; send the text encoded as UTF-8"
+    ]
+    assert not ServiceRequest.objects.exists()
+
+
 def test_control_characters_in_text_are_refused(post):
     assert _descriptions(post(address_string="Akhisar Mh.\x1b[31m Antakya")) == [
         "address_string contains the control character U+001B; send plain text"
