@@ -99,33 +99,36 @@ def is_limited(request):
     return used >= limit
 
 
-def reserve(request):
-    """Take a place for one request of this address; False when none is left."""
+def _change(request, step):
+    """Change this address's count by ``step`` (+1, -1) under its lock.
+
+    Returns the count after the change, or None when a place was asked for
+    and none is left (the count stays). A count never goes below 0.
+    """
     limit, window = limits()
     key = _key(client_address(request))
     with transaction.atomic():
         _locked(key)
         now = time.time()
         started, used = _counter(key, window, now)
-        if used >= limit:
-            return False
-        used += 1
+        if step > 0 and used >= limit:
+            return None
+        used = max(0, used + step)
         counters().set(key, (started, used), timeout=max(1, started + window - now))
+    return used
+
+
+def reserve(request):
+    """Take a place for one request of this address; False when none is left."""
+    used = _change(request, +1)
+    limit, window = limits()
     if used == limit:
         logger.warning(
             "public form: an address reached %d requests in %d s", limit, window
         )
-    return True
+    return used is not None
 
 
 def release(request):
     """Give back the place ``reserve`` took (the request was not created)."""
-    _limit, window = limits()
-    key = _key(client_address(request))
-    with transaction.atomic():
-        _locked(key)
-        now = time.time()
-        started, used = _counter(key, window, now)
-        if used > 0:
-            timeout = max(1, started + window - now)
-            counters().set(key, (started, used - 1), timeout=timeout)
+    _change(request, -1)
