@@ -36,6 +36,7 @@ from geopool.services.workflow import (
     TRANSITIONS,
     WorkflowError,
     is_coordinator,
+    locked_request,
     request_assign,
     require_owner_staff,
     status_change,
@@ -126,11 +127,7 @@ def _photo_checked(upload):
 
 
 def _locked(item):
-    return (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("category", "owner_body", "assigned_crew")
-        .get(pk=item.pk)
-    )
+    return locked_request(item.pk, ("category", "owner_body", "assigned_crew"))
 
 
 def _check_seen(locked, seen):

@@ -25,10 +25,15 @@ from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from geopool.models import Category, LocationSource, ServiceRequest, Status
+from geopool.models import Category, LocationSource, Status
 from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
-from geopool.services.workflow import FINISHED, WorkflowError, sla_start
+from geopool.services.workflow import (
+    FINISHED,
+    WorkflowError,
+    locked_request,
+    sla_start,
+)
 from geopool.spatial import STORAGE_SRID
 from routing_rules.decide import decide
 from routing_rules.services.decision_store import decision_record
@@ -47,11 +52,7 @@ REROUTE_FINISHED = _(
 
 
 def _locked(request):
-    return (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("category", "owner_body", "assigned_crew")
-        .get(pk=request.pk)
-    )
+    return locked_request(request.pk, ("category", "owner_body", "assigned_crew"))
 
 
 def _reroutable(locked):

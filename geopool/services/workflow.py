@@ -125,6 +125,18 @@ def _body_of(user):
     return profile.body if profile else None
 
 
+def owner_refusal(request):
+    """Why staff of another body than ``request``'s owner may not act on it.
+
+    Often the owner changed a moment ago (a transfer accepted while this
+    user's page was open): the message names the owner now.
+    """
+    return _(
+        "This request belongs to %(owner)s; only its staff or a pool "
+        "coordinator may do this."
+    ) % {"owner": Body.objects.get(pk=request.owner_body_id).name}
+
+
 def require_owner_staff(user, request, permission="work_request"):
     """Staff of the owning body, or a coordinator, holding ``permission``.
 
@@ -143,26 +155,27 @@ def require_owner_staff(user, request, permission="work_request"):
     body = _body_of(user)
     if body is None or body.pk != request.owner_body_id:
         if body is not None and request.owner_body_id is not None:
-            # Often the owner changed a moment ago (a transfer accepted while
-            # this user's page was open): say so.
-            raise WorkflowError(
-                _(
-                    "This request belongs to %(owner)s; only its staff or a pool "
-                    "coordinator may do this."
-                )
-                % {"owner": request.owner_body.name}
-            )
+            raise WorkflowError(owner_refusal(request))
         raise WorkflowError(
             _("Only the owning body's staff or a pool coordinator may do this.")
         )
 
 
+def locked_request(pk, related=("category", "owner_body")):
+    """The request ``pk``, locked for this transaction, with ``related``.
+
+    The row is locked by a statement of its own, then read with its related
+    rows. Locked and joined in one statement, a row another transaction
+    changed meanwhile (a transfer accepted a moment ago) is read again by
+    PostgreSQL after the wait, but its joined rows are not: the request came
+    back with its new owner's id and no owner.
+    """
+    ServiceRequest.objects.select_for_update().filter(pk=pk).values_list("pk").get()
+    return ServiceRequest.objects.select_related(*related).get(pk=pk)
+
+
 def _locked(request):
-    return (
-        ServiceRequest.objects.select_for_update(of=("self",))
-        .select_related("category", "owner_body")
-        .get(pk=request.pk)
-    )
+    return locked_request(request.pk)
 
 
 # -- clocks ----------------------------------------------------------------------
@@ -583,20 +596,25 @@ def transfer_answer(transfer, accept, *, actor, note=""):
     return current
 
 
+def withdraw_refusal(transfer):
+    """Why ``transfer`` can no longer be withdrawn, or None if it can."""
+    if transfer.state == TransferState.PENDING:
+        return None
+    return _(
+        "Only a transfer waiting for an answer can be withdrawn; this one is "
+        "“%(state)s”."
+    ) % {"state": TransferState(transfer.state).label}
+
+
 def transfer_withdraw(transfer, *, actor):
     with transaction.atomic():
         locked = _locked(transfer.request)
         current = Transfer.objects.select_for_update().get(pk=transfer.pk)
-        if current.state != TransferState.PENDING:
+        refusal = withdraw_refusal(current)
+        if refusal:
             # Checked first: when the other body has just answered, that is
             # what the one withdrawing needs to hear, not who owns it now.
-            raise WorkflowError(
-                _(
-                    "Only a transfer waiting for an answer can be withdrawn; this "
-                    "one is “%(state)s”."
-                )
-                % {"state": TransferState(current.state).label}
-            )
+            raise WorkflowError(refusal)
         require_owner_staff(actor, locked, "transfer_request")
         current.state = TransferState.WITHDRAWN
         current.answered_at = timezone.now()

@@ -308,3 +308,39 @@ def test_sixteen_posts_of_one_external_id_store_one_request(api_key):
     assert Contact.objects.filter(request=stored).count() == 1
     assert Decision.objects.filter(request=stored).count() == 1
     assert _actions(stored) == CREATED
+
+
+def test_the_old_owner_waiting_on_an_accepted_transfer_is_told_the_new_owner(staff):
+    """Defne accepts while Antakya's status change waits for the row: once
+    Defne commits, Antakya's change reads the request as it now is (owner
+    Defne, with its name), is refused saying so, and nothing else changes."""
+    import time
+
+    from django.db import transaction
+
+    request = _request()
+    transfer = transfer_propose(
+        request, "DEFNE", "wrong_location", actor=staff["antakya_1"]
+    )
+    accepted = threading.Event()
+
+    def accept():
+        with transaction.atomic():
+            transfer_answer(transfer, True, actor=staff["defne"])
+            accepted.set()
+            time.sleep(0.5)  # the other one is waiting for the row meanwhile
+
+    def change():
+        accepted.wait(timeout=30)
+        return status_change(request, Status.IN_PROGRESS, actor=staff["antakya_1"])
+
+    accept_result, change_result = race(accept, change)
+
+    assert accept_result[0] == "ok"
+    assert change_result == (
+        "refused",
+        "Bu başvuru Defne Belediyesi kurumuna ait; bunu yalnızca onun personeli "
+        "veya bir havuz koordinatörü yapabilir.",
+    )
+    request.refresh_from_db()
+    assert (request.owner_body.code, request.status) == ("DEFNE", Status.ACCEPTED)

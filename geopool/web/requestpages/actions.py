@@ -35,12 +35,14 @@ from geopool.services.workflow import (
     answer_send,
     coordinator_assign,
     note_add,
+    owner_refusal,
     request_assign,
     require_owner_staff,
     status_change,
     transfer_answer,
     transfer_propose,
     transfer_withdraw,
+    withdraw_refusal,
 )
 from geopool.web.access import staff_required
 from geopool.web.requestpages import access
@@ -136,6 +138,15 @@ def _refused(request, code, message, *, bound=None, status=None):
     )
 
 
+def _not_allowed(request, code, item, message):
+    """403 for a user the page does not let act; when their body is not the
+    owner (any more), the answer says who owns the request now."""
+    body_id = getattr(getattr(request.user, "staff", None), "body_id", None)
+    if body_id is not None and item.owner_body_id not in (None, body_id):
+        message = owner_refusal(item)
+    return _refused(request, code, message, status=403)
+
+
 def _typed_texts(bound):
     """The free text typed into the bound forms, as ``{"label", "value"}``."""
     typed = []
@@ -166,7 +177,7 @@ def status_update(request, code):
     item = access.visible_request(request.user, code)
     form = StatusForm(request.POST, current=item.status)
     if not access.may_work(request.user, item):
-        return _refused(request, code, WORK_REFUSED, status=403)
+        return _not_allowed(request, code, item, WORK_REFUSED)
     if not form.is_valid():
         return _invalid(request, code, "status_form", form)
     data = form.cleaned_data
@@ -191,7 +202,7 @@ def answer_create(request, code):
     item = access.visible_request(request.user, code)
     form = AnswerForm(request.POST)
     if not access.may_work(request.user, item):
-        return _refused(request, code, WORK_REFUSED, status=403)
+        return _not_allowed(request, code, item, WORK_REFUSED)
     if not form.is_valid():
         return _invalid(request, code, "answer_form", form)
     try:
@@ -208,7 +219,7 @@ def note_create(request, code):
     item = access.visible_request(request.user, code)
     form = NoteForm(request.POST)
     if not access.may_work(request.user, item):
-        return _refused(request, code, WORK_REFUSED, status=403)
+        return _not_allowed(request, code, item, WORK_REFUSED)
     if not form.is_valid():
         return _invalid(request, code, "note_form", form)
     try:
@@ -225,7 +236,7 @@ def photo_upload(request, code):
     item = access.visible_request(request.user, code)
     form = PhotoForm(request.POST, request.FILES)
     if not access.may_work(request.user, item):
-        return _refused(request, code, WORK_REFUSED, status=403)
+        return _not_allowed(request, code, item, WORK_REFUSED)
     if not form.is_valid():
         return _invalid(request, code, "photo_form", form)
     try:
@@ -250,7 +261,7 @@ def assign(request, code):
     item = access.visible_request(request.user, code)
     form = AssignForm(request.POST, body=item.owner_body)
     if not access.may_assign(request.user, item):
-        return _refused(request, code, ASSIGN_REFUSED, status=403)
+        return _not_allowed(request, code, item, ASSIGN_REFUSED)
     if not form.is_valid():
         return _invalid(request, code, "assign_form", form)
     department, crew = form.cleaned_data["department"], form.cleaned_data["crew"]
@@ -276,7 +287,7 @@ def transfer_create(request, code):
     item = access.visible_request(request.user, code)
     form = TransferForm(request.POST, body=item.owner_body)
     if not access.may_propose_transfer(request.user, item):
-        return _refused(request, code, TRANSFER_NOT_ALLOWED, status=403)
+        return _not_allowed(request, code, item, TRANSFER_NOT_ALLOWED)
     if not form.is_valid():
         return _invalid(request, code, "transfer_form", form)
     data = form.cleaned_data
@@ -296,8 +307,11 @@ def transfer_cancel(request, code, pk):
     """``POST transfers/<pk>/withdraw/``: the owner takes its proposal back."""
     item = access.visible_request(request.user, code)
     transfer = get_object_or_404(item.transfers.select_related("to_body"), pk=pk)
+    refusal = withdraw_refusal(transfer)
+    if refusal:
+        return _refused(request, code, refusal)
     if not access.may_propose_transfer(request.user, item):
-        return _refused(request, code, TRANSFER_NOT_ALLOWED, status=403)
+        return _not_allowed(request, code, item, TRANSFER_NOT_ALLOWED)
     try:
         transfer_withdraw(transfer, actor=request.user)
     except WorkflowError as exc:

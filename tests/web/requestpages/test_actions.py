@@ -146,8 +146,18 @@ def test_a_former_owner_reads_but_no_longer_works_the_request(
     assert client.get(page_url(item)).status_code == 200
     response = client.post(page_url(item, "note"), {"text": "Bizden çıktı"})
     assert response.status_code == 403
-    assert messages(response.content) == [str(actions.WORK_REFUSED)]
+    # Its page may still be open from before the transfer: it says why.
+    assert messages(response.content) == [
+        "Bu başvuru Defne Belediyesi kurumuna ait; bunu yalnızca onun personeli "
+        "veya bir havuz koordinatörü yapabilir."
+    ]
     assert not Note.objects.filter(request=item).exists()
+    # Withdrawing the transfer already accepted names its state.
+    response = client.post(page_url(item, f"transfers/{transfer.pk}/withdraw"))
+    assert response.status_code == 409
+    assert messages(response.content) == [
+        "Yalnızca yanıt bekleyen bir devir geri alınabilir; bu devir “Kabul edildi”."
+    ]
 
 
 def test_posts_need_the_csrf_token(person, new_request):
@@ -344,7 +354,10 @@ def test_the_owner_withdraws_its_proposal(as_user, new_request, person):
     url = f"transfers/{transfer.pk}/withdraw"
     response = as_user("defne").post(page_url(item, url))
     assert response.status_code == 403
-    assert messages(response.content) == [str(actions.TRANSFER_NOT_ALLOWED)]
+    assert messages(response.content) == [
+        "Bu başvuru Antakya Belediyesi kurumuna ait; bunu yalnızca onun personeli "
+        "veya bir havuz koordinatörü yapabilir."
+    ]
     response = _post(as_user("antakya"), item, url)
     assert messages(response.content) == [
         "Defne Belediyesi kurumuna devir önerisi geri alındı."
