@@ -127,12 +127,14 @@ def exception_handler(exc, context):
     if described is None:
         return None
     status_code, descriptions, headers = described
+    # The descriptions quote what was sent (a caller's phone number, an
+    # address): the log says only how many there were.
     logger.info(
-        "open311 %s %s → %s: %s",
+        "open311 %s %s → %s (%d errors)",
         getattr(request, "method", "?"),
         getattr(request, "path", "?"),
         status_code,
-        "; ".join(descriptions),
+        len(descriptions),
     )
     # Like DRF's own handler: a failed request leaves nothing half-written.
     set_rollback()

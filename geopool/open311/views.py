@@ -8,6 +8,7 @@ failure. Views only translate HTTP; requests are created by
 
 import logging
 
+from django.utils import translation
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
@@ -200,7 +201,9 @@ def _same_report(stored, intake):
 def _media_store(service_request, submission, media, api_key):
     """Store the posted photo; record a ``media_url`` link without fetching it."""
     if media is not None:
-        photo_store(service_request, media, is_public=False)
+        # Open311 answers in English, as its other errors (a refused photo).
+        with translation.override("en"):
+            photo_store(service_request, media, is_public=False)
     link = submission.validated_data.get("media_url")
     if link:
         # Not fetched, on purpose: see geopool.open311.submission.

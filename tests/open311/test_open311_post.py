@@ -293,6 +293,15 @@ def test_bad_phone_is_a_400_saying_what_a_phone_number_looks_like(post):
     assert not ServiceRequest.objects.exists()
 
 
+def test_a_refused_post_leaves_what_was_sent_out_of_the_log(post, caplog):
+    """The answer quotes the phone number to the client; the log does not."""
+    with caplog.at_level("INFO"):
+        (message,) = _descriptions(post(phone="0532 123 45 6", first_name="Ayşe"))
+    assert "0532 123 45 6" in message
+    assert "open311 POST /open311/v2/requests.json → 400 (1 errors)" in caplog.text
+    assert "0532" not in caplog.text
+
+
 def test_too_long_value_is_a_400_naming_the_field(post):
     (message,) = _descriptions(post(phone="1" * 31))
     assert message == TOO_LONG.format(field="phone", limit=30)

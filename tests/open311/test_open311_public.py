@@ -130,8 +130,8 @@ def test_post_with_too_large_a_media_file_is_refused_and_creates_nothing(post):
     assert response.json() == [
         {
             "code": 400,
-            "description": "media: Fotoğraf 8 MB'tan büyük; daha küçük bir "
-            "fotoğraf gönderin.",
+            # In English, as the API's other errors.
+            "description": "media: The photo is larger than 8 MB; send a smaller one.",
         }
     ]
     assert not ServiceRequest.objects.exists()
