@@ -12,6 +12,7 @@ other path keeps the page.
 
 import logging
 
+from django.conf import settings
 from django.core.exceptions import (
     RequestDataTooBig,
     TooManyFieldsSent,
@@ -27,8 +28,6 @@ logger = logging.getLogger(__name__)
 
 
 def _reason(exception):
-    from django.conf import settings
-
     if isinstance(exception, TooManyFieldsSent):
         return (
             f"the request has more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS:,} "

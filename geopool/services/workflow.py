@@ -50,10 +50,11 @@ from geopool.services.events import event_record
 from geopool.services.notify import citizen_notify
 from geopool.services.pool_state import pool_state
 
+logger = logging.getLogger(__name__)
+
 # The longest note or answer a person writes (a page's form, the crew page,
 # the services behind them): longer text is refused, never stored.
 TEXT_MAX = 5000
-logger = logging.getLogger(__name__)
 
 LEGAL_ANSWER_DAYS = 30
 
@@ -372,6 +373,7 @@ def _note(request, text, actor):
 
 def answer_send(request, text, *, actor):
     """Send a citizen-facing answer without changing the status."""
+    text_check(answer=text)
     if not text.strip():
         raise WorkflowInputError(
             _("The answer is empty; write what the citizen should read."), "text"
@@ -386,6 +388,7 @@ def answer_send(request, text, *, actor):
 
 
 def note_add(request, text, *, actor):
+    text_check(note=text)
     if not text.strip():
         raise WorkflowInputError(_("The note is empty."), "text")
     with transaction.atomic():

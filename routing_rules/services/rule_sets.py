@@ -240,13 +240,23 @@ def rule_set_load_from_pack(pack):
     }
 
 
+def version_next(*, lock=False):
+    """The version a new rule set gets: one past the highest, drafts included.
+
+    ``lock``: hold the highest row until the transaction ends, so that two
+    drafts made at once do not take the same number.
+    """
+    rows = RuleSet.objects.order_by("-version")
+    last = (rows.select_for_update() if lock else rows).first()
+    return last.version + 1 if last else 1
+
+
 def rule_set_draft(base=None, name="", actor=None):
     """A new draft: a copy of ``base`` (default: the active set), next version."""
     base = base or RuleSet.objects.filter(is_active=True).first()
     with transaction.atomic():
-        last = RuleSet.objects.select_for_update().order_by("-version").first()
         draft = RuleSet.objects.create(
-            version=(last.version + 1) if last else 1,
+            version=version_next(lock=True),
             name=name or (f"Taslak (v{base.version} kopyası)" if base else "Taslak"),
             based_on=base,
             source="draft",

@@ -27,7 +27,9 @@ from geopool.services.personal_data import (
 )
 from geopool.services.workflow import (
     WorkflowError,
+    answer_send,
     coordinator_assign,
+    note_add,
     status_change,
     transfer_answer,
     transfer_propose,
@@ -288,3 +290,16 @@ def test_near_due_requests_are_warned_once(hatay):
         assert run_due_jobs()["near_due_warnings"] == 1
         assert run_due_jobs()["near_due_warnings"] == 0
     assert ServiceRequest.objects.get(pk=request.pk).sla_warned_at is not None
+
+
+def test_a_note_or_answer_over_5000_characters_is_refused_by_every_service(
+    hatay, staff
+):
+    request = _request()
+    for send, name in ((note_add, "İç not"), (answer_send, "Vatandaşa yanıt")):
+        with pytest.raises(WorkflowError) as refused:
+            send(request, "x" * 5001, actor=staff["antakya"])
+        assert str(refused.value) == (
+            f"{name}: 5001 karakter; en fazla 5000 karakter yazın."
+        )
+    assert not request.notes.exists() and not request.answers.exists()

@@ -11,7 +11,6 @@ step by step. Example: rule ``PARK-BAKIM`` (``inside parks + 5 m``, owner
 
 from dataclasses import dataclass, field
 
-from django.db.models import Max
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -191,16 +190,6 @@ def rule_set_changes(rule_set, other):
 
 def active_rule_set():
     return RuleSet.objects.filter(is_active=True).first()
-
-
-def next_draft_version():
-    """The version a new draft gets: one past the highest, drafts included.
-
-    ``rule_set_draft`` numbers it the same way under its lock; the page
-    names it on the button before anyone presses it.
-    """
-    last = RuleSet.objects.aggregate(last=Max("version"))["last"]
-    return (last or 0) + 1
 
 
 # A decision's trace step, in words; ``%(…)s`` come from the step itself.

@@ -37,6 +37,7 @@ from routing_rules.services.rule_sets import (
     rule_set_activate,
     rule_set_check,
     rule_set_draft,
+    version_next,
 )
 from routing_rules.services.simulation import simulate
 
@@ -112,7 +113,8 @@ def rule_set_list(request):
     context = {
         "rows": rows,
         "active": display.active_rule_set(),
-        "next_version": display.next_draft_version(),
+        # The button names the version its draft will get.
+        "next_version": version_next(),
         "can_edit": is_coordinator(request.user),
     }
     return render(request, "rules/list.html", context)
