@@ -34,7 +34,7 @@ import re
 import time
 
 import psycopg
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 _PLACEHOLDER = re.compile(r"\$(\d+)\b")
 
@@ -78,21 +78,27 @@ def _run(text, params, execute):
     """Rows of ``text`` run by ``execute`` on a raw cursor, as Django would.
 
     Django's ``execute_wrapper`` hooks see the statement, Django's query log
-    records it while queries are logged, and errors are Django's.
+    records it while queries are logged, and errors are Django's. The
+    thread's connection is looked up once: each attribute read through
+    ``django.db.connection`` looks it up again.
     """
-    connection.ensure_connection()
-    raw = connection.connection
+    db = connections[DEFAULT_DB_ALIAS]
+    raw = db.connection
+    if raw is None:
+        db.ensure_connection()
+        raw = db.connection
     if raw.prepare_threshold is None:
         raw.prepare_threshold = _BY_COUNT_NEVER
     executor = execute
-    for wrapper in reversed(connection.execute_wrappers):
+    for wrapper in reversed(db.execute_wrappers):
         executor = functools.partial(wrapper, executor)
-    started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
-        executor(text, params, False, {"connection": connection, "cursor": cursor})
+    logged = db.queries_logged
+    started = time.monotonic() if logged else 0.0
+    with db.wrap_database_errors, psycopg.RawCursor(raw) as cursor:
+        executor(text, params, False, {"connection": db, "cursor": cursor})
         rows = cursor.fetchall()
-    if connection.queries_logged:
-        connection.queries_log.append(
+    if logged:
+        db.queries_log.append(
             {"sql": f"{text} -- {params}", "time": f"{time.monotonic() - started:.3f}"}
         )
     return rows

@@ -105,7 +105,7 @@ def _page_pattern(script_prefix):
 
 
 def _rows_json(rows):
-    """The API's items of ``rows_nearby``'s rows.
+    """The API's items of ``rows_nearby``'s rows (``nearby.ROW_FIELDS``).
 
     The time zone and the page address are looked up once per answer, not
     per row: both cost more than the rest of an item.
@@ -114,26 +114,38 @@ def _rows_json(rows):
     page = _page_pattern(get_script_prefix())
     return [
         {
-            "tracking_code": row["tracking_code"],
-            "distance_m": row["distance_m"],
-            "lon": row["lon"],
-            "lat": row["lat"],
-            "category": {"code": row["category_code"], "name": row["category_name"]},
-            "status": row["status"],
-            "owner": row["owner"],
-            "crew": row["crew"],
-            "urgent": row["urgent"],
-            "requested_at": row["requested_at"].astimezone(here).isoformat(),
-            "sla_due_at": (
-                row["sla_due_at"].astimezone(here).isoformat()
-                if row["sla_due_at"]
-                else None
-            ),
+            "tracking_code": code,
+            "distance_m": round(metres, 1),
+            "lon": lon,
+            "lat": lat,
+            "category": {"code": category_code, "name": category_name},
+            "status": status,
+            "owner": owner,
+            "crew": crew,
+            "urgent": urgent,
+            "requested_at": requested_at.astimezone(here).isoformat(),
+            "sla_due_at": sla_due_at.astimezone(here).isoformat()
+            if sla_due_at
+            else None,
             # Quoted as reverse() quotes a path (a code of unreserved
             # characters, as tracking codes are, stays as it is).
-            "url": page.replace("__code__", _path_segment(row["tracking_code"])),
+            "url": page.replace("__code__", _path_segment(code)),
         }
-        for row in rows
+        for (
+            metres,
+            code,
+            lon,
+            lat,
+            category_code,
+            category_name,
+            status,
+            owner,
+            crew,
+            urgent,
+            requested_at,
+            sla_due_at,
+            _id,
+        ) in rows
     ]
 
 

@@ -19,25 +19,31 @@ Whose tickets (``NearbyScope``):
 Each scope is a subset of what ``geopool.visibility`` lets the user see.
 
 How it is measured: a KNN scan (``<->`` on ``location::geography``) finds
-the ``limit`` nearest candidates by distance on the sphere; their largest
-exact distance (``ST_Distance`` on the WGS 84 spheroid) bounds a second,
-index-served ``ST_DWithin`` search that orders the rows within that bound
-by exact distance. The first ``limit`` rows of the second search are
-exactly the ``limit`` nearest on the spheroid, even where sphere and
-spheroid disagree on the order. Both searches go through the partial GiST
-index of open requests on ``(owner_body_id, location::geography)``
-(migration ``0011_open_owner_location_index``): with a body in the scope
-the owner is an index condition, so both read about ``limit`` rows
-whatever the size of the pool and whatever the body's share of it; the
-crew and category filters are checked on the rows the scan reads.
+the ``limit`` nearest candidates by distance on the sphere, with their
+exact distances (``ST_Distance`` on the WGS 84 spheroid). Usually they
+settle the answer: nothing the scan left out can be nearer on the ground
+(``_settled``). Otherwise a second statement runs the scan again and, from
+the largest exact distance it read, bounds an index-served ``ST_DWithin``
+search that orders the rows within that bound by exact distance. Either
+way the answer is exactly the ``limit`` nearest on the spheroid, even where
+sphere and spheroid disagree on the order. Both searches go through the
+partial GiST index of open requests on ``(owner_body_id,
+location::geography)`` (migration ``0011_open_owner_location_index``):
+with a body in the scope the owner is an index condition, so both read
+about ``limit`` rows whatever the size of the pool and whatever the body's
+share of it; the crew and category filters are checked on the rows the
+scan reads.
 TODO(perf): a category filter that keeps few of a body's open tickets makes
 the walk long again (a GiST index cannot take ``= ANY`` as a condition);
 measure crews' category lists before giving them an index of their own.
 
-The statements run prepared (``geopool.prepared``) and planned once:
-planning took about as long as running them, and crews' phones and other
-systems ask the same question again and again with only the point
-changed. A plan made once cannot depend on the values, so each shape of
+The first statement alone answers almost every question: one round trip
+for the whole answer (the API key's check included), and a plan without the
+second search's steps, which cost a fifth of the statement even when they
+read nothing. The statements run prepared (``geopool.prepared``) and
+planned once: planning took about as long as running them, and crews'
+phones and other systems ask the same question again and again with only
+the point changed. A plan made once cannot depend on the values, so each shape of
 the question has its own statement: with or without a body, and with the
 ``limit`` written into the text (a generic plan guesses a tenth of the
 rows for a ``LIMIT $n`` and would read and sort every open request).
@@ -118,19 +124,45 @@ _ROW_COLUMNS = (
 )
 
 
+def _knn_sql(owner, columns=()):
+    """The ``limit`` + ``KNN_EXTRA`` nearest open tickets of a scope on the
+    sphere, by the index alone: ``id``, ``sphere`` (the distance ``<->``
+    ordered them by), ``metres`` (exact, on the spheroid) and the
+    ``columns`` of ``_ROW_COLUMNS`` given, by their names.
+
+    No radius here: a radius condition makes the planner read the whole
+    circle and sort it.
+    """
+    read = "".join(f", {expression} AS {name}" for expression, name in columns)
+    return f"""
+        SELECT r.id, r.location::geography <-> {_HERE} AS sphere,
+               ST_Distance(r.location::geography, {_HERE}) AS metres{read}
+        FROM geopool_servicerequest r
+        WHERE {_scope_sql(owner)}
+        ORDER BY r.location::geography <-> {_HERE}
+        LIMIT %(fetch)s
+"""
+
+
+def _first_sql(owner, columns=()):
+    """``_knn_sql``'s rows by exact distance: ``sphere``, ``id``, ``metres``
+    and the ``columns``, for ``_settled`` to answer from (the first try).
+    """
+    named = "".join(f", {name}" for _, name in columns)
+    return f"""
+    SELECT sphere, id, metres{named} FROM ({_knn_sql(owner, columns)}) knn
+    ORDER BY metres, id
+"""
+
+
 def _nearest_sql(owner, columns=()):
     """The ids and exact distances of the nearest open tickets of a scope
-    (and the ``columns`` of ``_ROW_COLUMNS`` given, by their names).
+    (and the ``columns`` of ``_ROW_COLUMNS`` given, by their names), in one
+    statement whatever the tickets' distances (the second try).
 
-    knn: the ``limit`` + ``KNN_EXTRA`` nearest in scope on the sphere, by
-    the index alone (no radius here: a radius condition makes the planner
-    read the whole circle and sort it), with their exact distances.
+    knn: ``_knn_sql``'s rows.
 
-    settled: whether knn holds the answer. A ticket it left out is at least
-    as far on the sphere as knn's farthest, so at least
-    ``SPHERE_TO_GROUND`` times that on the ground; if that is beyond the
-    radius, or beyond the ``limit``-th exact distance in knn, no ticket left
-    out belongs in the answer. Also when knn holds every ticket in scope.
+    settled: whether knn holds the answer, as ``_settled`` decides it.
 
     Otherwise (rare: tickets at almost the same distance around the
     ``limit``-th) a second pass reads every ticket within a bound on the
@@ -142,14 +174,7 @@ def _nearest_sql(owner, columns=()):
     read = "".join(f", {expression} AS {name}" for expression, name in columns)
     named = "".join(f", {name}" for _, name in columns)
     return f"""
-    WITH knn AS MATERIALIZED (
-        SELECT r.id, r.location::geography <-> {_HERE} AS sphere,
-               ST_Distance(r.location::geography, {_HERE}) AS metres{read}
-        FROM geopool_servicerequest r
-        WHERE {scope}
-        ORDER BY r.location::geography <-> {_HERE}
-        LIMIT %(fetch)s
-    ),
+    WITH knn AS MATERIALIZED ({_knn_sql(owner, columns)}),
     settled AS MATERIALIZED (
         SELECT n < %(fetch)s OR beyond > %(radius)s::float8
                OR coalesce(nth < beyond, false) AS yes,
@@ -180,14 +205,44 @@ def _nearest_sql(owner, columns=()):
 """
 
 
-# A body's tickets (API keys, body staff, field crews), and every open one.
-_NEAREST = _nearest_sql(owner="%(body)s")
-_NEAREST_ALL = _nearest_sql(owner=None)
+def _settled(rows, limit, radius, at):
+    """The answer ``_first_sql``'s rows hold, or None when they may not hold it.
 
-# What the API lists of each row (``near``: ``_nearest_sql`` with every
-# column of ``_ROW_COLUMNS``).
-_ROWS_OF_NEAR = """
-    SELECT near.metres, near.tracking_code, near.lon, near.lat,
+    ``rows``: ``sphere`` first, then the answer's columns, the exact
+    distance at ``at``, ordered by exact distance and id.
+
+    A ticket the KNN left out is at least as far on the sphere as its
+    farthest, so at least ``SPHERE_TO_GROUND`` times that on the ground; if
+    that is beyond the radius, or beyond the ``limit``-th exact distance
+    read, no ticket left out belongs in the answer. Also when the KNN read
+    every ticket in scope (fewer rows than it asked for). The same test, in
+    the same floating point, as ``_nearest_sql``'s.
+    """
+    within = [row for row in rows if row[at] <= radius]
+    if len(rows) == limit + KNN_EXTRA:
+        beyond = max(row[0] for row in rows) * SPHERE_TO_GROUND
+        if not (
+            beyond > radius or (len(within) >= limit and within[limit - 1][at] < beyond)
+        ):
+            return None
+    return [row[1:] for row in within[:limit]]
+
+
+# A body's tickets (API keys, body staff, field crews), and every open one:
+# the first try (``_first_sql``: sphere, id, metres) and the second
+# (``_nearest_sql``: id, metres).
+_NEAREST = (_first_sql("%(body)s"), _nearest_sql("%(body)s"))
+_NEAREST_ALL = (_first_sql(None), _nearest_sql(None))
+
+
+def _rows_of_near(first):
+    """What the API lists of each row of ``near`` (``_first_sql`` or
+    ``_nearest_sql`` with every column of ``_ROW_COLUMNS``), with ``near``'s
+    ``sphere`` first for a first try.
+    """
+    sphere = "near.sphere, " if first else ""
+    return f"""
+    SELECT {sphere}near.metres, near.tracking_code, near.lon, near.lat,
            c.code, c.name, near.status, b.code, w.name, near.is_urgent,
            near.requested_at, near.sla_due_at, near.id
     FROM near
@@ -197,35 +252,39 @@ _ROWS_OF_NEAR = """
 """
 
 
-def _rows_sql(owner):
+def _rows_sql(owner, first):
     """The nearest tickets with what the API lists of each, in one statement."""
+    near = (_first_sql if first else _nearest_sql)(owner, _ROW_COLUMNS)
     return f"""
-    WITH near AS ({_nearest_sql(owner, _ROW_COLUMNS)})
-    {_ROWS_OF_NEAR}
+    WITH near AS ({near})
+    {_rows_of_near(first)}
     ORDER BY near.metres, near.id
 """
 
 
-_NEAREST_ROWS = _rows_sql(owner="%(body)s")
-_NEAREST_ROWS_ALL = _rows_sql(owner=None)
+_NEAREST_ROWS = (_rows_sql("%(body)s", True), _rows_sql("%(body)s", False))
+_NEAREST_ROWS_ALL = (_rows_sql(None, True), _rows_sql(None, False))
 
-# An API key's tickets and the key check in one statement: the key's row
-# (``ApiKey.CHECK_COLUMNS``) on every row, once with no ticket when there is
-# none, and no row at all for an unknown key. A revoked key's body is none,
-# so it gets no ticket; the secret is checked on the key's row before any
-# ticket is used (``rows_nearby_for_key``).
+# An API key's tickets and the key check in one statement (a first try):
+# the key's row (``ApiKey.CHECK_COLUMNS``) on every row, once with no ticket
+# when there is none, and no row at all for an unknown key. A revoked key's
+# body is none, so it gets no ticket; the secret is checked on the key's row
+# before any ticket is used (``rows_nearby_for_key``).
 _KEY_BODY = "(SELECT body_id FROM api_key WHERE revoked_at IS NULL)"
-_NEAREST_ROWS_FOR_KEY = f"""
+_FIRST_ROWS_FOR_KEY = f"""
     WITH api_key AS (
         SELECT {ApiKey.CHECK_COLUMNS} FROM geopool_apikey WHERE prefix = %(key)s
     ),
-    near AS ({_nearest_sql(owner=_KEY_BODY, columns=_ROW_COLUMNS)})
+    near AS ({_first_sql(owner=_KEY_BODY, columns=_ROW_COLUMNS)})
     SELECT k.*, t.*
     FROM api_key k
-    LEFT JOIN ({_ROWS_OF_NEAR}) t ON true
+    LEFT JOIN ({_rows_of_near(first=True)}) t ON true
     ORDER BY t.metres, t.id
 """
-_ROW_FIELDS = (
+# The fields of each row ``rows_nearby`` and ``rows_nearby_for_key`` return,
+# in order: the exact distance in metres (not rounded), the ticket's fields,
+# and its id (the tie-breaker of the order).
+ROW_FIELDS = (
     "distance_m",
     "tracking_code",
     "lon",
@@ -297,9 +356,10 @@ def tickets_nearby(
     Nearest first by exact ground distance (ties by id); at most ``limit``.
     ``categories``: category codes to keep (None: all).
     """
-    rows = _fetch(
+    rows = _nearest(
         (_NEAREST, _NEAREST_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
+        at=2,
     )
     found = ServiceRequest.objects.select_related(
         "category", "owner_body", "assigned_crew"
@@ -335,13 +395,22 @@ _KEY_PARAMS = ("lon", "lat", "radius", "crews", "categories", "key")
 _KEY_TYPES = "float8, float8, float8, bigint[], bigint[], text"
 
 
-def _fetch(statements, params):
-    """The rows of one of this module's statements, run prepared.
+def _nearest(statements, params, at):
+    """The answer of one of this module's questions, run prepared.
 
-    ``statements``: the text with a body in the scope and the one without.
+    ``statements``: the first and the second try with a body in the scope,
+    and the two without; ``at``: where the first try's rows hold the exact
+    distance (``_settled``). The second try runs only when the first cannot
+    settle the answer; each answers from its own snapshot of the pool.
     """
-    by_body = params["body"] is not None
-    text = _numbered(statements[0 if by_body else 1], params["limit"], _PARAMS)
+    first, second = statements[0 if params["body"] is not None else 1]
+    found = _settled(_fetch(first, params), params["limit"], params["radius"], at)
+    return _fetch(second, params) if found is None else found
+
+
+def _fetch(text, params):
+    """The rows of one of this module's statements (not the key's), prepared."""
+    text = _numbered(text, params["limit"], _PARAMS)
     return prepared.fetch(text, _TYPES, [params[key] for key in _PARAMS])
 
 
@@ -361,14 +430,6 @@ def _numbered(sql, limit, order):
     }
 
 
-def _as_dicts(rows):
-    found = [dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows]
-    for row in found:
-        row["distance_m"] = round(row["distance_m"], 1)
-        del row["id"]
-    return found
-
-
 def rows_nearby(
     lon,
     lat,
@@ -378,12 +439,16 @@ def rows_nearby(
     limit=DEFAULT_LIMIT,
     categories=None,
 ):
-    """As ``tickets_nearby``, as plain dicts read in one statement (the API)."""
-    rows = _fetch(
+    """As ``tickets_nearby``, as plain rows read in one statement (the API).
+
+    Each row holds ``ROW_FIELDS``: tuples, not dicts or models, because a
+    crew's device asks again and again and the API formats each row once.
+    """
+    return _nearest(
         (_NEAREST_ROWS, _NEAREST_ROWS_ALL),
         _params(lon, lat, scope, radius_m, limit, categories),
+        at=1,
     )
-    return _as_dicts(rows)
 
 
 def rows_nearby_for_key(
@@ -400,15 +465,21 @@ def rows_nearby_for_key(
     ``presented``: ``(prefix, secret)`` of the key the caller sent
     (``ApiKey.parse``). As ``ApiKey.authenticate`` then ``rows_nearby``
     with ``NearbyScope.of_api_key``, in one round trip to the database:
-    ``(None, [])`` for an unknown, revoked or wrong key.
+    ``(None, [])`` for an unknown, revoked or wrong key. The rows are as
+    ``rows_nearby`` returns them.
     """
     params = _params(lon, lat, NearbyScope(), radius_m, limit, categories)
     params["key"] = presented[0]
-    text = _numbered(_NEAREST_ROWS_FOR_KEY, params["limit"], _KEY_PARAMS)
+    text = _numbered(_FIRST_ROWS_FOR_KEY, params["limit"], _KEY_PARAMS)
     rows = prepared.fetch(text, _KEY_TYPES, [params[key] for key in _KEY_PARAMS])
     width = len(ApiKey.CHECK_COLUMNS.split(","))
     key = ApiKey.checked(presented, rows[0][:width] if rows else None)
     if key is None:
         return None, []
     # The key's row comes with no ticket when its body has none in reach.
-    return key, _as_dicts(row[width:] for row in rows if row[width] is not None)
+    first = [row[width:] for row in rows if row[width] is not None]
+    found = _settled(first, params["limit"], params["radius"], at=1)
+    if found is None:
+        params["body"] = key.body_id
+        found = _fetch(_NEAREST_ROWS[1], params)
+    return key, found

@@ -320,12 +320,22 @@ def test_order_equals_true_ground_distance_for_random_points(hatay):
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
 
 
+def _statements_run(lon, lat, scope, limit):
+    """How many of nearby's statements ``tickets_nearby`` ran (1 or 2)."""
+    with CaptureQueriesContext(connection) as queries:
+        tickets_nearby(lon, lat, scope, radius_m=2500, limit=limit)
+    return sum("<->" in query["sql"] for query in queries.captured_queries)
+
+
 def _second_pass_ran(lon, lat, scope, limit):
-    """Whether the statement read the tickets within a bound a second time."""
+    """Whether the one-statement answer (the second try, ``_nearest_sql``)
+    read the tickets within a bound a second time."""
     from geopool import prepared
     from geopool.services import nearby
 
-    sql = nearby._numbered(nearby._NEAREST, limit, nearby._PARAMS)
+    sql = nearby._numbered(nearby._NEAREST[1], limit, nearby._PARAMS)
+    params = nearby._params(lon, lat, scope, 2500, limit, None)
+    nearby._fetch(nearby._NEAREST[1], params)  # prepared, if it was not
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE statement = %s",
@@ -345,7 +355,11 @@ def _second_pass_ran(lon, lat, scope, limit):
 def test_tickets_at_almost_one_distance_are_settled_by_a_second_pass(hatay):
     """40 tickets 1,000 m away at every bearing (the sphere orders them
     differently from the ground) and one 2,000 m away: the nearest 20 on the
-    ground, exactly, in either case."""
+    ground, exactly, in either case.
+
+    From the ring's centre the KNN's rows cannot settle the answer, so a
+    second statement gives it; from the far ticket they can. The second
+    statement, run alone, makes the same choice in SQL."""
     antakya = Body.objects.get(code="ANTAKYA")
     ring = [point_from(ANTAKYA, 1000 + 0.0137 * k, 9 * k) for k in range(40)]
     _bulk([(p["lon"], p["lat"]) for p in ring], antakya)
@@ -359,7 +373,29 @@ def test_tickets_at_almost_one_distance_are_settled_by_a_second_pass(hatay):
         truth = _true_order(lon, lat, antakya.pk, 2500, 20)
         assert [(t.request.tracking_code, t.distance_m) for t in found] == truth
         assert len(truth) == 20
+        assert _statements_run(lon, lat, scope, 20) == (1 if settled_alone else 2)
         assert _second_pass_ran(lon, lat, scope, 20) is not settled_alone
+
+
+def test_a_keys_caller_gets_the_exact_nearest_when_the_knn_cannot_settle(client, hatay):
+    """The ring of the test above through the API with a key: the key's
+    statement, then the second one (the key is not checked again), and the
+    nearest 20 on the ground with their distances."""
+    antakya = Body.objects.get(code="ANTAKYA")
+    ring = [point_from(ANTAKYA, 1000 + 0.0137 * k, 9 * k) for k in range(40)]
+    _bulk([(p["lon"], p["lat"]) for p in ring], antakya)
+    key = _key("ANTAKYA")
+    _get(client, key, **_here())  # the key's use recorded
+    with CaptureQueriesContext(connection) as queries:
+        response = _get(client, key, **_here(radius_m="2500"))
+    truth = _true_order(ANTAKYA["lon"], ANTAKYA["lat"], antakya.pk, 2500, 20)
+    listed = response.json()["requests"]
+    assert [(r["tracking_code"], r["distance_m"]) for r in listed] == truth
+    assert len(truth) == 20
+    statements = [query["sql"] for query in queries.captured_queries]
+    assert len(statements) == 2
+    assert "geopool_apikey" in statements[0]
+    assert "geopool_apikey" not in statements[1]
 
 
 def test_a_ticket_exactly_at_the_radius_is_listed_and_one_beyond_is_not(hatay):
@@ -388,13 +424,15 @@ def test_a_ticket_exactly_at_the_radius_is_listed_and_one_beyond_is_not(hatay):
     assert below == []
 
 
+@pytest.mark.parametrize("attempt", [0, 1])
 @pytest.mark.parametrize("by_body", [True, False])
-def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
+def test_the_knn_query_uses_the_open_requests_index(hatay, by_body, attempt):
     """Years of closed history around the point: the KNN scan reads open ones.
 
     The plan is the one the prepared statement runs with (planned once, for
-    any values). With a body in the scope the owner is an index condition,
-    so the scan never reads another body's tickets.
+    any values), for the first try and for the second. With a body in the
+    scope the owner is an index condition, so the scan never reads another
+    body's tickets.
     """
     from geopool import prepared
     from geopool.services import nearby
@@ -413,14 +451,16 @@ def test_the_knn_query_uses_the_open_requests_index(hatay, by_body):
     _bulk(around[3000:3500], antakya)
     _bulk(around[3500:], defne)
     scope = NearbyScope(body_id=antakya.pk) if by_body else NearbyScope()
-    sql = nearby._NEAREST if by_body else nearby._NEAREST_ALL
+    sql = (nearby._NEAREST if by_body else nearby._NEAREST_ALL)[attempt]
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE geopool_servicerequest")
         # The test's rows are not committed, so the statistics stay those of
         # a small table, where a sequential scan looks cheaper.
         cursor.execute("SET LOCAL enable_seqscan = off")
         found = nearby.tickets_nearby(ANTAKYA["lon"], ANTAKYA["lat"], scope)
-        # The statement tickets_nearby prepared for this shape and limit.
+        params = nearby._params(ANTAKYA["lon"], ANTAKYA["lat"], scope, 5000, 20, None)
+        nearby._fetch(sql, params)
+        # The statement prepared for this shape and limit.
         cursor.execute(
             "SELECT name FROM pg_prepared_statements WHERE statement = %s",
             [prepared._text(nearby._numbered(sql, 20, nearby._PARAMS), nearby._TYPES)],

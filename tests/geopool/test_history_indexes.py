@@ -137,9 +137,12 @@ def test_import_larger_than_the_table_rebuilds_every_index_as_it_was(
         for kind in ("seqscan", "bitmapscan", "sort"):
             cursor.execute(f"SET LOCAL enable_{kind} = off")
         body = Body.objects.get(code="ANTAKYA").pk
-        cursor.execute("EXPLAIN " + nearby._NEAREST, {**NEAREST, "body": body})
-        plan = "\n".join(line for (line,) in cursor.fetchall())
-    assert "Index Scan using geopool_request_open_owner_location_gist" in plan, plan
+        plans = []
+        for statement in nearby._NEAREST:  # the first try and the second
+            cursor.execute("EXPLAIN " + statement, {**NEAREST, "body": body})
+            plans.append("\n".join(line for (line,) in cursor.fetchall()))
+    for plan in plans:
+        assert "Index Scan using geopool_request_open_owner_location_gist" in plan, plan
 
 
 def test_failed_large_import_keeps_the_indexes_and_writes_nothing(
