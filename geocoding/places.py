@@ -13,6 +13,7 @@ of the text, the names of the active boundary layers are searched instead
 from django.utils.translation import pgettext
 
 from geocoding.match import geocode
+from geocoding.models import PLACEABLE, LocationSource
 from geopool.services.places import Place, boundary_places
 
 EXACT_SOURCES = {"door"}
@@ -36,16 +37,36 @@ def _label(neighbourhood, district, street=None):
     return ", ".join(names)
 
 
+def _placed_at(result):
+    """How fine the answer's point is: "district", "neighbourhood", or the
+    level matched ("street", "door") when the point comes from the street.
+
+    A street the gazetteer knows without its line is placed at its
+    neighbourhood's point: the place then names the neighbourhood, not the
+    street, so that a crew does not take the point for the street.
+    """
+    if result.location_source == LocationSource.DISTRICT:
+        return "district"
+    if result.location_source in PLACEABLE:
+        return "neighbourhood"
+    return result.level
+
+
 def geocoded_places(text, limit=8):
     """Places for ``text``: the geocoder's answer first, then its alternatives."""
     result = geocode(text)
     kinds = _kinds()
     places = []
     if result.lon is not None and result.lat is not None:
+        placed = _placed_at(result)
         places.append(
             Place(
-                label=_label(result.neighbourhood, result.district, result.street),
-                kind=kinds.get(result.level, result.level),
+                label=_label(
+                    result.neighbourhood if placed != "district" else None,
+                    result.district,
+                    result.street if placed in ("street", "door") else None,
+                ),
+                kind=kinds.get(placed, placed),
                 lon=result.lon,
                 lat=result.lat,
                 approximate=result.location_source not in EXACT_SOURCES,

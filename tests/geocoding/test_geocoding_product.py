@@ -218,6 +218,21 @@ def test_crew_place_box_answers_through_the_geocoder(make_staff):
     assert client.get("/crew/place", {"q": "Ankara"}).json()["places"] == []
 
 
+def test_a_place_placed_only_at_its_district_is_named_by_the_district(make_staff):
+    """Harbiye has no polygon or point here: the geocoder places the street
+    at Defne's point, and the place says Defne, not the street."""
+    from geocoding.match import geocode
+
+    text = "Harbiye Mah. Ürgen Cad. Defne"
+    assert geocode(text).location_source == "district"
+    client = Client()
+    client.force_login(make_staff("field_crew", body="DEFNE"))
+    places = client.get("/crew/place", {"q": text}).json()["places"]
+    assert [(p["label"], p["kind"], p["approximate"]) for p in places][:1] == [
+        ("Defne", "İlçe", True)
+    ]
+
+
 def test_emergencies_lead_the_needs_location_queue(api_key, make_staff):
     first = _post(api_key, address_string="Harbiye Mah. Defne").json()
     gas = _post(api_key, service_code="GAZ", address_string="Kırıkhan").json()
