@@ -210,7 +210,8 @@ BAD_ROWS = [
     ),
     pytest.param(
         {"requested_datetime": "2099-01-15 12:00", "closed_datetime": ""},
-        "requested_datetime 2099-01-15 12:00 is in the future",
+        "requested_datetime 2099-01-15 12:00 is out of range; expected a year "
+        "from 1900 to now",
         id="future",
     ),
     pytest.param(
@@ -481,10 +482,14 @@ def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_
             row("crm-2", requested_datetime="2016-03-27 03:30", closed_datetime=""),
             row("crm-3", requested_datetime="2016-03-27 02:30", closed_datetime=""),
             row("crm-4", requested_datetime="9999-12-31T23:59-14:00"),
+            # The last day Python's dates hold, without an offset.
+            row("crm-5", requested_datetime="9999-12-31 23:59", closed_datetime=""),
+            row("crm-6", requested_datetime="2015-01-15 12:00"),
+            row("crm-7", closed_datetime="9999-12-31 23:59"),
         ]
     )
     summary = history_import(path)
-    assert summary.written == 1
+    assert summary.written == 2
     assert summary.skipped == [
         (
             2,
@@ -497,7 +502,30 @@ def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_
             "Europe/Istanbul: the clocks went forward over it; check the source "
             "system",
         ),
-        (5, "requested_datetime 9999-12-31T23:59-14:00 is in the future"),
+        (
+            5,
+            "requested_datetime 9999-12-31T23:59-14:00 is out of range; expected "
+            "a year from 1900 to now",
+        ),
+        (
+            6,
+            "requested_datetime 9999-12-31 23:59 is out of range; expected a year "
+            "from 1900 to now",
+        ),
+        (
+            8,
+            "closed_datetime 9999-12-31 23:59 is out of range; expected a year "
+            "from 1900 to now",
+        ),
+    ]
+
+
+def test_a_time_later_today_is_in_the_future(hatay, history_csv):
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
+    path = history_csv([row("crm-1", requested_datetime=later, closed_datetime="")])
+
+    assert history_import(path).skipped == [
+        (2, f"requested_datetime {later} is in the future")
     ]
 
 

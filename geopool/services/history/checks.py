@@ -283,6 +283,17 @@ def _moments(texts, name, lookups):
                 )
             )
             continue
+        # Before any offset is applied: near year 1 or 9999 the arithmetic
+        # would leave the dates Python can hold.
+        if not MIN_YEAR <= moment.year <= now.year:
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} is out of range; expected a year "
+                    f"from {MIN_YEAR} to now",
+                )
+            )
+            continue
         uniform = False
         if moment.tzinfo is None:
             # "2015-01-15 12:00[:00]" is read by PostgreSQL as it is.
@@ -300,18 +311,6 @@ def _moments(texts, name, lookups):
             offset = moment.utcoffset()
             moment = moment.replace(tzinfo=None)
             plain = False
-        if moment.year < MIN_YEAR:
-            out.append(
-                (
-                    None,
-                    f"{name} {value.strip()} is out of range; expected a year "
-                    f"from {MIN_YEAR} to now",
-                )
-            )
-            continue
-        if moment.year > now.year:
-            out.append((None, f"{name} {value.strip()} is in the future"))
-            continue
         if moment.tzinfo is None and uniform is False and _in_gap(zone, moment):
             out.append(
                 (
