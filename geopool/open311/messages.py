@@ -28,8 +28,8 @@ NULL_ISLAND = (
 TOO_LONG = "{field} is longer than {limit} characters"
 MEDIA_URL_INVALID = (
     "media_url={value!r} is not accepted: send an https:// link with a host "
-    "name and no user name or password, or upload the photo itself as media "
-    "(multipart/form-data)"
+    "name (and a port from 1 to 65535, if any) and no user name or password, "
+    "or upload the photo itself as media (multipart/form-data)"
 )
 MEDIA_NOT_FILE = (
     "media must be a photo file sent as multipart/form-data, not a text "
