@@ -49,6 +49,7 @@ REQUEST_ID_INVALID = (
     "service_request_id={value!r} is not a tracking code; codes look like K7M-4TXR"
 )
 TOO_MANY_IDS = "service_request_id lists {count} codes; at most {limit} at once"
+REPEATED = "{name} is given {count} times; give it once"
 PAGE_INVALID = "page={value!r} is not valid; use a whole number 1 to {limit}"
 PAGE_SIZE_INVALID = "page_size={value!r} is not valid; use a whole number 1 to {limit}"
 
