@@ -32,6 +32,8 @@ ALLOWED_HOSTS = [
     )
     if h.strip()
 ]
+# JSON for the JSON endpoints, Django's page elsewhere.
+CSRF_FAILURE_VIEW = "geopool.web.csrf.csrf_failure"
 CSRF_TRUSTED_ORIGINS = [
     o.strip()
     for o in os.environ.get("GEOPOOL_CSRF_TRUSTED_ORIGINS", "").split(",")

@@ -117,3 +117,28 @@ def control_character(text):
     """
     found = _CONTROL.search(text)
     return found.group() if found else None
+
+
+# What no stored text may hold besides: the noncharacters U+FFFE and U+FFFF
+# and lone surrogates, which encode no text (XML cannot even carry them).
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+# The same for one line of text (an identifier, a code): no tab or line break.
+_NOT_LINE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+
+
+def unfit_character(text, *, lines=True):
+    """The first character of ``text`` that stored text may not hold, or None.
+
+    The control characters refused by ``control_character``, and U+FFFE,
+    U+FFFF and lone surrogates; with ``lines=False`` tabs and line breaks
+    too.
+
+    >>> unfit_character("esc1\\x1b[2J"), unfit_character("Bank\\ufffe")
+    ('\\x1b', '\\ufffe')
+    >>> unfit_character("Çöp\\tdolu\\r\\n") is None
+    True
+    >>> unfit_character("crm-1\\t2", lines=False)
+    '\\t'
+    """
+    found = (_NOT_TEXT if lines else _NOT_LINE).search(text)
+    return found.group() if found else None

@@ -28,8 +28,8 @@ NULL_ISLAND = (
 TOO_LONG = "{field} is longer than {limit} characters"
 MEDIA_URL_INVALID = (
     "media_url={value!r} is not accepted: send an https:// link with a host "
-    "name and no user name or password, or upload the photo itself as media "
-    "(multipart/form-data)"
+    "name (and a port from 1 to 65535, if any) and no user name or password, "
+    "or upload the photo itself as media (multipart/form-data)"
 )
 MEDIA_NOT_FILE = (
     "media must be a photo file sent as multipart/form-data, not a text "
@@ -49,6 +49,7 @@ REQUEST_ID_INVALID = (
     "service_request_id={value!r} is not a tracking code; codes look like K7M-4TXR"
 )
 TOO_MANY_IDS = "service_request_id lists {count} codes; at most {limit} at once"
+REPEATED = "{name} is given {count} times; give it once"
 PAGE_INVALID = "page={value!r} is not valid; use a whole number 1 to {limit}"
 PAGE_SIZE_INVALID = "page_size={value!r} is not valid; use a whole number 1 to {limit}"
 

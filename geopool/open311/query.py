@@ -6,7 +6,9 @@ other filter; ``service_code`` and ``status`` take comma-separated lists;
 window (the last 90 days when both are missing). The spec lets a server
 refuse wider windows; geopool does not, because results are paged.
 
-Each bad parameter is reported (all at once) with its name. Dates without
+Each bad parameter is reported (all at once) with its name; one that takes
+a single value (a date, ``page``, ``page_size``) may be given once, as
+Open311's POST refuses a field given twice rather than read the last. Dates without
 an offset are read in the pool's time zone (Europe/Istanbul); a bare date
 means that whole day, so ``end_date=2026-12-03`` includes the 3rd.
 """
@@ -24,11 +26,13 @@ from geopool.open311.messages import (
     DATE_INVALID,
     DATE_ORDER,
     DATE_RANGE,
+    REPEATED,
     REQUEST_ID_INVALID,
     SERVICE_CODE_UNKNOWN,
     STATUS_INVALID,
     TOO_MANY_IDS,
 )
+from geopool.open311.paging import PAGE_PARAM, PAGE_SIZE_PARAM
 from geopool.open311.serializers import REQUEST_RELATED, with_public_extras
 from geopool.tracking import tracking_code_normalize
 
@@ -39,6 +43,8 @@ MIN_YEAR, MAX_YEAR = 1900, 2999
 # Category codes are slugs; anything else cannot match (and a NUL byte
 # would not even reach PostgreSQL).
 _CODE = re.compile(r"[-\w]+", re.ASCII)
+# The parameters that take one value (the lists may be repeated).
+SINGLE = ("start_date", "end_date", PAGE_PARAM, PAGE_SIZE_PARAM)
 
 
 @dataclass
@@ -160,6 +166,10 @@ def _window(params, problems, now):
 def request_query(params, now=None):
     """Parse ``params`` (a QueryDict); raise ``InvalidInput`` naming each field."""
     query, problems = RequestQuery(), []
+    for name in SINGLE:
+        count = len(params.getlist(name))
+        if count > 1:
+            problems.append(REPEATED.format(name=name, count=count))
     query.codes = _tracking_codes(params, problems)
     if not query.codes:
         query.service_codes = _service_codes(params, problems)

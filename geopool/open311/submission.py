@@ -203,11 +203,13 @@ class RequestSubmission(serializers.Serializer):
         try:
             parts = urlsplit(value)
             host = parts.hostname
+            port = parts.port  # ValueError out of 0-65535 or not a number
         except ValueError:  # e.g. a malformed IPv6 address
-            host = None
+            host = port = None
         if (
             value.lower().startswith("https://")
             and host
+            and port != 0
             and not (parts.username or parts.password)
             and value.isprintable()
             and " " not in value

@@ -210,7 +210,8 @@ BAD_ROWS = [
     ),
     pytest.param(
         {"requested_datetime": "2099-01-15 12:00", "closed_datetime": ""},
-        "requested_datetime 2099-01-15 12:00 is in the future",
+        "requested_datetime 2099-01-15 12:00 is out of range; expected a year "
+        "from 1900 to now",
         id="future",
     ),
     pytest.param(
@@ -481,10 +482,14 @@ def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_
             row("crm-2", requested_datetime="2016-03-27 03:30", closed_datetime=""),
             row("crm-3", requested_datetime="2016-03-27 02:30", closed_datetime=""),
             row("crm-4", requested_datetime="9999-12-31T23:59-14:00"),
+            # The last day Python's dates hold, without an offset.
+            row("crm-5", requested_datetime="9999-12-31 23:59", closed_datetime=""),
+            row("crm-6", requested_datetime="2015-01-15 12:00"),
+            row("crm-7", closed_datetime="9999-12-31 23:59"),
         ]
     )
     summary = history_import(path)
-    assert summary.written == 1
+    assert summary.written == 2
     assert summary.skipped == [
         (
             2,
@@ -497,7 +502,30 @@ def test_times_out_of_range_or_skipped_by_the_clocks_are_refused(hatay, history_
             "Europe/Istanbul: the clocks went forward over it; check the source "
             "system",
         ),
-        (5, "requested_datetime 9999-12-31T23:59-14:00 is in the future"),
+        (
+            5,
+            "requested_datetime 9999-12-31T23:59-14:00 is out of range; expected "
+            "a year from 1900 to now",
+        ),
+        (
+            6,
+            "requested_datetime 9999-12-31 23:59 is out of range; expected a year "
+            "from 1900 to now",
+        ),
+        (
+            8,
+            "closed_datetime 9999-12-31 23:59 is out of range; expected a year "
+            "from 1900 to now",
+        ),
+    ]
+
+
+def test_a_time_later_today_is_in_the_future(hatay, history_csv):
+    later = (datetime.now(UTC) + timedelta(minutes=1)).isoformat(timespec="seconds")
+    path = history_csv([row("crm-1", requested_datetime=later, closed_datetime="")])
+
+    assert history_import(path).skipped == [
+        (2, f"requested_datetime {later} is in the future")
     ]
 
 
@@ -664,6 +692,83 @@ def test_tabs_backslashes_and_line_breaks_in_text_are_stored_as_given(
         False,
         False,
     )
+
+
+CHARACTER_ROWS = [
+    pytest.param(
+        {"external_id": "\x00nul"},
+        "external_id contains a NUL character (U+0000); expected text without "
+        "control characters",
+        id="nul-in-external-id",
+    ),
+    pytest.param(
+        {"external_id": "esc1\x1b[2J"},
+        "external_id contains the control character U+001B; expected text "
+        "without control characters",
+        id="escape-in-external-id",
+    ),
+    pytest.param(
+        {"external_id": "crm\t2"},
+        "external_id contains a tab or line break (U+0009); expected one line of text",
+        id="tab-inside-external-id",
+    ),
+    pytest.param(
+        {"description": "Çöp \x1b[31mdolu"},
+        "description contains the control character U+001B; expected text "
+        "without control characters (tabs and line breaks are kept)",
+        id="escape-in-description",
+    ),
+    pytest.param(
+        {"address_string": "Kurtuluş Cd.\x00"},
+        "address_string contains a NUL character (U+0000); expected text "
+        "without control characters (tabs and line breaks are kept)",
+        id="nul-in-address",
+    ),
+    pytest.param(
+        {"address_string": "Kurtuluş Cd.\uffff"},
+        "address_string contains U+FFFF, which is not a character; expected "
+        "text without it",
+        id="noncharacter-in-address",
+    ),
+]
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["commit", "dry-run"])
+@pytest.mark.parametrize(("values", "reason"), CHARACTER_ROWS)
+def test_a_character_text_cannot_hold_is_refused_for_its_line_and_field(
+    hatay, history_csv, values, reason, commit
+):
+    path = history_csv([row("crm-1"), row("crm-2", **values), row("crm-3")])
+
+    summary = history_import(path, commit=commit)
+
+    assert summary.skipped == [(3, reason)]
+    assert summary.written == 2
+    stored = ServiceRequest.objects.values_list("external_id", flat=True)
+    assert sorted(stored) == (["crm-1", "crm-3"] if commit else [])
+
+
+def test_a_control_character_in_a_code_is_named_before_the_code_is_looked_up(
+    hatay, history_csv
+):
+    path = history_csv([row("crm-1", recorded_owner="HBB\x7f")])
+
+    ((line, reason),) = history_import(path).skipped
+
+    assert line == 2
+    assert reason.startswith(
+        "recorded_owner contains the control character U+007F; expected text "
+        "without control characters; unknown recorded_owner 'HBB\\x7f'; known: "
+    )
+
+
+def test_spaces_and_tabs_around_an_external_id_are_not_part_of_it(hatay, history_csv):
+    path = history_csv([row(" crm-1\t")])
+
+    summary = history_import(path, commit=True)
+
+    assert summary.skipped == []
+    assert ServiceRequest.objects.get().external_id == "crm-1"
 
 
 def test_points_are_written_as_the_ewkb_shapely_writes():

@@ -181,6 +181,9 @@ def test_media_url_is_recorded_and_never_fetched(post, monkeypatch):
         "https://user:secret@foto.example.org/a.jpg",  # credentials
         "https:///a.jpg",  # no host
         "https://[::1/a.jpg",  # malformed
+        "https://a.com:99999/",  # no such port
+        "https://a.com:0/a.jpg",  # port 0 is no port
+        "https://a.com:http/a.jpg",  # a port is a number
     ],
 )
 def test_media_url_other_than_plain_https_is_refused(post, link):

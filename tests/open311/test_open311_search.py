@@ -323,6 +323,41 @@ def test_bad_paging_is_a_400_naming_the_parameter(client, hatay, params, expecte
     assert response.json() == [{"code": 400, "description": expected}]
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("page=1&page=2", ["page is given 2 times; give it once"]),
+        ("page_size=5&page_size=10", ["page_size is given 2 times; give it once"]),
+        (
+            "start_date=2026-01-01&start_date=2026-02-01&end_date=2026-03-01"
+            "&end_date=2026-03-02&end_date=2026-03-03",
+            [
+                "start_date is given 2 times; give it once",
+                "end_date is given 3 times; give it once",
+            ],
+        ),
+    ],
+)
+def test_a_parameter_given_twice_is_refused_not_read_as_the_last(
+    client, hatay, query, expected
+):
+    response = client.get(f"/open311/v2/requests.json?{query}")
+
+    assert response.status_code == 400
+    assert response.json() == [
+        {"code": 400, "description": description} for description in expected
+    ]
+
+
+def test_lists_may_still_be_given_in_several_parameters(client, make_request):
+    make_request("COP")
+    make_request("GAZ")
+    response = client.get("/open311/v2/requests.json?service_code=COP&service_code=SU")
+
+    assert response.status_code == 200
+    assert [r["service_code"] for r in response.json()] == ["COP"]
+
+
 def test_search_costs_a_fixed_number_of_queries(
     client, make_request, django_assert_max_num_queries
 ):

@@ -42,6 +42,7 @@ class Command(BaseCommand):
                 commit=options["commit"],
                 strict=options["strict"],
                 progress=not options["no_progress"],
+                waiting=self._waiting,
             )
         except GeopoolError as exc:
             raise CommandError(str(exc)) from exc
@@ -64,6 +65,10 @@ class Command(BaseCommand):
         )
         if not summary.committed:
             self.stdout.write("dry run: nothing was written; --commit writes")
+
+    def _waiting(self, text):
+        self.stdout.write(text)
+        self.stdout.flush()
 
 
 def _report(path, skipped):

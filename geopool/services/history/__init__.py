@@ -28,6 +28,11 @@ Without ``commit`` nothing is written: the rows are checked and routed in
 memory by the same engine, so the summary says what would be written,
 including today's owners and the points outside the service area.
 
+Committing imports run one at a time: each holds an advisory lock
+(``IMPORT_LOCK``) until it commits or rolls back, and one that finds it
+taken says so (``waiting``) and waits; it then skips the rows the other
+stored as already imported, so two runs of one file write it once.
+
 Example: a ``COP`` row at lat 36.2021, long 36.1603 (inside Antakya) with
 ``recorded_owner`` HBB is stored owned by HBB, and its decision names
 Antakya Belediyesi; ``summary.changed`` counts it.
@@ -91,8 +96,10 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "ALREADY_IMPORTED",
     "CHUNK",
+    "IMPORT_LOCK",
     "OPTIONAL",
     "REQUIRED",
+    "WAITING",
     "BadRow",
     "HistoryError",
     "HistorySummary",
@@ -102,6 +109,13 @@ __all__ = [
 ]
 
 CHUNK = 50_000
+# The advisory lock a committing import holds (any number no other part of
+# geopool takes; ``pg_locks`` shows it as classid 0, objid this, objsubid 1).
+IMPORT_LOCK = 0x4859_5354
+WAITING = (
+    "another history import (server process {pid}) is writing; waiting for "
+    "it to end, then the rows it stored are skipped as already imported"
+)
 DECISIONS = "routing_rules_decision"
 SWAPPED_HINT = "; with lat and long swapped it would lie in the service area"
 
@@ -140,7 +154,9 @@ class HistorySummary:
         return len(self.skipped) - len(self.errors)
 
 
-def history_import(path, *, commit=False, strict=False, progress=False, chunk=CHUNK):
+def history_import(
+    path, *, commit=False, strict=False, progress=False, chunk=CHUNK, waiting=None
+):
     """Import the history CSV at ``path``; return a ``HistorySummary``.
 
     Parameters
@@ -150,6 +166,8 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
     strict : stop at the first bad row (``BadRow``), writing nothing
     progress : show a progress bar on stderr
     chunk : rows read, checked, written and routed at a time
+    waiting : called with ``WAITING``'s text when another import is writing
+        and this one waits for it (it is logged too)
 
     Raises
     ------
@@ -170,6 +188,8 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
             transaction.atomic(),
             _constraints_immediate(commit),
         ):
+            if commit:
+                _imports_serialised(waiting)
             with _indexes_for(path, commit, run, progress):
                 lines = Utf8Lines(handle, path.name)
                 reader = csv.reader(lines)
@@ -224,6 +244,24 @@ def history_import(path, *, commit=False, strict=False, progress=False, chunk=CH
         summary.triage,
     )
     return summary
+
+
+def _imports_serialised(waiting):
+    """Take ``IMPORT_LOCK`` for the transaction, waiting for its holder."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK])
+        if cursor.fetchone()[0]:
+            return
+        cursor.execute(
+            "SELECT min(pid) FROM pg_locks WHERE locktype = 'advisory' AND "
+            "classid = 0 AND objid = %s AND objsubid = 1 AND granted",
+            [IMPORT_LOCK],
+        )
+        text = WAITING.format(pid=cursor.fetchone()[0] or "?")
+        logger.info("history: %s", text)
+        if waiting is not None:
+            waiting(text)
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
 
 
 @contextmanager

@@ -16,6 +16,10 @@ Decisions on what is accepted:
   ``reopened``, which was closed once), nor fall before the request.
 - ``lat`` and ``long``: decimal degrees with a point, both given or both
   empty (a request without a location); messages as the API gives them.
+- Text: no column may hold a character stored text may not hold (NUL and
+  the other control characters, U+FFFE, U+FFFF), as Open311 and the web
+  forms refuse; ``description`` and ``address_string`` may hold tabs and
+  line breaks, every other column is one line.
 - Times: ISO 8601 (``2015-01-15 12:00``, ``2015-01-15T12:00:00+02:00``); a
   time without an offset is wall-clock time in the jurisdiction's zone
   (``settings.TIME_ZONE``) through zoneinfo, so daylight saving as observed
@@ -30,7 +34,15 @@ import numpy as np
 
 from geopool.api.params import ParameterError, coordinate
 from geopool.models import Status
-from geopool.services.history.errors import DUPLICATE
+from geopool.services.history.errors import (
+    CONTROL_CHARACTER,
+    DUPLICATE,
+    LINE_BREAK,
+    NOT_A_CHARACTER,
+    NUL_CHARACTER,
+    TABS_KEPT,
+)
+from geopool.text import unfit_character
 
 OPEN311_STATUSES = {"open": Status.ASSIGNED, "closed": Status.CLOSED}
 STATUS_WORDS = {**{s.value: s.value for s in Status}, **OPEN311_STATUSES}
@@ -41,6 +53,8 @@ _PLAIN_NUMBERS = re.compile(r"[0-9.eE+-]*")
 _LIMITS = {"lat": 90.0, "long": 180.0}
 # Lengths of "2015-01-15 12:00" and "2015-01-15 12:00:00".
 _PLAIN_TIME = {16, 19}
+# The columns of free text, which keep their tabs and line breaks.
+MULTILINE = {"description", "address_string"}
 
 
 @dataclass
@@ -106,6 +120,7 @@ def chunk_check(rows, lines, positions, lookups):
     address = text.get("address_string") or ("",) * n
     problems = _Problems()
 
+    _characters(text, problems)
     categories, service_codes = _lookup(
         text["service_code"],
         lookups.categories,
@@ -133,7 +148,6 @@ def chunk_check(rows, lines, positions, lookups):
     closed = _moments(text["closed_datetime"], "closed_datetime", lookups)
     _times(requested, closed, statuses, text["status"], problems)
     _external_ids(text["external_id"], lines, problems)
-    _text(text["description"], "description", None, problems)
     _text(address, "address_string", MAX_ADDRESS, problems)
 
     checked = Checked(
@@ -283,6 +297,17 @@ def _moments(texts, name, lookups):
                 )
             )
             continue
+        # Before any offset is applied: near year 1 or 9999 the arithmetic
+        # would leave the dates Python can hold.
+        if not MIN_YEAR <= moment.year <= now.year:
+            out.append(
+                (
+                    None,
+                    f"{name} {value.strip()} is out of range; expected a year "
+                    f"from {MIN_YEAR} to now",
+                )
+            )
+            continue
         uniform = False
         if moment.tzinfo is None:
             # "2015-01-15 12:00[:00]" is read by PostgreSQL as it is.
@@ -300,18 +325,6 @@ def _moments(texts, name, lookups):
             offset = moment.utcoffset()
             moment = moment.replace(tzinfo=None)
             plain = False
-        if moment.year < MIN_YEAR:
-            out.append(
-                (
-                    None,
-                    f"{name} {value.strip()} is out of range; expected a year "
-                    f"from {MIN_YEAR} to now",
-                )
-            )
-            continue
-        if moment.year > now.year:
-            out.append((None, f"{name} {value.strip()} is in the future"))
-            continue
         if moment.tzinfo is None and uniform is False and _in_gap(zone, moment):
             out.append(
                 (
@@ -412,12 +425,36 @@ def _external_ids(values, lines, problems):
             first[value] = i
 
 
+def _characters(text, problems):
+    """Refuse values holding a character stored text may not hold.
+
+    One search over each column's joined text; values of one line are
+    searched stripped, as they are read (a tab around a code is space).
+    """
+    for name, values in text.items():
+        lines = name in MULTILINE
+        if unfit_character("".join(values), lines=lines) is None:
+            continue
+        for i, value in enumerate(values):
+            character = unfit_character(value if lines else value.strip(), lines=lines)
+            if character is not None:
+                problems.add(i, _character_reason(name, character, lines))
+
+
+def _character_reason(name, character, lines):
+    code = ord(character)
+    kept = TABS_KEPT if lines else ""
+    if code == 0:
+        return NUL_CHARACTER.format(field=name, kept=kept)
+    if character in "\t\n\r":
+        return LINE_BREAK.format(field=name, code=code)
+    if code < 0x20 or code == 0x7F:
+        return CONTROL_CHARACTER.format(field=name, code=code, kept=kept)
+    return NOT_A_CHARACTER.format(field=name, code=code)
+
+
 def _text(values, name, limit, problems):
     joined = "".join(values)
-    if "\x00" in joined:
-        for i, value in enumerate(values):
-            if "\x00" in value:
-                problems.add(i, f"{name} contains a NUL character")
     if limit and len(joined) > limit and max(map(len, values)) > limit:
         for i, value in enumerate(values):
             if len(value) > limit:

@@ -6,6 +6,24 @@ from geopool.errors import GeopoolError
 # skipped, but it is not an error (re-running an import is safe).
 ALREADY_IMPORTED = "already imported"
 DUPLICATE = "duplicate external_id {external_id!r} (first at line {line})"
+# Reasons of a field holding a character that stored text may not hold
+# (``geopool.text.unfit_character``): as Open311 and the web forms refuse.
+NUL_CHARACTER = (
+    "{field} contains a NUL character (U+0000); expected text without "
+    "control characters{kept}"
+)
+CONTROL_CHARACTER = (
+    "{field} contains the control character U+{code:04X}; expected text "
+    "without control characters{kept}"
+)
+LINE_BREAK = (
+    "{field} contains a tab or line break (U+{code:04X}); expected one line of text"
+)
+NOT_A_CHARACTER = (
+    "{field} contains U+{code:04X}, which is not a character; expected text without it"
+)
+# Added to the first two for the columns of free text.
+TABS_KEPT = " (tabs and line breaks are kept)"
 
 
 class HistoryError(GeopoolError):

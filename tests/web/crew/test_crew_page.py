@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from PIL import Image
 
 from geopool.models import Body, Crew, Event, Photo, ServiceRequest, Status
@@ -305,3 +306,32 @@ def test_the_service_worker_is_served_under_the_crew_scope(client, hatay):
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     assert b"geopool-crew-v1" in response.content
+
+
+CSRF_REFUSED_TR = (
+    "Sayfanın güvenlik denetimi başarısız oldu (anahtarı eksik ya da süresi "
+    "dolmuş; ör. yeniden oturum açıldıktan sonra); sayfayı yenileyip yeniden "
+    "gönderin."
+)
+
+
+def test_an_action_without_its_csrf_token_is_refused_in_json(crew_setup):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(crew_setup["kuzey"])
+    near = crew_setup["near"]
+
+    response = _act(client, near, "take")
+
+    assert response.status_code == 403
+    assert response.json() == {"error": CSRF_REFUSED_TR}
+    assert _fresh(near).assigned_crew is None
+
+
+def test_other_pages_keep_the_csrf_page(crew_setup):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(crew_setup["kuzey"])
+
+    response = client.post("/logout/")
+
+    assert response.status_code == 403
+    assert response["Content-Type"].startswith("text/html")
