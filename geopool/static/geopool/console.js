@@ -176,21 +176,17 @@
 
   function decisionPart(decision) {
     var parts = [];
-    // The API's service_notice holds both languages (for Open311 clients);
-    // the option carries the notice in the page's language only.
-    var notice = selectedData("emergencyNotice");
-    if (decision.urgent && decision.service_notice && notice) {
-      var phone = selectedData("emergencyPhone");
+    // One line for the operator: the API's service_notice says the same to
+    // a citizen (in both languages, for Open311 clients).
+    var phone = selectedData("emergencyPhone");
+    if (decision.urgent && phone) {
       parts.push(
         element("div", {
           class: "alert alert-danger console-emergency",
           role: "alert",
           "data-testid": "emergency",
         }, [
-          element("div", { class: "line" }, [
-            phone ? format(text.emergency, { phone: phone }) : "",
-          ]),
-          element("div", {}, [notice]),
+          element("div", { class: "line" }, [format(text.emergency, { phone: phone })]),
         ])
       );
     }

@@ -31,7 +31,6 @@ from geopool.web.console import calls
 from geopool.web.console.access import operator_required, operator_required_json
 from geopool.web.console.forms import PREVIEW_FIELDS, CallForm, InfoForm
 from routing_rules.decide import owner_label
-from routing_rules.explain import emergency_notice, page_language
 from routing_rules.models import Decision
 
 logger = logging.getLogger(__name__)
@@ -40,6 +39,11 @@ CONTACT_DISCARDED = _(
     "The call is anonymous: the contact details typed were not stored."
 )
 UNKNOWN_CATEGORY = _("category “%(code)s” is not in the catalogue")
+CATEGORY_MISSING = _(
+    "category is required: give the code of an active category (the code in "
+    "brackets in the console's category list, or a service_code of "
+    "/open311/v2/services.json)"
+)
 # The kinds of the saved-call page; each says what happened.
 DONE_KINDS = ("new", "attached", "info")
 
@@ -209,7 +213,6 @@ def done(request, tracking_code):
         if item.owner_body
         else "",
         "explanation": decision.explanation_tr if decision else "",
-        "notice": emergency_notice(item.category, page_language()),
         "emergency_phone": item.category.emergency_phone
         if item.category.is_emergency
         else "",
@@ -245,6 +248,8 @@ def nearby(request):
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     code = (request.GET.get("category") or "").strip()
+    if not code:
+        return json_error(400, str(CATEGORY_MISSING), "category")
     category = Category.objects.filter(code=code, is_active=True).first()
     if category is None:
         return json_error(400, str(UNKNOWN_CATEGORY % {"code": code}), "category")
