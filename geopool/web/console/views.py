@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from geopool.api.auth import json_error
 from geopool.api.params import ParameterError, coordinate
+from geopool.contact_checks import CONTACT_ERRORS
 from geopool.errors import GeopoolError
 from geopool.models import Category, Contact, ServiceRequest
 from geopool.models.workflow import Answer
@@ -103,6 +104,7 @@ def _script_config():
         "tileUrl": settings.GEOPOOL_TILE_URL,
         "tileAttribution": settings.GEOPOOL_TILE_ATTRIBUTION,
         "text": {key: str(value) for key, value in SCRIPT_TEXT.items()},
+        "contactErrors": {code: str(value) for code, value in CONTACT_ERRORS.items()},
     }
 
 

@@ -1,6 +1,7 @@
 """The operator console: who may use it, saving a call, refusals, attaching."""
 
 import datetime as dt
+import json
 import re
 from html import escape
 from zoneinfo import ZoneInfo
@@ -88,6 +89,13 @@ def test_the_category_select_is_grouped_and_carries_the_emergency_line(
     # The script's only server data: addresses and texts, as JSON.
     assert '"districtsUrl": "/api/layers/districts/features.geojson"' in page
     assert '<script src="/static/geopool/console.js">' in page
+    # The phone and T.C. kimlik no are checked as typed, with the server's
+    # messages in the page's language.
+    assert '<script src="/static/geopool/contact_checks.js">' in page
+    config = re.search(r'id="console-config"[^>]*>(.*?)</script>', page, re.S)
+    assert json.loads(config.group(1))["contactErrors"]["tc_checksum"] == tr(
+        TC_CHECKSUM
+    )
 
 
 # -- saving a call -------------------------------------------------------------
