@@ -46,6 +46,18 @@ PHONE_PREFIX = _(
     "start with 02, 03, 04, 05 or 08."
 )
 
+# By ValidationError code: the console's script (contact_checks.js) applies
+# the same rules as typed and shows these messages.
+CONTACT_ERRORS = {
+    "tc_characters": TC_NOT_DIGITS,
+    "tc_length": TC_LENGTH,
+    "tc_leading_zero": TC_LEADING_ZERO,
+    "tc_checksum": TC_CHECKSUM,
+    "phone_characters": PHONE_CHARACTERS,
+    "phone_length": PHONE_LENGTH,
+    "phone_prefix": PHONE_PREFIX,
+}
+
 _TC_ALLOWED = re.compile(r"^[0-9 ]+$")
 _PHONE_ALLOWED = re.compile(r"^[0-9 +\-().]+$")
 # 02–04: landlines by area; 05: mobiles; 08: 0850 and other national numbers.

@@ -133,6 +133,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 LOGIN_URL = "login"
+# The log-in page sends each role to its own start page
+# (geopool.web.login); this is where the rest of Django falls back to.
 LOGIN_REDIRECT_URL = "map"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -28,6 +28,26 @@ def tracking_code_normalize(text):
     return f"{raw[:3]}-{raw[3:]}"
 
 
+def tracking_code_unused(text):
+    """Return the letters and digits of ``text`` no tracking code uses.
+
+    Upper-cased, each once, in the order typed: a code of the right length
+    may still be refused for these.
+
+    >>> tracking_code_unused("abc-defg"), tracking_code_unused("K7M-4TXR")
+    (['B'], [])
+    >>> tracking_code_unused("ÇÖP 1020")
+    ['Ç', 'Ö', '1', '0', '2']
+    """
+    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    return list(dict.fromkeys(ch for ch in raw if ch not in ALPHABET))
+
+
+def tracking_code_has_length(text):
+    """Return True when ``text`` has a code's count of letters and digits."""
+    return sum(ch.isalnum() for ch in (text or "")) == LENGTH
+
+
 def tracking_codes_new(count):
     """Return ``count`` random codes at once, for bulk imports.
 

@@ -44,14 +44,21 @@ def _path_segment(code):
 
 
 def categories_param(params, name="category"):
-    """Category codes from ``category=A,B`` (or repeated); None when absent."""
-    codes = []
+    """Category codes from ``category=A,B`` (or repeated); None when absent.
+
+    Codes are stored in upper-case ASCII, so ``cop`` is ``COP``; a code with
+    other letters is looked up as typed (and refused).
+    """
+    typed = []
     for raw in params.getlist(name):
-        codes.extend(code.strip() for code in raw.split(",") if code.strip())
-    if not codes:
+        typed.extend(code.strip() for code in raw.split(",") if code.strip())
+    if not typed:
         return None
+    codes = [code.upper() if code.isascii() else code for code in typed]
     known = set(Category.objects.filter(code__in=codes).values_list("code", flat=True))
-    unknown = [code for code in codes if code not in known]
+    unknown = [
+        given for given, code in zip(typed, codes, strict=True) if code not in known
+    ]
     if unknown:
         raise ParameterError(
             name,

@@ -6,14 +6,11 @@ from django.views.generic import RedirectView
 
 from geocoding import views as geocoding_views
 from geopool.web import triage
+from geopool.web.login import StartPageLoginView
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="map"), name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", StartPageLoginView.as_view(), name="login"),
     # Django's LogoutView accepts POST only (a link could log staff out).
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("map/", include("geopool.web.staffmap.urls")),

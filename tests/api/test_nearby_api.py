@@ -86,6 +86,43 @@ def test_radius_limit_and_category_filter(client, tickets):
     assert distances(category="TEMIZLIK,COP", radius_m="150") == [40.0, 120.0]
 
 
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "cop",  # small letters
+        "Cop",  # mixed
+        " cop , temizlik ",  # spaces, two codes
+        "cop,COP",  # the same code twice
+    ],
+)
+def test_category_codes_are_read_in_any_case(client, tickets, typed):
+    expected = ["COP", "TEMIZLIK"] if "temizlik" in typed else ["COP"]
+
+    response = _get(client, _key("ANTAKYA"), **_here(category=typed))
+
+    assert response.status_code == 200
+    assert response.json()["category"] == expected
+
+
+@pytest.mark.parametrize(
+    ("typed", "refused"),
+    [
+        ("nope", "'nope'"),  # no such code in any case
+        ("cop,çöp", "'çöp'"),  # Turkish letters are no code's
+    ],
+)
+def test_unknown_category_codes_are_refused_in_any_case(
+    client, tickets, typed, refused
+):
+    response = _get(client, _key("ANTAKYA"), **_here(category=typed))
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        f"category: unknown category {refused}; use the service_code values of "
+        "GET /open311/v2/services.json"
+    )
+
+
 def test_another_bodys_key_never_gets_antakyas_tickets(client, tickets):
     found = _get(client, _key("HATSU"), **_here()).json()["requests"]
     assert [(r["tracking_code"], r["distance_m"]) for r in found] == [

@@ -42,6 +42,70 @@ def test_staff_member_logs_in_and_lands_on_the_map(client, make_staff):
     assert client.get("/map/").status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("role", "start"),
+    [
+        ("field_crew", "/crew/"),
+        ("operator", "/console/"),
+        ("planner", "/planning/layers/"),
+        ("body_staff", "/inbox/"),
+        ("body_manager", "/inbox/"),
+        ("coordinator", "/triage/"),
+        ("administrator", "/admin/"),
+    ],
+)
+def test_without_next_each_role_lands_on_its_start_page(
+    client, make_staff, role, start
+):
+    staff = make_staff(role, body="ANTAKYA")
+
+    response = client.post(
+        "/login/", {"username": staff.username, "password": staff.raw_password}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == start
+
+
+def test_a_safe_next_wins_over_the_start_page(client, make_staff):
+    staff = make_staff("field_crew", body="ANTAKYA")
+
+    response = client.post(
+        "/login/",
+        {"username": staff.username, "password": staff.raw_password, "next": "/map/"},
+    )
+
+    assert response["Location"] == "/map/"
+
+
+def test_an_unsafe_next_is_ignored_for_the_start_page(client, make_staff):
+    staff = make_staff("planner", body="HBB")
+
+    response = client.post(
+        "/login/?next=https://elsewhere.example/",
+        {"username": staff.username, "password": staff.raw_password},
+    )
+
+    assert response["Location"] == "/planning/layers/"
+
+
+def test_a_superuser_without_a_role_lands_on_the_map(client, hatay):
+    get_user_model().objects.create_superuser("root", password="pw-test-1")
+
+    response = client.post("/login/", {"username": "root", "password": "pw-test-1"})
+
+    assert response["Location"] == "/map/"
+
+
+def test_a_logged_in_user_opening_log_in_goes_to_the_start_page(client, make_staff):
+    client.force_login(make_staff("operator", body="HBB"))
+
+    response = client.get("/login/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/console/"
+
+
 def test_wrong_password_shows_a_turkish_error(client, make_staff):
     staff = make_staff("operator", body="HBB")
 

@@ -6,9 +6,10 @@
  * /api/route (the routing decision) and /console/nearby (open requests of
  * the same category nearby) and shows both, with the emergency line in red.
  * Nothing is saved until the operator presses a button: the form posts as
- * it would without this script, which only adds the map, the live preview
- * and the category search. All text from the server goes in as text
- * (textContent), never as HTML.
+ * it would without this script, which only adds the map, the live preview,
+ * the category search and the caller's phone and T.C. kimlik no checked as
+ * typed (contact_checks.js, the server's rules). All text from the server
+ * goes in as text (textContent), never as HTML.
  */
 (function () {
   "use strict";
@@ -76,6 +77,13 @@
     Array.prototype.forEach.call(category.querySelectorAll("optgroup"), function (group) {
       group.hidden = !group.querySelector("option:not([hidden])");
     });
+    // One category left: it is the one meant, so the select shows it (and
+    // the preview follows) without a further click.
+    var left = category.querySelectorAll("option:not([hidden]):not([value=''])");
+    if (words.length && left.length === 1 && category.value !== left[0].value) {
+      category.value = left[0].value;
+      category.dispatchEvent(new Event("change"));
+    }
   });
   search.addEventListener("keydown", function (event) {
     if (event.key !== "Enter") {
@@ -103,6 +111,64 @@
   }
   anonymous.addEventListener("change", anonymousChanged);
   anonymousChanged();
+
+  // -- the caller's phone and T.C. kimlik no, checked as typed ---------------
+  // The server's rules and messages (contact_checks.js). A number still
+  // being typed is not judged too short until the operator leaves the field
+  // (or the server judged it); from then on every key checks it again, so
+  // the message follows the corrections and goes when the number is right.
+  // A wrong character, first digit or check digit shows at once.
+
+  function contactCheck(input, check) {
+    var wrapper = input.closest(".mb-3") || input.parentNode;
+    // An error the server gave on the last post: judge the field in full.
+    var judged = Boolean(wrapper.querySelector("[data-testid=field-error]"));
+
+    function render(found) {
+      wrapper.querySelectorAll("[data-testid=field-error]").forEach(function (old) {
+        old.remove();
+      });
+      input.classList.toggle("is-invalid", Boolean(found));
+      input.setAttribute("aria-invalid", found ? "true" : "false");
+      if (found) {
+        wrapper.appendChild(element("div", {
+          class: "invalid-feedback d-block",
+          "data-testid": "field-error",
+          "data-live": "1",
+        }, [format(config.contactErrors[found.code] || "", found.params)]));
+      }
+    }
+
+    function run(leaving) {
+      var value = input.value;
+      if (input.disabled || !value.trim()) {
+        // Nothing to check (an empty field is allowed): start afresh.
+        judged = false;
+        render(null);
+        return;
+      }
+      var found = check(value);
+      var tooShort = found !== null && /_length$/.test(found.code);
+      judged = judged || leaving;
+      render(found && (judged || !tooShort) ? found : null);
+    }
+
+    input.addEventListener("input", function () {
+      run(false);
+    });
+    input.addEventListener("blur", function () {
+      run(true);
+    });
+    anonymous.addEventListener("change", function () {
+      run(false);
+    });
+  }
+
+  var contactChecks = window.geopoolContactChecks;
+  if (contactChecks) {
+    contactCheck(form.elements.phone, contactChecks.phoneError);
+    contactCheck(form.elements.tc_kimlik_no, contactChecks.tcKimlikError);
+  }
 
   // -- the map ---------------------------------------------------------------
 
@@ -176,21 +242,17 @@
 
   function decisionPart(decision) {
     var parts = [];
-    // The API's service_notice holds both languages (for Open311 clients);
-    // the option carries the notice in the page's language only.
-    var notice = selectedData("emergencyNotice");
-    if (decision.urgent && decision.service_notice && notice) {
-      var phone = selectedData("emergencyPhone");
+    // One line for the operator: the API's service_notice says the same to
+    // a citizen (in both languages, for Open311 clients).
+    var phone = selectedData("emergencyPhone");
+    if (decision.urgent && phone) {
       parts.push(
         element("div", {
           class: "alert alert-danger console-emergency",
           role: "alert",
           "data-testid": "emergency",
         }, [
-          element("div", { class: "line" }, [
-            phone ? format(text.emergency, { phone: phone }) : "",
-          ]),
-          element("div", {}, [notice]),
+          element("div", { class: "line" }, [format(text.emergency, { phone: phone })]),
         ])
       );
     }

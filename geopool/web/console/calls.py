@@ -34,7 +34,6 @@ from geopool.visibility import requests_visible_to
 from geopool.web.l10n import count_text, datetime_text
 from routing_rules.decide import decide, owner_label
 from routing_rules.errors import OutsideServiceArea, RoutingError, UnknownCategory
-from routing_rules.explain import emergency_notice, page_language
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,6 @@ class DecisionPreview:
     owner: str
     body_code: str
     explanation: str
-    notice: str
     emergency_phone: str
     is_urgent: bool
     needs_triage: bool
@@ -150,7 +148,6 @@ def decision_preview(outcome, category):
         explanation=outcome.explanation_tr
         if (translation.get_language() or "").startswith("tr")
         else outcome.explanation_en,
-        notice=emergency_notice(category, page_language()),
         emergency_phone=category.emergency_phone if category.is_emergency else "",
         is_urgent=outcome.is_urgent,
         needs_triage=outcome.needs_triage,

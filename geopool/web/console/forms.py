@@ -14,7 +14,6 @@ from django.utils.translation import gettext_lazy as _
 from geopool.contact_checks import phone_clean, tc_kimlik_clean
 from geopool.models import Category
 from geopool.web.coordinates import latitude_field, longitude_field
-from routing_rules.explain import emergency_notice, page_language
 
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
@@ -50,16 +49,12 @@ def category_choices(categories):
 
 
 def _option_data(categories):
-    # The notice in the page's language, as the saved-call page shows it: the
-    # routing API's notice carries both languages for Open311 clients.
-    language = page_language()
     return {
         c.code: {
             "data-search": " ".join(
                 [c.code, c.name, c.name_en, c.group, c.keywords.replace(",", " ")]
             ),
             "data-emergency-phone": c.emergency_phone if c.is_emergency else "",
-            "data-emergency-notice": emergency_notice(c, language),
         }
         for c in categories
     }

@@ -23,6 +23,7 @@ from django.views.decorators.http import require_GET
 
 from geopool.api.auth import json_error
 from geopool.api.params import ParameterError, coordinate
+from geopool.contact_checks import CONTACT_ERRORS
 from geopool.errors import GeopoolError
 from geopool.models import Category, Contact, ServiceRequest
 from geopool.models.workflow import Answer
@@ -31,7 +32,6 @@ from geopool.web.console import calls
 from geopool.web.console.access import operator_required, operator_required_json
 from geopool.web.console.forms import PREVIEW_FIELDS, CallForm, InfoForm
 from routing_rules.decide import owner_label
-from routing_rules.explain import emergency_notice, page_language
 from routing_rules.models import Decision
 
 logger = logging.getLogger(__name__)
@@ -40,6 +40,11 @@ CONTACT_DISCARDED = _(
     "The call is anonymous: the contact details typed were not stored."
 )
 UNKNOWN_CATEGORY = _("category “%(code)s” is not in the catalogue")
+CATEGORY_MISSING = _(
+    "category is required: give the code of an active category (the code in "
+    "brackets in the console's category list, or a service_code of "
+    "/open311/v2/services.json)"
+)
 # The kinds of the saved-call page; each says what happened.
 DONE_KINDS = ("new", "attached", "info")
 
@@ -99,6 +104,7 @@ def _script_config():
         "tileUrl": settings.GEOPOOL_TILE_URL,
         "tileAttribution": settings.GEOPOOL_TILE_ATTRIBUTION,
         "text": {key: str(value) for key, value in SCRIPT_TEXT.items()},
+        "contactErrors": {code: str(value) for code, value in CONTACT_ERRORS.items()},
     }
 
 
@@ -209,7 +215,6 @@ def done(request, tracking_code):
         if item.owner_body
         else "",
         "explanation": decision.explanation_tr if decision else "",
-        "notice": emergency_notice(item.category, page_language()),
         "emergency_phone": item.category.emergency_phone
         if item.category.is_emergency
         else "",
@@ -245,6 +250,8 @@ def nearby(request):
     except ParameterError as exc:
         return json_error(400, str(exc), exc.field)
     code = (request.GET.get("category") or "").strip()
+    if not code:
+        return json_error(400, str(CATEGORY_MISSING), "category")
     category = Category.objects.filter(code=code, is_active=True).first()
     if category is None:
         return json_error(400, str(UNKNOWN_CATEGORY % {"code": code}), "category")

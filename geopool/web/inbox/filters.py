@@ -10,7 +10,9 @@ category group), ``district`` (an official district code, see
 ``geopool.web.inbox.districts``), ``within`` (received within N days),
 ``older`` (received more than N days ago), ``sla`` (see
 ``geopool.web.inbox.sla``) and ``sort`` (``-received``, ``received``,
-``sla_due``, ``-sla_due``).
+``sla_due``, ``-sla_due``); ``page`` pages through them. Any other
+parameter (``received_within`` for ``within``) is refused by name, with the
+ones the inbox reads, rather than silently ignored.
 """
 
 import datetime as dt
@@ -46,6 +48,12 @@ SORT_LABELS = {
     "sla_due": _("SLA due, soonest first"),
     "-sla_due": _("SLA due, latest first"),
 }
+# Parameters the inbox reads besides the form's fields.
+OTHER_PARAMETERS = ("page",)
+UNKNOWN_PARAMETERS = _(
+    "The inbox has no filter named %(names)s. Its filters are: %(known)s "
+    "(within: received within N days; older: received more than N days ago)."
+)
 DAYS_ERROR = format_lazy(
     _("Give a whole number of days from 1 to {max}."), max=MAX_DAYS
 )
@@ -80,6 +88,9 @@ class InboxFilter(forms.Form):
         # An unknown order (an old bookmark, a typed URL) is not a reason to
         # show nothing: the list uses the default order and says so.
         self.sort_ignored = ""
+        self.unknown = sorted(
+            set(data or ()) - set(self.base_fields) - set(OTHER_PARAMETERS)
+        )
         if data is not None and data.get("sort") and data["sort"] not in SORT_LABELS:
             self.sort_ignored = data["sort"]
             data = data.copy()
@@ -119,6 +130,14 @@ class InboxFilter(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.unknown:
+            raise forms.ValidationError(
+                UNKNOWN_PARAMETERS
+                % {
+                    "names": ", ".join(f"“{name[:40]}”" for name in self.unknown),
+                    "known": ", ".join(self.fields),
+                }
+            )
         within, older = data.get("within"), data.get("older")
         if within and older and older >= within:
             raise forms.ValidationError(

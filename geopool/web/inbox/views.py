@@ -112,8 +112,13 @@ def inbox(request):
         "may_accept": can(request.user, "assign_request"),
         "may_export": can(request.user, "export_requests"),
         "tab": "inbox",
+        "filters_invalid": FILTERS_INVALID % {"errors": errors_text(form)}
+        if rows is None
+        else "",
     }
-    return render(request, "inbox/inbox.html", context)
+    # Filters that cannot be read are the request's fault, as on the map.
+    status = 400 if rows is None else 200
+    return render(request, "inbox/inbox.html", context, status=status)
 
 
 @inbox_required

@@ -3,6 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from geopool.web.planning.access import planner_required
 from geopool.web.planning.views import (
     actions,
     check,
@@ -16,7 +17,13 @@ from geopool.web.planning.views import (
 app_name = "planning"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="planning:layers"), name="home"),
+    # The right is checked first: a non-planner gets the 403 here, not after
+    # a redirect.
+    path(
+        "",
+        planner_required(RedirectView.as_view(pattern_name="planning:layers")),
+        name="home",
+    ),
     path("layers/", layers.layers_list, name="layers"),
     path("layers/<slug:code>/rollback/", actions.layer_rollback_view, name="rollback"),
     path("upload/", upload.upload_start, name="upload"),

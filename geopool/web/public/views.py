@@ -32,7 +32,11 @@ from geopool.models import (
 )
 from geopool.services.intake import Intake, request_create
 from geopool.services.photos import MAX_BYTES, PhotoRefused, photo_store
-from geopool.tracking import tracking_code_normalize
+from geopool.tracking import (
+    tracking_code_has_length,
+    tracking_code_normalize,
+    tracking_code_unused,
+)
 from geopool.web.public import ratelimit
 from geopool.web.public.forms import (
     HONEYPOT_FIELD,
@@ -57,6 +61,13 @@ NOT_READY = _("Requests cannot be received here right now; please call %(line)s.
 CODE_INVALID = _(
     "“%(code)s” is not a tracking code. Codes have 7 letters and digits with "
     "a dash after the third, e.g. K7M-4TXR."
+)
+# The right length, but with letters or digits codes never use.
+CODE_UNUSED_CHARACTERS = _(
+    "“%(code)s” is not a tracking code: it has letters or digits that "
+    "tracking codes never use (%(characters)s). Codes use no O, I, L, S, B, "
+    "Z, U or V, no Turkish letters and no 0, 1, 2, 5 or 8, so they cannot be "
+    "misread; check the code against the one you were given."
 )
 
 
@@ -262,6 +273,17 @@ def tracking(request, code):
     return render(request, "public/tracking.html", context)
 
 
+def _code_refusal(typed):
+    """Why ``typed`` is no tracking code, in the citizen's terms."""
+    unused = tracking_code_unused(typed)
+    if unused and tracking_code_has_length(typed):
+        return CODE_UNUSED_CHARACTERS % {
+            "code": typed,
+            "characters": ", ".join(unused),
+        }
+    return CODE_INVALID % {"code": typed}
+
+
 @require_GET
 def tracking_lookup(request):
     """``/t/?kod=...``: the small form to type a code."""
@@ -272,7 +294,7 @@ def tracking_lookup(request):
         code = tracking_code_normalize(typed)
         if code:
             return redirect("public:tracking", code=code)
-        error = CODE_INVALID % {"code": typed}
+        error = _code_refusal(typed)
     context = {**_site(jurisdiction), "typed": typed, "error": error}
     return render(request, "public/lookup.html", context, status=400 if error else 200)
 

@@ -1,6 +1,7 @@
 """The operator console: who may use it, saving a call, refusals, attaching."""
 
 import datetime as dt
+import json
 import re
 from html import escape
 from zoneinfo import ZoneInfo
@@ -82,17 +83,19 @@ def test_the_category_select_is_grouped_and_carries_the_emergency_line(
     assert '<optgroup label="Temizlik ve atık">' in page
     gas = re.search(r'<option value="GAZ"[^>]*>', page).group(0)
     assert 'data-emergency-phone="187"' in gas
-    # The live preview's notice, in the page's language only.
-    assert 'data-emergency-notice="Acil durum: hemen 187 numaralı hattı arayın."' in gas
     assert "doğalgaz" in gas  # a search word
-    english = client.get("/console/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    gas = re.search(r'<option value="GAZ"[^>]*>', english).group(0)
-    assert 'data-emergency-notice="Emergency: call 187 now."' in gas
     cop = re.search(r'<option value="COP"[^>]*>', page).group(0)
-    assert 'data-emergency-notice=""' in cop
+    assert 'data-emergency-phone=""' in cop
     # The script's only server data: addresses and texts, as JSON.
     assert '"districtsUrl": "/api/layers/districts/features.geojson"' in page
     assert '<script src="/static/geopool/console.js">' in page
+    # The phone and T.C. kimlik no are checked as typed, with the server's
+    # messages in the page's language.
+    assert '<script src="/static/geopool/contact_checks.js">' in page
+    config = re.search(r'id="console-config"[^>]*>(.*?)</script>', page, re.S)
+    assert json.loads(config.group(1))["contactErrors"]["tc_checksum"] == tr(
+        TC_CHECKSUM
+    )
 
 
 # -- saving a call -------------------------------------------------------------
@@ -154,16 +157,19 @@ def test_an_emergency_call_shows_the_line_to_call_in_red(client, operator):
     assert item.owner_body.code == "AKSA"
     assert item.priority == "urgent"
     assert 'class="alert alert-danger fs-5"' in page
+    # One line: the citizen's notice ("Acil durum: hemen 187 …") would
+    # repeat it.
     assert by_testid(page, "emergency") == (
-        "ACİL DURUM: arayan hemen 187 numaralı hattı aramalı Acil durum: hemen 187 "
-        "numaralı hattı arayın."
+        "ACİL DURUM: arayan hemen 187 numaralı hattı aramalı"
     )
-    assert "Emergency: call" not in page
+    assert "Acil durum: hemen" not in page
     english = client.get(
         f"/console/done/{item.tracking_code}/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    assert "Emergency: call 187 now." in english
-    assert "Acil durum: hemen" not in english
+    assert by_testid(english, "emergency") == (
+        "EMERGENCY: the caller must call 187 now"
+    )
+    assert "ACİL DURUM" not in english
 
 
 @pytest.mark.parametrize(
@@ -347,7 +353,7 @@ def test_check_of_an_emergency_shows_the_line_in_red(client, operator):
     assert by_testid(page, "emergency") == (
         "ACİL DURUM: arayan hemen 187 numaralı hattı aramalı"
     )
-    assert "Acil durum: hemen 187 numaralı hattı arayın." in page
+    assert "Acil durum: hemen 187 numaralı hattı arayın." not in page
 
 
 def test_check_outside_the_service_area_says_so(client, operator):

@@ -113,6 +113,28 @@ def test_unknown_category_message(client, operator):
     }
 
 
+@pytest.mark.parametrize("category", [None, "", "  "])  # absent, empty, blank
+def test_missing_category_says_it_is_required_and_what_to_give(
+    client, operator, category
+):
+    client.force_login(operator)
+    query = {"lon": "36.1603", "lat": "36.2021"}
+    if category is not None:
+        query["category"] = category
+
+    response = client.get("/console/nearby", query)
+
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": (
+            "category gerekli: etkin bir kategorinin kodunu verin (konsolun "
+            "kategori listesinde parantez içindeki kod ya da "
+            "/open311/v2/services.json'daki bir service_code)"
+        ),
+        "field": "category",
+    }
+
+
 def test_a_decimal_comma_is_read_as_the_console_form_reads_it(client, operator):
     near = request_at("COP", **point_from(ANTAKYA, 12, 90))
     client.force_login(operator)

@@ -34,3 +34,9 @@ def messages(response):
     """The flash messages shown on the page, unescaped."""
     found = re.findall(r'data-testid="message">(.*?)</div>', text(response), re.S)
     return [html.unescape(m.strip()) for m in found]
+
+
+def filters_invalid(response):
+    """The alert saying why the filters cannot be read, unescaped, or ''."""
+    found = re.search(r'data-testid="filters-invalid">(.*?)</div>', text(response))
+    return html.unescape(found.group(1).strip()) if found else ""

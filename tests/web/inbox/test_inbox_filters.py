@@ -10,7 +10,13 @@ from geopool.services.workflow import status_change, transfer_answer, transfer_p
 from routing_rules.models import Decision
 from tests.web.helpers import point_offshore, points_on_shared_edge
 from tests.web.inbox.conftest import make_request
-from tests.web.inbox.pages import inbox_codes, messages, row_of, text
+from tests.web.inbox.pages import (
+    filters_invalid,
+    inbox_codes,
+    messages,
+    row_of,
+    text,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -113,9 +119,47 @@ def test_bad_filters_are_refused_with_the_reason_and_show_no_rows(
     make_request()
     client.force_login(staff["antakya"])
     response = client.get(f"/inbox/?{query}")
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert inbox_codes(response) == []
     assert error in text(response)
+
+
+def test_a_bad_value_is_a_400_naming_the_field_and_what_is_expected(
+    client, staff, hatay
+):
+    make_request()
+    client.force_login(staff["antakya"])
+
+    response = client.get("/inbox/?within=abc")
+
+    assert response.status_code == 400
+    assert filters_invalid(response) == (
+        "Süzgeçler geçerli değil: Son kaç günde alındı: 1 ile 3650 arasında tam "
+        "bir gün sayısı yazın."
+    )
+
+
+def test_an_unknown_filter_is_a_400_listing_the_inboxs_filters(client, staff, hatay):
+    make_request()
+    client.force_login(staff["antakya"])
+
+    response = client.get("/inbox/?received_within=abc")
+
+    assert response.status_code == 400
+    assert inbox_codes(response) == []
+    assert filters_invalid(response) == (
+        "Süzgeçler geçerli değil: Gelen kutusunda “received_within” adlı bir "
+        "süzgeç yok. Süzgeçleri şunlardır: status, category, group, district, "
+        "within, older, sla, sort (within: son N günde alınanlar; older: N "
+        "günden önce alınanlar)."
+    )
+
+
+def test_paging_is_no_unknown_filter(client, staff, hatay):
+    make_request()
+    client.force_login(staff["antakya"])
+
+    assert client.get("/inbox/?page=1&within=5").status_code == 200
 
 
 def test_sorted_by_received_date_and_by_sla_due(client, staff, hatay):

@@ -55,6 +55,25 @@ def test_superuser_without_the_role_opens_the_pages(client, hatay):
     assert client.get("/planning/layers/").status_code == 200
 
 
+@pytest.mark.parametrize("role", ["body_staff", "operator", "coordinator"])
+def test_planning_root_answers_other_staff_403_without_a_redirect(
+    client, make_staff, role
+):
+    client.force_login(make_staff(role, body="ANTAKYA"))
+
+    response = client.get("/planning/")
+
+    assert response.status_code == 403
+    assert "planlamacılar içindir" in response.text
+
+
+def test_planning_root_sends_an_anonymous_visitor_to_log_in(client, hatay):
+    response = client.get("/planning/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/login/?next=/planning/"
+
+
 def test_planning_root_redirects_to_the_layer_list(planner_client):
     response = planner_client.get("/planning/")
 

@@ -220,6 +220,29 @@ def test_lookup_form_refuses_what_is_no_code(client, hatay):
     assert cell(text(response), "form-error") == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "characters"),
+    [
+        ("ABC-DEFG", "B"),  # the right shape, one letter never used
+        ("abc-defg", "B"),  # small letters
+        ("SOL 1580", "S, O, L, 1, 5, 8, 0"),  # a space for the dash
+        ("ÇÖP-4TXR", "Ç, Ö"),  # Turkish letters
+    ],
+)
+def test_lookup_form_names_the_characters_codes_never_use(
+    client, hatay, typed, characters
+):
+    response = client.get("/t/", {"kod": typed})
+
+    assert response.status_code == 400
+    assert cell(text(response), "form-error") == (
+        f"“{typed}” bir takip kodu değil: takip kodlarında hiç kullanılmayan "
+        f"harf veya rakamlar var ({characters}). Karışmasınlar diye takip "
+        "kodlarında O, I, L, S, B, Z, U, V harfleri, Türkçe harfler ve 0, 1, 2, "
+        "5, 8 rakamları kullanılmaz; kodu size verilen kodla karşılaştırın."
+    )
+
+
 def test_only_public_photos_are_shown_and_served(client, filed):
     private = photo_store(filed, jpeg(), is_public=False)
     public = photo_store(filed, jpeg(size=(60, 40)), is_public=True)
