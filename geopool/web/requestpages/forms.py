@@ -134,6 +134,25 @@ class PhotoForm(_PageForm):
     )
 
 
+class PublicTextForm(_PageForm):
+    ids = "public"
+
+    # No max_length: ``public_text_set`` refuses a text over ``TEXT_MAX``
+    # with its length and the limit, and the page keeps what was typed.
+    text = forms.CharField(
+        label=_("Public text"),
+        required=False,
+        help_text=_(
+            "What the tracking page and Open311 show as the description. Leave "
+            "out names, phone numbers, door and plate numbers and any other "
+            "personal data. Leave it empty to show no description."
+        ),
+        widget=_area(),
+    )
+    # The digest of the text the page showed (``public_text_digest``).
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
 class AssignForm(_PageForm):
     ids = "assign"
 
