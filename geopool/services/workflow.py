@@ -112,6 +112,7 @@ class TextTooLong(WorkflowInputError):
 FIELD_NAMES = {
     "note": gettext_lazy("Internal note"),
     "answer": gettext_lazy("Answer to the citizen"),
+    "public_description": gettext_lazy("Public text"),
 }
 
 # -- who may act ---------------------------------------------------------------

@@ -17,6 +17,7 @@ from geopool.models import Event, Photo, ServiceRequest
 from geopool.open311.messages import MEDIA_NOT_FILE, MEDIA_URL_INVALID
 from geopool.open311.serializers import local_iso
 from geopool.services.photos import MAX_BYTES, photo_store
+from geopool.services.publication import photo_publish, public_text_set
 from geopool.services.workflow import (
     answer_send,
     status_change,
@@ -193,3 +194,29 @@ def test_media_url_other_than_plain_https_is_refused(post, link):
         {"code": 400, "description": MEDIA_URL_INVALID.format(value=link)}
     ]
     assert not ServiceRequest.objects.exists()
+
+
+def test_description_and_media_url_follow_what_staff_approve(
+    client, make_request, make_staff
+):
+    request = make_request("COP")
+    staff = make_staff("body_staff", body="ANTAKYA")
+    photo = photo_store(request, _jpeg())
+    item = _one(client, request).json()[0]
+    assert (item["description"], item["media_url"]) == (None, None)
+
+    public_text_set(request, "Konteyner taşması bildirildi", actor=staff)
+    photo_publish(photo, True, actor=staff)
+    item = _one(client, request).json()[0]
+    url = f"http://testserver/t/{request.tracking_code}/foto/{photo.pk}"
+    assert (item["description"], item["media_url"]) == (
+        "Konteyner taşması bildirildi",
+        url,
+    )
+    (found,) = client.get("/open311/v2/requests.json").json()
+    assert (found["description"], found["media_url"]) == (item["description"], url)
+
+    photo_publish(photo, False, actor=staff)
+    public_text_set(request, "", actor=staff)
+    item = _one(client, request).json()[0]
+    assert (item["description"], item["media_url"]) == (None, None)

@@ -10,6 +10,11 @@ first did and gets a ``WorkflowError`` ("this transfer was already
 answered"), shown on the page as it now is (409), again with the typed text
 kept. Success redirects to the page with a message saying what happened.
 
+The public text and the public photos (``geopool.services.publication``)
+are set by the same people who work the request; a public text another
+user changed meanwhile is refused (409) with what it reads now, and the
+typed text kept.
+
 Re-routing (``request_reroute``, ``request_change`` in
 ``geopool.services.rerouting``) locks the row, refuses while a transfer
 waits or once the request is finished, and resets a request whose owner
@@ -24,8 +29,9 @@ from django.shortcuts import get_object_or_404, redirect
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from geopool.models import Status
+from geopool.models import Photo, Status
 from geopool.services.photos import PhotoRefused, photo_store
+from geopool.services.publication import photo_publish, public_text_set
 from geopool.services.rerouting import REROUTE_FINISHED as REROUTE_FINISHED
 from geopool.services.rerouting import REROUTE_PENDING as REROUTE_PENDING
 from geopool.services.rerouting import request_change, request_reroute
@@ -54,6 +60,7 @@ from geopool.web.requestpages.forms import (
     CoordinatorAssignForm,
     NoteForm,
     PhotoForm,
+    PublicTextForm,
     StatusForm,
     TransferAnswerForm,
     TransferForm,
@@ -88,6 +95,17 @@ ROUTED = _("Routed again. Owner: %(body)s. %(explanation)s")
 CHANGED = _("Changed and routed again. Owner: %(body)s. %(explanation)s")
 NOTHING_CHANGED = _("Nothing changed: the category and the location are as they were.")
 NOT_SAVED = _("Not saved: %(errors)s")
+PUBLIC_TEXT_SAVED = _(
+    "The public text was saved: the tracking page and Open311 show it now."
+)
+PUBLIC_TEXT_CLEARED = _(
+    "The public text was removed: the tracking page and Open311 show no description."
+)
+PUBLIC_TEXT_UNCHANGED = _("Nothing changed: the public text is as it was.")
+PHOTO_PUBLISHED = _("The photo is now shown on the tracking page and in Open311.")
+PHOTO_WITHDRAWN = _("The photo was withdrawn: the public no longer sees it.")
+PHOTO_ALREADY_PUBLIC = _("Nothing changed: the photo was already public.")
+PHOTO_ALREADY_PRIVATE = _("Nothing changed: the photo was not public.")
 
 # Refusals before any service is called.
 WORK_REFUSED = _(
@@ -252,6 +270,78 @@ def photo_upload(request, code):
     except PhotoRefused as exc:
         return _refused(request, code, exc, status=400)
     return _done(request, item, PHOTO_ADDED)
+
+
+def _photo_public(request, code, pk, public):
+    item = access.visible_request(request.user, code)
+    photo = get_object_or_404(Photo, pk=pk, request=item)
+    if not access.may_work(request.user, item):
+        return _not_allowed(request, code, item, WORK_REFUSED)
+    try:
+        _photo, changed = photo_publish(photo, public, actor=request.user)
+    except WorkflowError as exc:
+        return _refused(request, code, exc)
+    if not changed:
+        messages.info(
+            request, PHOTO_ALREADY_PUBLIC if public else PHOTO_ALREADY_PRIVATE
+        )
+        return redirect("requestpages:detail", code=item.tracking_code)
+    logger.info(
+        "%s: %s %s photo %s",
+        code,
+        _actor(request),
+        "published" if public else "withdrew",
+        photo.pk,
+    )
+    return _done(request, item, PHOTO_PUBLISHED if public else PHOTO_WITHDRAWN)
+
+
+@staff_required
+@require_POST
+def photo_make_public(request, code, pk):
+    """``POST photos/<pk>/publish/``: the tracking page and Open311 show it."""
+    return _photo_public(request, code, pk, True)
+
+
+@staff_required
+@require_POST
+def photo_withdraw(request, code, pk):
+    """``POST photos/<pk>/withdraw/``: the public no longer sees the photo."""
+    return _photo_public(request, code, pk, False)
+
+
+@staff_required
+@require_POST
+def public_text_update(request, code):
+    """``POST public-text/``: set, change or clear the text the public reads."""
+    item = access.visible_request(request.user, code)
+    form = PublicTextForm(request.POST)
+    if not access.may_work(request.user, item):
+        return _not_allowed(request, code, item, WORK_REFUSED)
+    if not form.is_valid():
+        return _invalid(request, code, "public_text_form", form)
+    bound = {"public_text_form": form}
+    try:
+        done, changed = public_text_set(
+            item,
+            form.cleaned_data["text"],
+            actor=request.user,
+            shown=form.cleaned_data["shown"] or None,
+        )
+    except WorkflowInputError as exc:
+        return _refused(request, code, exc, bound=bound)
+    except WorkflowError as exc:
+        # The form shows the text as it now is; what was typed is kept
+        # beside it, to use again.
+        messages.error(request, str(exc))
+        return render_page(request, code, status=409, unsaved=_typed_texts(bound))
+    if not changed:
+        messages.info(request, PUBLIC_TEXT_UNCHANGED)
+        return redirect("requestpages:detail", code=item.tracking_code)
+    logger.info("%s: %s set the public text", code, _actor(request))
+    if done.public_description:
+        return _done(request, done, PUBLIC_TEXT_SAVED)
+    return _done(request, done, PUBLIC_TEXT_CLEARED)
 
 
 @staff_required

@@ -6,6 +6,12 @@ bodies a transfer can go to. Whether the move is allowed *now* is for the
 services to say under the row lock (``WorkflowError``); these forms check
 only their own input, and a coordinate is refused with what was typed and
 how to write it.
+
+One page holds all these forms, several with a field of the same name
+(``note``, ``text``, ``reason``): each form gives its fields' HTML ids its
+own start (``ids``: ``transfer-note``, ``coordinator-note``), so a label
+points at its own field. The field names, which the posts carry, stay as
+they are.
 """
 
 from django import forms
@@ -27,6 +33,16 @@ def _area(rows=3):
     return forms.Textarea(attrs={**AREA, "rows": rows})
 
 
+class _PageForm(forms.Form):
+    """A form of the request page; its fields' ids start with ``ids``."""
+
+    ids = "form"
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", f"{self.ids}-%s")
+        super().__init__(*args, **kwargs)
+
+
 class _NameChoice(forms.ModelChoiceField):
     """Lists rows by their name alone (departments and crews of one body)."""
 
@@ -45,7 +61,9 @@ def allowed_statuses(current):
     return [status for status in Status if status in moves]
 
 
-class StatusForm(forms.Form):
+class StatusForm(_PageForm):
+    ids = "status"
+
     # Any status is accepted here and only the allowed moves are offered:
     # whether a move is allowed from the status the request has *now* (it may
     # have changed since the page was loaded) is the service's to say, with
@@ -82,19 +100,25 @@ class StatusForm(forms.Form):
         return value
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(_PageForm):
+    ids = "answer"
+
     text = forms.CharField(
         label=_("Answer to the citizen"), max_length=MAX_TEXT, widget=_area()
     )
 
 
-class NoteForm(forms.Form):
+class NoteForm(_PageForm):
+    ids = "note"
+
     text = forms.CharField(
         label=_("Internal note"), max_length=MAX_TEXT, widget=_area()
     )
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(_PageForm):
+    ids = "photo"
+
     # A plain file field: photo_store checks type and size with its own,
     # specific messages.
     photo = forms.FileField(
@@ -110,7 +134,28 @@ class PhotoForm(forms.Form):
     )
 
 
-class AssignForm(forms.Form):
+class PublicTextForm(_PageForm):
+    ids = "public"
+
+    # No max_length: ``public_text_set`` refuses a text over ``TEXT_MAX``
+    # with its length and the limit, and the page keeps what was typed.
+    text = forms.CharField(
+        label=_("Public text"),
+        required=False,
+        help_text=_(
+            "What the tracking page and Open311 show as the description. Leave "
+            "out names, phone numbers, door and plate numbers and any other "
+            "personal data. Leave it empty to show no description."
+        ),
+        widget=_area(),
+    )
+    # The digest of the text the page showed (``public_text_digest``).
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class AssignForm(_PageForm):
+    ids = "assign"
+
     department = _NameChoice(
         label=_("Department"),
         queryset=Department.objects.none(),
@@ -141,7 +186,9 @@ class AssignForm(forms.Form):
         return data
 
 
-class TransferForm(forms.Form):
+class TransferForm(_PageForm):
+    ids = "transfer"
+
     to_body = forms.ModelChoiceField(
         label=_("To body"),
         queryset=Body.objects.none(),
@@ -167,7 +214,9 @@ class TransferForm(forms.Form):
         self.fields["to_body"].queryset = others
 
 
-class TransferAnswerForm(forms.Form):
+class TransferAnswerForm(_PageForm):
+    ids = "transfer-answer"
+
     decision = forms.ChoiceField(choices=[(ACCEPT, _("Accept")), (REFUSE, _("Refuse"))])
     note = forms.CharField(
         label=_("Reason (needed to refuse)"),
@@ -177,7 +226,9 @@ class TransferAnswerForm(forms.Form):
     )
 
 
-class CoordinatorAssignForm(forms.Form):
+class CoordinatorAssignForm(_PageForm):
+    ids = "coordinator"
+
     body = forms.ModelChoiceField(
         label=_("Body"),
         queryset=Body.objects.filter(is_active=True).order_by("name"),
@@ -188,7 +239,9 @@ class CoordinatorAssignForm(forms.Form):
     )
 
 
-class ChangeForm(forms.Form):
+class ChangeForm(_PageForm):
+    ids = "change"
+
     category = _CategoryChoice(
         label=_("Category"),
         queryset=Category.objects.filter(is_active=True).order_by("name"),
@@ -216,7 +269,9 @@ class ChangeForm(forms.Form):
         return None if lon is None else (lon, lat)
 
 
-class RevealForm(forms.Form):
+class RevealForm(_PageForm):
+    ids = "reveal"
+
     reason = forms.CharField(
         label=_("Why do you need the caller's details?"),
         max_length=200,

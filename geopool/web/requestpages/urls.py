@@ -18,6 +18,17 @@ urlpatterns = [
     path("<str:code>/answer/", actions.answer_create, name="answer"),
     path("<str:code>/note/", actions.note_create, name="note"),
     path("<str:code>/photo/", actions.photo_upload, name="photo-upload"),
+    path(
+        "<str:code>/photos/<int:pk>/publish/",
+        actions.photo_make_public,
+        name="photo-publish",
+    ),
+    path(
+        "<str:code>/photos/<int:pk>/withdraw/",
+        actions.photo_withdraw,
+        name="photo-withdraw",
+    ),
+    path("<str:code>/public-text/", actions.public_text_update, name="public-text"),
     path("<str:code>/assign/", actions.assign, name="assign"),
     path("<str:code>/transfer/", actions.transfer_create, name="transfer"),
     path(

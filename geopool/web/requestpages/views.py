@@ -40,6 +40,7 @@ from geopool.services.personal_data import (
     contact_reveal,
     masked,
 )
+from geopool.services.publication import public_text_digest
 from geopool.visibility import requests_visible_to
 from geopool.web.access import staff_required
 from geopool.web.l10n import datetime_text
@@ -51,6 +52,7 @@ from geopool.web.requestpages.forms import (
     CoordinatorAssignForm,
     NoteForm,
     PhotoForm,
+    PublicTextForm,
     RevealForm,
     StatusForm,
     TransferAnswerForm,
@@ -143,6 +145,12 @@ def _forms(item, bound):
         "answer_form": AnswerForm(),
         "note_form": NoteForm(),
         "photo_form": PhotoForm(),
+        "public_text_form": PublicTextForm(
+            initial={
+                "text": item.public_description,
+                "shown": public_text_digest(item.public_description),
+            }
+        ),
         "assign_form": AssignForm(
             body=owner,
             initial={
@@ -222,6 +230,8 @@ def page_context(request, item, *, bound=None, revealed=None):
         "moves": allowed_statuses(item.status),
         "may": {
             "work": may_work,
+            # The public text and photos: those who work the request.
+            "publish": may_work,
             "status": may_work and pending is None,
             "assign": access.may_assign(user, item) and not finished,
             "transfer": access.may_propose_transfer(user, item)

@@ -9,6 +9,7 @@ from django.utils import translation
 from geopool.models import Photo, ServiceRequest, Status
 from geopool.services.personal_data import mask_phone
 from geopool.services.photos import photo_store
+from geopool.services.publication import photo_publish, public_text_set
 from geopool.services.workflow import (
     answer_send,
     coordinator_assign,
@@ -275,3 +276,26 @@ def test_kvkk_notice_page(client, hatay):
     page = text(response)
     assert cell(page, "kvkk-controller") == "Hatay Büyükşehir Belediyesi"
     assert "KVKK m. 11 uyarınca haklarınız" in page
+
+
+def test_tracking_shows_what_staff_approved_and_hides_what_they_withdrew(
+    client, filed, make_staff
+):
+    staff = make_staff("body_staff", body="ANTAKYA")
+    photo = photo_store(filed, jpeg(), is_public=False)
+    url, photo_url = f"/t/{filed.tracking_code}", f"/t/{filed.tracking_code}/foto/"
+    page = text(client.get(url))
+    assert cell(page, "description") is None and photo_url not in page
+
+    public_text_set(filed, "Taşan konteyner bildirildi", actor=staff)
+    photo_publish(photo, True, actor=staff)
+    page = text(client.get(url))
+    assert cell(page, "description") == "Taşan konteyner bildirildi"
+    assert f'src="{photo_url}{photo.pk}"' in page
+    assert DESCRIPTION not in page
+
+    public_text_set(filed, "", actor=staff)
+    photo_publish(photo, False, actor=staff)
+    page = text(client.get(url))
+    assert cell(page, "description") is None and photo_url not in page
+    assert client.get(f"{photo_url}{photo.pk}").status_code == 404

@@ -17,8 +17,11 @@ import pytest
 from django.db import connection, transaction
 from django.test import Client
 
-from geopool.models import Answer, Event, ServiceRequest, Status, Transfer
+from geopool.models import Answer, Event, Photo, ServiceRequest, Status, Transfer
+from geopool.services.photos import photo_store
+from geopool.services.publication import public_text_digest
 from geopool.services.workflow import status_change, transfer_propose
+from tests.web.public.conftest import jpeg
 from tests.web.requestpages.conftest import page_url
 from tests.web.requestpages.html import messages, texts
 
@@ -221,3 +224,47 @@ def test_resolving_while_another_transfers_exactly_one_wins(new_request, person)
     assert Transfer.objects.get(request=item).state == "pending"
     assert not Answer.objects.filter(request=item).exists()
     assert item.sla_running_since is None  # paused by the pending transfer
+
+
+def test_two_staff_writing_the_public_text_at_once_neither_is_lost(new_request, person):
+    # Both opened the page while it had no public text; the first to get
+    # the row saves, the second is told and keeps what they typed.
+    item = new_request()
+    url = page_url(item, "public-text")
+    shown = public_text_digest("")
+    first = _Post(
+        _client(person("antakya"), item), url, {"text": "Birinci", "shown": shown}
+    )
+    second = _Post(
+        _client(person("antakya_2"), item), url, {"text": "İkinci", "shown": shown}
+    )
+    won, lost = _queued(item, first, second)
+    assert (won.status_code, lost.status_code) == (302, 409)
+    assert messages(lost.content) == [
+        "Bu arada başka bir kullanıcı herkese açık metni değiştirdi; metin şimdi "
+        "şöyle: “Birinci”. Kontrol edin; sizinki onun yerine geçecekse yeniden "
+        "kaydedin."
+    ]
+    assert texts(lost.content, "unsaved-text") == ["İkinci"]
+    assert ServiceRequest.objects.get(pk=item.pk).public_description == "Birinci"
+    assert list(
+        Event.objects.filter(
+            object_id=str(item.pk), action="request.public_text"
+        ).values_list("actor__username", flat=True)
+    ) == ["antakya"]
+
+
+def test_two_staff_publishing_one_photo_at_once_publish_it_once(new_request, person):
+    item = new_request()
+    photo = photo_store(item, jpeg(), actor=person("antakya"))
+    url = page_url(item, f"photos/{photo.pk}/publish")
+    first = _Post(_client(person("antakya"), item), url, {})
+    second = _Post(_client(person("antakya_2"), item), url, {})
+    won, lost = _queued(item, first, second)
+    assert (won.status_code, lost.status_code) == (302, 302)
+    assert Photo.objects.get(pk=photo.pk).is_public
+    assert list(
+        Event.objects.filter(
+            object_id=str(item.pk), action="request.photo_publish"
+        ).values_list("actor__username", flat=True)
+    ) == ["antakya"]

@@ -315,3 +315,23 @@ def test_an_imported_requests_page_says_its_owner_is_the_recorded_one(
         "açıklama bugünkü kuralların kararıdır."
     )
     assert text(page, "sla") == "Geçmiş kayıt: geopool bunun için SLA saati tutmadı."
+
+
+def test_every_html_id_on_the_page_is_used_once_and_labels_find_their_field(
+    as_user, new_request, person
+):
+    item = new_request()
+    transfer_propose(item, "DEFNE", "not_our_duty", actor=person("antakya"))
+    note_add(item, "İç not", actor=person("antakya"))
+    # A coordinator sees the most forms; the owner the reveal and the status.
+    for name in ("coordinator", "antakya", "defne"):
+        page = as_user(name).get(page_url(item)).content.decode()
+        nodes = elements(page)
+        ids = [node.attrs["id"] for node in nodes if node.attrs.get("id")]
+        assert sorted(ids) == sorted(set(ids)), name
+        labelled = [node.attrs["for"] for node in nodes if node.tag == "label"]
+        assert set(labelled) <= set(ids), name
+    page = as_user("antakya").get(page_url(item)).content.decode()
+    assert {"reveal-reason", "answer-text", "note-text"} <= {
+        node.attrs.get("id") for node in elements(page)
+    }
