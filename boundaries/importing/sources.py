@@ -37,6 +37,14 @@ SUPPORTED_TEXT = (
 # does not say: Windows Turkish, ISO Latin-5 (the same letters), DOS Turkish.
 TURKISH_ENCODINGS = ["cp1254", "iso8859_9", "cp857"]
 SAMPLE_FEATURES = 5000
+# GDAL and geopool read a shapefile's .cpg (a word) and .prj (a few hundred
+# bytes of WKT) whole; anything larger is not one. The .shp, .shx and .dbf
+# are streamed.
+SIDECAR_MAX = 64 << 10
+READ_WHOLE = (".cpg", ".prj")
+# A layer's zip holds its few files; a zip is not unpacked beyond these.
+ZIP_MEMBERS_MAX = 1000
+ZIP_UNPACKED_MAX = 8 << 30
 
 
 @dataclass
@@ -84,9 +92,11 @@ def _zip_member(path, source_layer):
     """Return ``(gdal path, member, layers)`` for the vector file in a zip."""
     try:
         with zipfile.ZipFile(path) as archive:
-            names = archive.namelist()
+            infos = archive.infolist()
     except zipfile.BadZipFile as exc:
         raise ImportRefused(f"{path.name} is not a readable zip file: {exc}") from exc
+    _zip_limits(path, infos)
+    names = [info.filename for info in infos]
     members = [
         n
         for n in names
@@ -131,7 +141,44 @@ def _zip_member(path, source_layer):
                 f"{path.name}: the shapefile {member} lacks its "
                 f"{' and '.join(missing)} part; zip all files of the shapefile together"
             )
+        for info in infos:
+            if info.filename.lower() in {(stem + s).lower() for s in READ_WHOLE}:
+                _sidecar_limit(path, info.filename, info.file_size)
     return f"/vsizip/{path}/{member}", member, layers
+
+
+def _zip_limits(path, infos):
+    """Refuse a zip with more members, or more bytes unpacked, than a layer's."""
+    if len(infos) > ZIP_MEMBERS_MAX:
+        raise ImportRefused(
+            f"{path.name} holds {len(infos):,} files; a layer's zip holds a few (at "
+            f"most {ZIP_MEMBERS_MAX:,} are read): zip only the files of the layer"
+        )
+    unpacked = sum(info.file_size for info in infos)
+    if unpacked > ZIP_UNPACKED_MAX:
+        raise ImportRefused(
+            f"{path.name} unpacks to {_size(unpacked)}, more than the "
+            f"{_size(ZIP_UNPACKED_MAX)} geopool reads from a zip: zip only the "
+            "files of the layer, or split the layer"
+        )
+
+
+def _sidecar_limit(path, name, size):
+    """Refuse a .cpg or .prj too large to be one (both are read whole)."""
+    if size > SIDECAR_MAX:
+        raise ImportRefused(
+            f"{path.name}: {name} is {_size(size)}; a {PurePosixPath(name).suffix} "
+            f"file holds a few bytes (at most {_size(SIDECAR_MAX)} are read): "
+            "replace it with the one the shapefile was saved with"
+        )
+
+
+def _size(count):
+    """Bytes for people: ``64 KB``, ``400 MB``, ``8 GB`` (powers of 1024)."""
+    for unit, shift in (("GB", 30), ("MB", 20), ("KB", 10)):
+        if count >= 1 << shift:
+            return f"{count / (1 << shift):,.3g} {unit}".replace(".0 ", " ")
+    return f"{count} bytes"
 
 
 def _sidecar(path, gdal_path, suffix):
@@ -140,15 +187,29 @@ def _sidecar(path, gdal_path, suffix):
         member = gdal_path.split(f"{path}/", 1)[1]
         wanted = (member[:-4] + suffix).lower()
         with zipfile.ZipFile(path) as archive:
-            for name in archive.namelist():
-                if name.lower() == wanted:
-                    return archive.read(name).decode("ascii", "replace").strip()
+            for info in archive.infolist():
+                if info.filename.lower() == wanted:
+                    _sidecar_limit(path, info.filename, info.file_size)
+                    with archive.open(info) as handle:
+                        data = handle.read(SIDECAR_MAX + 1)
+                    _sidecar_limit(path, info.filename, len(data))
+                    return data.decode("ascii", "replace").strip()
         return None
     sidecar = Path(gdal_path).with_suffix(suffix)
     for candidate in (sidecar, sidecar.with_suffix(suffix.upper())):
         if candidate.is_file():
+            _sidecar_limit(path, candidate.name, candidate.stat().st_size)
             return candidate.read_text("ascii", "replace").strip()
     return None
+
+
+def _loose_sidecars_check(path):
+    """Refuse an oversized .cpg or .prj beside a plain .shp before GDAL reads it."""
+    for suffix in READ_WHOLE:
+        sidecar = path.with_suffix(suffix)
+        for candidate in (sidecar, sidecar.with_suffix(suffix.upper())):
+            if candidate.is_file():
+                _sidecar_limit(path, candidate.name, candidate.stat().st_size)
 
 
 def _codec(name):
@@ -239,9 +300,10 @@ def _settle_encoding(source, given, declared_text):
     if utf8:
         return "utf-8", "valid UTF-8 (no .cpg)"
     previews = _previews(non_ascii, TURKISH_ENCODINGS)
+    cpg = "its .cpg is empty" if declared_text == "" else "no .cpg"
     raise EncodingUnknown(
         f"{source.path.name}: the text is not UTF-8 and the file does not say its "
-        f"encoding (no .cpg); it reads {_show(previews)}; pass --encoding with the one "
+        f"encoding ({cpg}); it reads {_show(previews)}; pass --encoding with the one "
         "that reads right",
         previews=previews,
     )
@@ -284,6 +346,8 @@ def source_open(path, source_layer="", encoding=""):
         suffix = PurePosixPath(member).suffix.lower()
     else:
         gdal_path = str(path)
+        if suffix == ".shp":
+            _loose_sidecars_check(path)
     try:
         if suffix in {".gpkg", ".kml"}:
             layers = [str(name) for name, _ in pyogrio.list_layers(gdal_path)]
