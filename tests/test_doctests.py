@@ -5,10 +5,13 @@ import doctest
 import pytest
 
 import boundaries.geometry
+import boundaries.importing.sources
 import geopool.text
 
 
-@pytest.mark.parametrize("module", [geopool.text, boundaries.geometry])
+@pytest.mark.parametrize(
+    "module", [geopool.text, boundaries.geometry, boundaries.importing.sources]
+)
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

@@ -212,15 +212,29 @@ def _loose_sidecars_check(path):
                 _sidecar_limit(path, candidate.name, candidate.stat().st_size)
 
 
+TEXT_ENCODINGS_HINT = (
+    "e.g. UTF-8, CP1254 (Turkish Windows) or ISO-8859-9 (Turkish Latin-5)"
+)
+
+
 def _codec(name):
-    """Python codec for an encoding name as files and people write it, or None."""
+    """Python text codec for an encoding name as files and people write it.
+
+    None for a name Python does not know, and for its codecs that turn
+    bytes into bytes (``rot13``, ``hex``, ``zlib`` …), which no text is in.
+
+    >>> _codec("1254"), _codec("ANSI 1254"), _codec("UTF-8"), _codec("rot13")
+    ('cp1254', 'cp1254', 'utf-8', None)
+    """
     text = (name or "").strip().lower().replace("ansi", "").strip()
     if text.isdigit():
         text = f"cp{text}"
     try:
-        return codecs.lookup(text).name
+        info = codecs.lookup(text)
     except LookupError:
         return None
+    # CodecInfo marks the bytes-to-bytes codecs; it has no public flag.
+    return info.name if getattr(info, "_is_text_encoding", True) else None
 
 
 def _raw_texts(source):
@@ -261,14 +275,18 @@ def _settle_encoding(source, given, declared_text):
     declared = _codec(declared_text) if declared_text else None
     if declared_text and not declared:
         source.warnings.append(
-            f"the .cpg file names an unknown encoding {declared_text!r}; ignored"
+            f"the .cpg file names {declared_text!r}, which is not a known text "
+            f"encoding ({TEXT_ENCODINGS_HINT}); ignored"
         )
     choices = ", ".join(["utf-8", *TURKISH_ENCODINGS])
 
     if given:
         codec = _codec(given)
         if codec is None:
-            raise EncodingUnknown(f"unknown encoding {given!r}; e.g. {choices}")
+            raise EncodingUnknown(
+                f"--encoding {given}: not a known text encoding; give one in which "
+                f"the file's text is written, {TEXT_ENCODINGS_HINT}"
+            )
         if not _decodes(non_ascii, codec):
             raise EncodingUnknown(
                 f"{source.path.name}: the text is not valid {given}; try one of "

@@ -141,3 +141,33 @@ def test_empty_cpg_is_named_as_empty_not_as_missing(hatay, tmp_path):
     assert "does not say its encoding (its .cpg is empty); it reads cp1254" in str(
         caught.value
     )
+
+
+@pytest.mark.parametrize("codec", ["rot13", "hex", "zlib"])  # bytes to bytes
+def test_given_encoding_that_is_no_text_encoding_is_refused_naming_it(
+    hatay, tmp_path, codec
+):
+    path = shapefile_zip(tmp_path, _data(), encoding="cp1254")
+    with pytest.raises(EncodingUnknown) as caught:
+        _import(path, encoding=codec)
+    assert str(caught.value) == (
+        f"--encoding {codec}: not a known text encoding; give one in which the "
+        "file's text is written, e.g. UTF-8, CP1254 (Turkish Windows) or "
+        "ISO-8859-9 (Turkish Latin-5)"
+    )
+
+
+def test_cpg_naming_no_text_encoding_is_ignored_with_a_warning(hatay, tmp_path):
+    report = _import(shapefile_zip(tmp_path, _data(), cpg="rot13"))
+    assert report.warnings == [
+        "the .cpg file names 'rot13', which is not a known text encoding (e.g. "
+        "UTF-8, CP1254 (Turkish Windows) or ISO-8859-9 (Turkish Latin-5)); ignored"
+    ]
+    assert (report.encoding, _stored_name(report)) == ("utf-8", NAME)
+
+
+def test_cpg_naming_no_text_encoding_over_turkish_text_asks_for_one(hatay, tmp_path):
+    path = shapefile_zip(tmp_path, _data(), encoding="cp1254", cpg="rot13")
+    with pytest.raises(EncodingUnknown) as caught:
+        _import(path)
+    assert caught.value.details["previews"]["cp1254"] == NAME

@@ -250,7 +250,7 @@ def test_file_over_the_upload_limit_is_refused_by_the_form(
 
 
 def test_oversized_cpg_is_refused_on_the_page_by_name(planner_client, tmp_path):
-    path = shapefile_zip(tmp_path, WEST)
+    path = shapefile_zip(tmp_path, WEST, parts_left_out=(".cpg",))
     with zipfile.ZipFile(path, "a") as archive:
         archive.writestr("mahalleler.cpg", " " * (1 << 20))
     token = upload(planner_client, path)
@@ -262,3 +262,16 @@ def test_oversized_cpg_is_refused_on_the_page_by_name(planner_client, tmp_path):
         "mahalleler.zip: mahalleler.cpg is 1 MB; a .cpg file holds a few bytes (at "
         "most 64 KB are read)"
     ) in page.text
+
+
+def test_cpg_naming_no_text_encoding_asks_for_the_encoding(planner_client, tmp_path):
+    path = shapefile_zip(tmp_path, WEST, encoding="cp1254", parts_left_out=(".cpg",))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("mahalleler.cpg", "rot13")
+    token = upload(planner_client, path)
+
+    page = _source(planner_client, token)
+
+    assert page.status_code == 200
+    assert escape(str(QUESTION_ENCODING)) in page.text
+    assert "cp1254: Şenköy" in page.text
