@@ -247,7 +247,7 @@ def _clean_text(column):
 
 
 def _batches(reader, source, columns, geometry_name):
-    """Yield ``(arrays by column, geometries)`` a batch at a time.
+    """Yield ``(arrays by column, geometries, notes)`` a batch at a time.
 
     Reading and decoding failures become a clear refusal.
     """
@@ -601,7 +601,9 @@ def _prepare_batch(
                     "feature": number,
                     "name": label,
                     "reason": (
-                        "no geometry" if geometries[i] is None else "empty geometry"
+                        "no geometry"
+                        if geometries[i] is None
+                        else "empty geometry: it has no coordinates"
                     ),
                     "attributes": {
                         c: _jsonable(values[c][int(i)].as_py()) for c in values

@@ -10,6 +10,8 @@ UTF-8 would store ``KÄ±rÄ±khan``, so it is refused with both readings shown.
 import codecs
 import difflib
 import logging
+import math
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -61,6 +63,9 @@ class Source:
     encoding_origin: str = ""
     bounds: tuple | None = None
     warnings: list = field(default_factory=list)
+    # A CRS the file names that is not known (GDAL reads such a GeoJSON as
+    # EPSG:4326 with only a warning); ``crs`` settles it.
+    crs_unknown: str = ""
 
     @property
     def is_dbf(self):
@@ -68,6 +73,14 @@ class Source:
 
     def require_fields(self, mapping):
         """Refuse if a mapped field is not in the file, naming the ones that are."""
+        if not self.fields and any(mapping.values()):
+            where = "its .dbf could not be read" if self.is_dbf else "it has none"
+            raise FieldMissing(
+                f"{self.path.name}: no fields to map ({where}); export the layer "
+                "again with its attributes",
+                field=next(n for n in mapping.values() if n),
+                available=[],
+            )
         for role, name in mapping.items():
             if name and name not in self.fields:
                 raise FieldMissing(
@@ -215,6 +228,46 @@ def _loose_sidecars_check(path):
 TEXT_ENCODINGS_HINT = (
     "e.g. UTF-8, CP1254 (Turkish Windows) or ISO-8859-9 (Turkish Latin-5)"
 )
+
+
+_GEOJSON_CRS = re.compile(rb'"crs"\s*:\s*\{[^}]*?"name"\s*:\s*"([^"]{1,200})"')
+CRS_PEEK = 1 << 16
+# JSON's escape of NUL; GDAL ends a text value at it ("HBB\u0000x" is read
+# as "HBB"), so a file holding one would lose text unseen.
+_JSON_NUL = re.compile(rb"(?<!\\)\\u0000")
+_SCAN_CHUNK = 1 << 20
+
+
+def _geojson_nul_at(handle):
+    """Offset of the first ``\\u0000`` escape in a GeoJSON stream, or None."""
+    offset, tail = 0, b""
+    while chunk := handle.read(_SCAN_CHUNK):
+        found = _JSON_NUL.search(tail + chunk)
+        if found:
+            return offset - len(tail) + found.start()
+        offset += len(chunk)
+        tail = chunk[-6:]
+    return None
+
+
+def _geojson_crs_unknown(path):
+    """The CRS name a GeoJSON declares near its start if it is unknown, or ""."""
+    with open(path, "rb") as handle:
+        found = _GEOJSON_CRS.search(handle.read(CRS_PEEK))
+    if not found:
+        return ""
+    name = found.group(1).decode("utf-8", "replace")
+    try:
+        CRS.from_user_input(name)
+    except Exception:  # pyproj's CRSError
+        return name
+    return ""
+
+
+def _shapefile_parts_missing(path):
+    """The .dbf and .shx parts missing beside a plain .shp."""
+    present = {p.name.lower() for p in path.parent.iterdir()}
+    return [s for s in (".dbf", ".shx") if (path.stem + s).lower() not in present]
 
 
 def _codec(name):
@@ -365,6 +418,13 @@ def source_open(path, source_layer="", encoding=""):
     else:
         gdal_path = str(path)
         if suffix == ".shp":
+            missing = _shapefile_parts_missing(path)
+            if missing:
+                raise ImportRefused(
+                    f"{path.name}: the shapefile lacks its {' and '.join(missing)} "
+                    f"part ({path.stem}{missing[0]} is not beside it); put all "
+                    "files of the shapefile in one folder, or zip them together"
+                )
             _loose_sidecars_check(path)
     try:
         if suffix in {".gpkg", ".kml"}:
@@ -394,6 +454,14 @@ def source_open(path, source_layer="", encoding=""):
         ) from exc
 
     bounds = info.get("total_bounds")
+    if bounds is not None and not all(math.isfinite(b) for b in bounds):
+        bounds = None  # no feature has coordinates
+    if int(info.get("features") or 0) == 0:
+        raise ImportRefused(
+            f"{path.name} holds no features (its layer "
+            f"{info.get('layer_name') or path.stem} is empty); export the layer "
+            "again with its features"
+        )
     source = Source(
         path=path,
         gdal_path=gdal_path,
@@ -405,6 +473,17 @@ def source_open(path, source_layer="", encoding=""):
         crs=CRS.from_user_input(info["crs"]) if info.get("crs") else None,
         bounds=tuple(bounds) if bounds is not None else None,
     )
+    if suffix in {".geojson", ".json"} and not gdal_path.startswith("/vsizip/"):
+        source.crs_unknown = _geojson_crs_unknown(path)
+        with open(path, "rb") as handle:
+            nul_at = _geojson_nul_at(handle)
+        if nul_at is not None:
+            raise ImportRefused(
+                f"{path.name} holds a NUL character (\\u0000) in its text, at byte "
+                f'{nul_at:,}; GDAL would cut each such value at it ("HBB\\u0000x" '
+                'is read as "HBB") and PostgreSQL cannot store it: remove the NUL '
+                "characters from the file and import it again"
+            )
     if source.is_dbf:
         declared = _sidecar(path, gdal_path, ".cpg")
         source.encoding, source.encoding_origin = _settle_encoding(
