@@ -4,7 +4,12 @@ import math
 import re
 
 import shapely
-from shapely.geometry import MultiPolygon, Polygon
+from shapely.errors import GEOSException
+from shapely.geometry import MultiLineString, MultiPolygon, Polygon
+
+# GEOS's validity reasons that no repair can mend.
+_NO_NUMBER = "Invalid Coordinate"
+_TOO_FEW = "Too few points"
 
 
 def repair_polygonal(geometry):
@@ -23,11 +28,71 @@ def repair_polygonal(geometry):
     reason = None
     if not geometry.is_valid:
         reason = shapely.is_valid_reason(geometry)
-        geometry = shapely.make_valid(geometry)
+        if reason.startswith(_NO_NUMBER):
+            return None, _no_number(reason)
+        try:
+            geometry = shapely.make_valid(geometry)
+        except GEOSException as exc:
+            return None, f"{reason}; it cannot be repaired ({exc})"
     polygons = _polygons_of(geometry)
     if not polygons:
+        if reason and reason.startswith(_TOO_FEW):
+            reason = (
+                "a ring has too few distinct points to enclose an area (at "
+                f"{_where(reason)})"
+            )
         return None, reason or "no area"
     return MultiPolygon(polygons), reason
+
+
+def repair_linear(geometry):
+    """Return ``(geometry, reason)`` for an invalid line or point.
+
+    A vertex without a number (NaN, infinity) cannot be placed: the feature
+    gives ``(None, reason)``. So does a line of zero length (all its points
+    the same), which no road or pipe is; a multi-line keeps its parts of
+    some length.
+
+    >>> from shapely.geometry import LineString
+    >>> fixed, reason = repair_linear(LineString([(1, 2), (1, 2)]))
+    >>> fixed, reason[:47]
+    (None, 'the line has zero length: all its points are at')
+    >>> fixed, reason = repair_linear(
+    ...     MultiLineString([[(0, 0), (1, 1)], [(5, 5), (5, 5)]])
+    ... )
+    >>> fixed.wkt, reason
+    ('MULTILINESTRING ((0 0, 1 1))', '1 part of zero length dropped (at 5 5)')
+    """
+    reason = shapely.is_valid_reason(geometry)
+    if reason.startswith(_NO_NUMBER):
+        return None, _no_number(reason)
+    where = _where(reason)
+    if isinstance(geometry, MultiLineString) and reason.startswith(_TOO_FEW):
+        parts = [p for p in geometry.geoms if p.is_valid]
+        dropped = len(geometry.geoms) - len(parts)
+        if parts:
+            s = "" if dropped == 1 else "s"
+            return MultiLineString(parts), (
+                f"{dropped} part{s} of zero length dropped (at {where})"
+            )
+    if reason.startswith(_TOO_FEW):
+        return None, (
+            f"the line has zero length: all its points are at {where}; a line "
+            "needs two distinct points"
+        )
+    return None, reason
+
+
+def _where(reason):
+    """The place in a GEOS validity reason: ``"x y"`` of ``"...[x y]"``."""
+    return reason.partition("[")[2].rstrip("]") or "?"
+
+
+def _no_number(reason):
+    return (
+        f"a vertex has no number for a coordinate (NaN or infinite: {_where(reason)})"
+        "; the feature cannot be placed"
+    )
 
 
 def _polygons_of(geometry):

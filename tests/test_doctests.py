@@ -5,12 +5,14 @@ import doctest
 import pytest
 
 import boundaries.geometry
+import boundaries.importing.sources
 import geopool.text
 import geopool.tracking
 
 
 @pytest.mark.parametrize(
-    "module", [geopool.text, geopool.tracking, boundaries.geometry]
+    "module",
+    [geopool.text, geopool.tracking, boundaries.geometry, boundaries.importing.sources],
 )
 def test_docstring_examples(module):
     result = doctest.testmod(module)

@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 # share on each side to count as fitting a candidate.
 EXTENT_MARGIN = 0.5
 SCORE_SAMPLE = 200
+SRID_EXAMPLES = "4326 (WGS 84), 5256 (TUREF / TM36) or 32636 (UTM 36N)"
 
 
 @dataclass
@@ -177,16 +178,35 @@ def crs_settle(source, srid, candidates, layer_code, extent_layer):
     definition, holding metres) are refused like a missing CRS.
     """
     chosen = None
-    if srid:
+    if srid is not None and srid != "":
         try:
+            if int(srid) < 1:
+                raise ValueError(srid)
             chosen = CRS.from_epsg(int(srid))
         except Exception as exc:  # pyproj raises CRSError; int() ValueError
-            raise ImportRefused(f"--srid {srid}: not a known EPSG code") from exc
-        if source.crs is not None and source.crs != chosen:
+            raise ImportRefused(
+                f"--srid {srid}: not a known EPSG code; give the EPSG code (a "
+                f"whole number, 1 or more) of the file's CRS, e.g. {SRID_EXAMPLES}"
+            ) from exc
+        declared = source.crs_unknown or (
+            crs_label(source.crs) if source.crs is not None else ""
+        )
+        if declared and (source.crs_unknown or source.crs != chosen):
             source.warnings.append(
-                f"the file declares {crs_label(source.crs)}; read as "
-                f"EPSG:{chosen.to_epsg()} as asked"
+                f"the file declares {declared}; read as EPSG:{chosen.to_epsg()} as "
+                "asked"
             )
+    elif source.crs_unknown:
+        raise CrsUnknown(
+            f"{source.path.name} declares the CRS {source.crs_unknown}, which is "
+            "not a known one, and geopool never guesses one; pass --srid "
+            f"EPSG_CODE with the CRS its coordinates are in, e.g. {SRID_EXAMPLES}",
+            suggestions=[],
+            page_text=(
+                f"{source.path.name} declares the CRS {source.crs_unknown}, which "
+                "is not a known one, and geopool never guesses one."
+            ),
+        )
     crs = chosen or source.crs
     bounds = source.bounds
     if crs is not None and not _not_degrees(crs, bounds):

@@ -16,6 +16,7 @@ import queue
 import struct
 import threading
 import unicodedata
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +31,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from boundaries.errors import ImportRefused
-from boundaries.geometry import normalize_code, repair_polygonal
+from boundaries.geometry import normalize_code, repair_linear, repair_polygonal
 from boundaries.models import GeometryKind
 from geopool.spatial import STORAGE_SRID, SUBDIVIDE_MAX_VERTICES
 
@@ -56,6 +57,25 @@ KIND_TYPE_IDS = {
 }
 TYPE_NAMES = {0: "point", 1: "line", 3: "polygon", 4: "point", 5: "line", 6: "polygon"}
 LISTED_MAX = 200  # repaired/skipped features listed one by one in a report
+# What GEOS says of a geometry it cannot build, and what the report says:
+# the problem, and the repair where ``from_wkb(on_invalid="fix")`` made one.
+UNBUILDABLE = (
+    (
+        "do not form a closed linestring",
+        "a ring of the polygon is not closed (its last point is not its first)",
+        "closed by repeating its first point",
+    ),
+    (
+        "must contain 0 or >1 elements",
+        "the line has a single point; a line needs at least two",
+        "",
+    ),
+    (
+        "Invalid number of points in LinearRing",
+        "a ring of the polygon has fewer than 4 points (3 corners and the first again)",
+        "",
+    ),
+)
 
 # Each batch's columns pass through a few short-lived Arrow arrays. Arrow's
 # default allocator (mimalloc) kept their memory: about 30 MB more at the
@@ -170,9 +190,12 @@ def features_copy(
     ):
         geometry_name = meta.get("geometry_name") or "wkb_geometry"
         with _BatchCopier(wrapper.cursor, COPY_FEATURES) as copy:
-            for values, geometries in _batches(reader, source, columns, geometry_name):
+            for values, geometries, notes in _batches(
+                reader, source, columns, geometry_name
+            ):
                 batch = _prepare_batch(
                     geometries,
+                    notes,
                     values,
                     mapping,
                     kind,
@@ -224,7 +247,7 @@ def _clean_text(column):
 
 
 def _batches(reader, source, columns, geometry_name):
-    """Yield ``(arrays by column, geometries)`` a batch at a time.
+    """Yield ``(arrays by column, geometries, notes)`` a batch at a time.
 
     Reading and decoding failures become a clear refusal.
     """
@@ -233,7 +256,7 @@ def _batches(reader, source, columns, geometry_name):
             for batch in _pieces(whole, geometry_name):
                 values = {c: _clean_text(batch.column(c)) for c in columns}
                 wkb = batch.column(geometry_name).to_numpy(zero_copy_only=False)
-                yield values, shapely.from_wkb(wkb)
+                yield values, *_decode(wkb)
     except (UnicodeDecodeError, pyarrow.ArrowInvalid) as exc:
         if isinstance(exc, pyarrow.ArrowInvalid) and "utf8" not in str(exc).lower():
             raise ImportRefused(
@@ -249,6 +272,46 @@ def _batches(reader, source, columns, geometry_name):
         raise ImportRefused(
             f"{source.path.name}: reading stopped: {str(exc).splitlines()[0]}"
         ) from exc
+
+
+def _decode(wkb):
+    """``(geometries, notes)`` of a batch's WKB (an array of bytes or None).
+
+    GEOS refuses to build some geometries that files hold and GDAL passes
+    on with a warning: a ring whose last point is not its first, a line of
+    one point. An unclosed ring is closed (``on_invalid="fix"``) and
+    ``notes[i]`` is ``(geometry, reason)``; what cannot be built is None with
+    ``notes[i] = (None, reason)``.
+    """
+    try:
+        return shapely.from_wkb(wkb), {}
+    except shapely.errors.GEOSException:
+        pass
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        geometries = shapely.from_wkb(wkb, on_invalid="ignore")
+    notes = {}
+    for i in np.flatnonzero(shapely.is_missing(geometries)):
+        if wkb[i] is None:
+            continue
+        try:
+            shapely.from_wkb(wkb[i])
+            said = "unknown problem"
+        except shapely.errors.GEOSException as exc:
+            said = str(exc).removeprefix("IllegalArgumentException: ")
+        problem, repair = next(
+            ((p, r) for key, p, r in UNBUILDABLE if key in said),
+            (f"its geometry cannot be built: {said}", ""),
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            fixed = shapely.from_wkb(wkb[i], on_invalid="fix")
+        if fixed is not None and not fixed.is_empty and repair:
+            geometries[i] = fixed
+            notes[int(i)] = (fixed, f"{problem}; {repair}")
+        else:
+            notes[int(i)] = (None, problem)
+    return geometries, notes
 
 
 def _pieces(batch, geometry_name):
@@ -457,8 +520,22 @@ class _CodeTally:
 
 
 def _prepare_batch(
-    geometries, values, mapping, kind, allowed, start, reproject, report, province
+    geometries,
+    notes,
+    values,
+    mapping,
+    kind,
+    allowed,
+    start,
+    reproject,
+    report,
+    province,
 ):
+    """The rows of one batch to store; the skipped and repaired are listed.
+
+    ``notes`` are ``_decode``'s: features whose geometry GEOS could not
+    build as read, by index in the batch.
+    """
     name_field = mapping.get("name", "")
     code_field = mapping.get("code", "")
     attributes = mapping.get("attributes", {})
@@ -488,9 +565,14 @@ def _prepare_batch(
         geometries[~empty] = shapely.transform(geometries[~empty], reproject)
 
     labels = _labels(values.get(name_field), n)
+    # Unbuildable geometries are None (so ``empty``) unless they were mended.
+    broken = np.zeros(n, dtype=bool)
+    mended = np.zeros(n, dtype=bool)
+    for i, (geometry, _) in notes.items():
+        (broken if geometry is None else mended)[i] = True
     keep = ~empty
+    invalid = ~empty & ~shapely.is_valid(geometries)
     if kind == GeometryKind.POLYGON:
-        invalid = ~empty & ~shapely.is_valid(geometries)
         # Polygons are stored as multipolygons (the invalid ones are repaired
         # into multipolygons below).
         single = ~empty & ~invalid & (types == 3)
@@ -498,13 +580,19 @@ def _prepare_batch(
             geometries[single] = shapely.multipolygons(
                 geometries[single], indices=np.arange(np.count_nonzero(single))
             )
-    else:
-        invalid = np.zeros(n, dtype=bool)
+    repair = repair_polygonal if kind == GeometryKind.POLYGON else repair_linear
 
     # Features listed one by one, in file order as the report shows them.
-    for i in np.flatnonzero(empty | invalid):
+    for i in np.flatnonzero(empty | invalid | mended):
         number = start + int(i) + 1
         label = labels[int(i)].as_py()
+        if broken[i]:
+            report.skipped_count += 1
+            _listed(
+                report.skipped,
+                {"feature": number, "name": label, "reason": notes[int(i)][1]},
+            )
+            continue
         if empty[i]:
             report.skipped_count += 1
             _listed(
@@ -513,7 +601,9 @@ def _prepare_batch(
                     "feature": number,
                     "name": label,
                     "reason": (
-                        "no geometry" if geometries[i] is None else "empty geometry"
+                        "no geometry"
+                        if geometries[i] is None
+                        else "empty geometry: it has no coordinates"
                     ),
                     "attributes": {
                         c: _jsonable(values[c][int(i)].as_py()) for c in values
@@ -521,17 +611,24 @@ def _prepare_batch(
                 },
             )
             continue
-        geometry, reason = repair_polygonal(geometries[i])
-        if geometry is None:
-            keep[i] = False
-            report.skipped_count += 1
-            _listed(
-                report.skipped, {"feature": number, "name": label, "reason": reason}
-            )
-            continue
-        geometries[i] = geometry
+        reasons = [notes[int(i)][1]] if mended[i] else []
+        if invalid[i]:
+            geometry, reason = repair(geometries[i])
+            reasons.append(reason)
+            if geometry is None:
+                keep[i] = False
+                report.skipped_count += 1
+                _listed(
+                    report.skipped,
+                    {"feature": number, "name": label, "reason": "; ".join(reasons)},
+                )
+                continue
+            geometries[i] = geometry
         report.repaired_count += 1
-        _listed(report.repaired, {"feature": number, "name": label, "reason": reason})
+        _listed(
+            report.repaired,
+            {"feature": number, "name": label, "reason": "; ".join(reasons)},
+        )
 
     rows = np.flatnonzero(keep)
     if len(rows) < n:

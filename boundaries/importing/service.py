@@ -343,7 +343,12 @@ def _store(
     )
     if report.feature_count == 0:
         raise ImportRefused(
-            f"{report.source}: no usable features ({report.skipped_count} skipped)"
+            f"{report.source}: no usable features ({report.skipped_count} skipped"
+            + "".join(
+                f"; feature {item['feature']}: {item['reason']}"
+                for item in report.skipped[:3]
+            )
+            + ")"
         )
     generation.feature_count = report.feature_count
     generation.save(update_fields=["feature_count"])

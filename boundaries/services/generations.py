@@ -4,6 +4,12 @@ Activation is a separate step from import: a planner looks at the checks
 and the impact preview first. A generation whose checks found an error is
 not activated unless the planner explicitly accepts it (``force``); a
 rollback returns to the previously active generation in one step.
+
+Activations of one layer are serialised on the layer's row. A planner
+decides to activate generation 5 seeing generation 3 live; if generation 4
+went live meanwhile (another planner, at the same moment), activating 5
+would replace 4 unseen, so it is refused, saying so: the planner looks at
+the layer again and decides.
 """
 
 import logging
@@ -13,15 +19,29 @@ from django.utils import timezone
 
 from boundaries.errors import ActivationRefused
 from boundaries.importing.checks import has_errors
-from boundaries.models import Generation, GenerationState
+from boundaries.models import Generation, GenerationState, Layer
 from geopool.services.events import event_record
 
 logger = logging.getLogger(__name__)
 
 
-def generation_activate(generation, *, actor=None, force=False, reason="activate"):
-    """Make ``generation`` the active one of its layer."""
+_UNSEEN = object()
+
+
+def generation_activate(
+    generation, *, actor=None, force=False, reason="activate", seen_active=_UNSEEN
+):
+    """Make ``generation`` the active one of its layer.
+
+    ``seen_active`` is the active generation (or None) the decision rests on,
+    read now if not given; if another went live before this call gets the
+    layer, it is refused (see the module's docstring).
+    """
+    if seen_active is _UNSEEN:
+        seen_active = _active_of(generation.layer_id)
+    seen_pk = seen_active.pk if seen_active is not None else None
     with transaction.atomic():
+        layer = Layer.objects.select_for_update().get(pk=generation.layer_id)
         generation = Generation.objects.select_for_update().get(pk=generation.pk)
         if generation.state == GenerationState.DISCARDED:
             raise ActivationRefused(
@@ -37,11 +57,18 @@ def generation_activate(generation, *, actor=None, force=False, reason="activate
             )
         current = (
             Generation.objects.select_for_update()
-            .filter(layer=generation.layer, is_active=True)
+            .filter(layer=layer, is_active=True)
             .first()
         )
         if current == generation:
             return generation
+        if (current.pk if current else None) != seen_pk:
+            raise ActivationRefused(
+                f"generation {current.number} of layer {layer.code} became active "
+                f"meanwhile, so {generation} was not activated; look at the layer "
+                f"again and activate {generation} if it should replace generation "
+                f"{current.number}"
+            )
         if current:
             current.is_active = False
             current.save(update_fields=["is_active"])
@@ -57,7 +84,6 @@ def generation_activate(generation, *, actor=None, force=False, reason="activate
         # What went live is the mapping the next import of the layer starts
         # from (a draft that never goes live does not change it).
         if generation.field_mapping:
-            layer = generation.layer
             layer.field_mapping = generation.field_mapping
             layer.save(update_fields=["field_mapping"])
         event_record(
@@ -72,6 +98,10 @@ def generation_activate(generation, *, actor=None, force=False, reason="activate
     return generation
 
 
+def _active_of(layer_id):
+    return Generation.objects.filter(layer_id=layer_id, is_active=True).first()
+
+
 def generation_previous(layer):
     """The generation the active one replaced, i.e. a rollback's target, or None."""
     current = layer.generations.filter(is_active=True).select_related("replaced")
@@ -83,13 +113,16 @@ def generation_previous(layer):
 
 def generation_rollback(layer, *, actor=None):
     """Return ``layer`` to its previously active generation."""
-    previous = generation_previous(layer)
+    current = _active_of(layer.pk)
+    previous = current.replaced if current is not None else None
     if previous is None:
         raise ActivationRefused(
             f"layer {layer.code} has no previous generation to roll back to"
         )
     # It was live before; its checks were accepted then.
-    return generation_activate(previous, actor=actor, force=True, reason="rollback")
+    return generation_activate(
+        previous, actor=actor, force=True, reason="rollback", seen_active=current
+    )
 
 
 def generation_discard(generation, *, actor=None):

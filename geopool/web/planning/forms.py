@@ -11,8 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from boundaries.importing.sources import SUPPORTED, SUPPORTED_TEXT, TURKISH_ENCODINGS
 from boundaries.models import GeometryKind, Layer
+from geopool.web.l10n import count_text
 from geopool.web.planning.describe import epsg_name
 
+# The largest file the upload page takes; larger layers are loaded with
+# ``manage.py import_layer`` on the server.
+UPLOAD_MAX_BYTES = 1 << 30
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
 ENCODINGS = ["utf-8", *TURKISH_ENCODINGS]
@@ -100,6 +104,20 @@ class UploadForm(forms.Form):
                 "file",
                 _("%(name)s: this file type cannot be imported; expected %(types)s.")
                 % {"name": uploaded.name, "types": SUPPORTED_TEXT},
+            )
+        elif uploaded and uploaded.size > UPLOAD_MAX_BYTES:
+            self.add_error(
+                "file",
+                _(
+                    "%(name)s is %(size)s MB; the upload page takes files of at "
+                    "most %(limit)s MB. Zip the file, or have it loaded on the "
+                    "server with the import_layer command."
+                )
+                % {
+                    "name": uploaded.name,
+                    "size": count_text(-(-uploaded.size >> 20)),
+                    "limit": count_text(UPLOAD_MAX_BYTES >> 20),
+                },
             )
 
     def _validate_target(self, data):

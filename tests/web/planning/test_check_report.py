@@ -1,5 +1,7 @@
 """The dry run's report: repairs, errors and forcing, the impact preview."""
 
+import json
+
 import pytest
 from django.utils import translation
 from django.utils.html import escape
@@ -117,3 +119,33 @@ def test_non_boundary_layer_has_no_impact_preview(planner_client, tmp_path):
     )
 
     assert "Talepleri ilçeler arasında yalnızca sınır katmanları taşır" in page.text
+
+
+def test_feature_whose_geometry_cannot_be_built_is_listed_not_a_500(
+    planner_client, tmp_path
+):
+    path = geojson_file(tmp_path, WEST)
+    data = json.loads(path.read_text())
+    # Two points, not closed: GEOS cannot build the ring; closed, it encloses
+    # no area.
+    ring = [[36.001, 36.001], [36.002, 36.001]]
+    unclosed = {"type": "Polygon", "coordinates": [ring]}
+    data["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"AD": "Kırık", "KOD": "9005", "ILCE": "Yayladağı"},
+            "geometry": unclosed,
+        }
+    )
+    path.write_text(json.dumps(data))
+
+    _token, page = upload_to_check(planner_client, path)
+
+    assert page.status_code == 200
+    assert "0 onarıldı, 1 atlandı." in page.text
+    row = page.text.split('data-testid="skipped"', 1)[1].split("</tr>", 1)[0]
+    assert (
+        "<td>2</td><td>Kırık</td><td>a ring of the polygon is not closed (its last "
+        "point is not its first); closed by repeating its first point; a ring has "
+        "too few distinct points to enclose an area (at 36.001 36.001)</td>"
+    ) in row

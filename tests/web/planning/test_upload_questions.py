@@ -1,9 +1,12 @@
 """What a file leaves open is asked on the page: its layer, CRS, encoding."""
 
+import zipfile
+
 import pytest
 from django.utils.html import escape
 
 from boundaries.models import Feature, Generation
+from geopool.web.planning import forms
 from geopool.web.planning.views.source import (
     QUESTION_CRS,
     QUESTION_ENCODING,
@@ -225,3 +228,50 @@ def test_a_file_with_points_for_a_polygon_layer_is_refused_on_the_page(
     assert page.status_code == 200
     assert "the layer holds polygon features" in page.text
     assert 'href="/planning/upload/"' in page.text
+
+
+def test_file_over_the_upload_limit_is_refused_by_the_form(
+    planner_client, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(forms, "UPLOAD_MAX_BYTES", 1 << 20)
+    path = tmp_path / "büyük.geojson"
+    path.write_bytes(b" " * ((1 << 20) + 1))
+
+    with path.open("rb") as handle:
+        page = planner_client.post(
+            "/planning/upload/", {"file": handle, "layer": "neighbourhoods"}
+        )
+
+    assert page.status_code == 200
+    assert (
+        "büyük.geojson 2 MB; yükleme sayfası en çok 1 MB büyüklüğünde dosya alır. "
+        "Dosyayı sıkıştırın (zip) ya da sunucuda import_layer komutuyla yükletin."
+    ) in page.text
+
+
+def test_oversized_cpg_is_refused_on_the_page_by_name(planner_client, tmp_path):
+    path = shapefile_zip(tmp_path, WEST, parts_left_out=(".cpg",))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("mahalleler.cpg", " " * (1 << 20))
+    token = upload(planner_client, path)
+
+    page = _source(planner_client, token)
+
+    assert page.status_code == 200
+    assert (
+        "mahalleler.zip: mahalleler.cpg is 1 MB; a .cpg file holds a few bytes (at "
+        "most 64 KB are read)"
+    ) in page.text
+
+
+def test_cpg_naming_no_text_encoding_asks_for_the_encoding(planner_client, tmp_path):
+    path = shapefile_zip(tmp_path, WEST, encoding="cp1254", parts_left_out=(".cpg",))
+    with zipfile.ZipFile(path, "a") as archive:
+        archive.writestr("mahalleler.cpg", "rot13")
+    token = upload(planner_client, path)
+
+    page = _source(planner_client, token)
+
+    assert page.status_code == 200
+    assert escape(str(QUESTION_ENCODING)) in page.text
+    assert "cp1254: Şenköy" in page.text
