@@ -236,3 +236,42 @@ def test_crew_lists_nearest_first_works_offline_and_sees_conflicts(
         assert browser.blocked == []
         assert browser.errors == []
         assert browser.dialogs == []
+
+
+@pytest.mark.browser
+def test_a_queued_actions_message_gives_way_to_what_happened(live_server, crew_world):
+    """Offline, "take" is queued and says so; back online it is sent, and
+    the page says it was sent, not that it still waits. A second action
+    refused when it arrives shows as a conflict, with no "queued" line."""
+    member, tickets = crew_world
+    near, middle = tickets["near"], tickets["middle"]
+    with offline_page(live_server, **PHONE) as browser:
+        page = browser.page
+        page.context.grant_permissions(["geolocation"], origin=live_server.url)
+        page.context.set_geolocation(
+            {"latitude": ANTAKYA["lat"], "longitude": ANTAKYA["lon"], "accuracy": 8}
+        )
+        page.goto(f"{live_server.url}/crew/")
+        log_in(page, member)
+        page.wait_for_selector("[data-testid=ticket]")
+        browser.set_coverage(False)
+        page.wait_for_function("!navigator.onLine")
+        _button(page, near.tracking_code, "take").click()
+        _button(page, middle.tracking_code, "take").click()
+        messages = "#messages"
+        page.wait_for_function(
+            "document.querySelectorAll('#messages [data-key]').length === 2"
+        )
+        queued = page.inner_text(messages)
+        _db(_office_accepts, middle, member)
+
+        browser.set_coverage(True)
+        page.wait_for_selector("[data-testid=queue-state][hidden]", state="attached")
+        page.wait_for_selector("[data-testid=conflict]")
+        after = page.inner_text(messages)
+
+    assert queued.count("sıraya alındı") == 2
+    assert "sıraya alındı" not in after
+    assert f"{near.tracking_code}: yapıldı (Al)." in after, after
+    assert _db(_state, near) == (Status.ASSIGNED, "Kuzey ekibi")
+    assert browser.errors == []

@@ -81,15 +81,34 @@
     return parseFloat(raw);
   }
 
-  function message(kind, words) {
+  // A message with a key replaces the earlier one with that key: "queued"
+  // gives way to "sent" for the same action, so only what is true now shows.
+  function message(kind, words, key) {
     var box = document.getElementById("messages");
-    var node = element("div", { class: "alert alert-" + kind + " py-1 px-2 small mb-1" }, [
-      words,
-    ]);
-    box.appendChild(node);
+    if (key) {
+      messageDrop(key);
+    }
+    var attributes = { class: "alert alert-" + kind + " py-1 px-2 small mb-1" };
+    if (key) {
+      attributes["data-key"] = key;
+    }
+    box.appendChild(element("div", attributes, [words]));
     while (box.children.length > 4) {
       box.removeChild(box.firstChild);
     }
+  }
+
+  function messageDrop(key) {
+    var box = document.getElementById("messages");
+    Array.prototype.slice.call(box.children).forEach(function (node) {
+      if (node.getAttribute("data-key") === key) {
+        box.removeChild(node);
+      }
+    });
+  }
+
+  function queuedKey(entry) {
+    return "queued-" + entry.id;
   }
 
   // -- the map -----------------------------------------------------------------
@@ -536,7 +555,8 @@
     if (!navigator.onLine) {
       message(
         "info",
-        format(text.queuedAction, { code: entry.code, action: text[action] })
+        format(text.queuedAction, { code: entry.code, action: text[action] }),
+        queuedKey(entry)
       );
     }
     render();
@@ -694,16 +714,23 @@
             }
           });
           ticketReplace(result.data.ticket);
-          message("success", format(text.sent, { code: entry.code, action: text[entry.action] }));
+          message(
+            "success",
+            format(text.sent, { code: entry.code, action: text[entry.action] }),
+            queuedKey(entry)
+          );
         } else if (result.status >= 500) {
           throw new Error("HTTP " + result.status);
         } else {
           // Refused for good (changed meanwhile, not allowed, invalid): shown
           // to the crew, never dropped quietly. Later actions on the same
           // ticket were built on this one and are refused with it.
+          // The conflict list says what happened: the "queued" line goes.
+          messageDrop(queuedKey(entry));
           conflictAdd(entry, result.data.error || "HTTP " + result.status, result.status);
           rest = rest.filter(function (other) {
             if (other.code === entry.code) {
+              messageDrop(queuedKey(other));
               conflictAdd(other, result.data.error || "", result.status);
               return false;
             }
