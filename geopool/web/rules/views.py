@@ -3,7 +3,10 @@
 Every change goes through ``routing_rules.services.rule_sets`` with the
 coordinator as the actor, so the audit trail names them; a refusal
 (``RuleError``) is shown beside the form that caused it, with what the
-coordinator typed kept. Testing a point and simulating build the chosen
+coordinator typed kept. A draft that went live while the form was open
+(``RuleSetChanged``: the services lock the set's row, so the edit waited
+for the activation and then saw it) is refused with 409, the typed values
+kept, and nothing is written. Testing a point and simulating build the chosen
 rule set's own routing context (``build_context``): a draft is tried
 exactly as live routing would run it, and nothing is written.
 """
@@ -27,7 +30,12 @@ from geopool.web.rules.point_map import point_map_build
 from geopool.web.rules.simulation import simulation_display
 from routing_rules.context import build_context
 from routing_rules.decide import decide
-from routing_rules.errors import RoutingError, RuleError, UnknownCategory
+from routing_rules.errors import (
+    RoutingError,
+    RuleError,
+    RuleSetChanged,
+    UnknownCategory,
+)
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.services.rule_sets import (
     delegation_delete,
@@ -58,6 +66,29 @@ NOT_DELETED = _("Not deleted: %(reason)s")
 ACTIVATED = _("Rule set v%(version)s is now active: new requests are routed with it.")
 ALREADY_ACTIVE = _("Rule set v%(version)s is already active.")
 NOT_ACTIVATED = _("Not activated: %(reason)s")
+# A draft or rule changed while the form was open (409, what was typed kept).
+SET_WENT_LIVE = _(
+    "Nothing was changed: rule set v%(version)s was activated meanwhile and "
+    "can no longer change. Copy it to a new draft to change it."
+)
+RULE_GONE = _(
+    "Not saved: rule %(code)s was deleted after you opened it (by %(who)s, "
+    "%(when)s). Your values are kept below; saving them makes a new rule."
+)
+ALREADY_DELETED = _("Rule %(code)s was already deleted (by %(who)s, %(when)s).")
+SOMEONE = _("someone else")
+TIME_UNKNOWN = _("time unknown")
+
+
+def _conflict_text(exc, message):
+    """``message`` filled in from the RuleSetChanged ``exc``."""
+    if exc.reason == RuleSetChanged.LIVE:
+        return SET_WENT_LIVE % {"version": exc.version}
+    return message % {
+        "code": exc.code,
+        "who": exc.by or SOMEONE,
+        "when": datetime_text(exc.at) if exc.at else TIME_UNKNOWN,
+    }
 
 
 def _rule_set(version):
@@ -151,6 +182,11 @@ def rule_set_detail(request, version):
     rule_set = get_object_or_404(
         RuleSet.objects.select_related("based_on"), version=version
     )
+    return _rule_set_page(request, rule_set)
+
+
+def _rule_set_page(request, rule_set, status=200):
+    """The page of ``rule_set`` as it is now (409 after a refused change)."""
     names = display.Names.load()
     errors, warnings = rule_set_check(rule_set)
     context = _page(
@@ -168,7 +204,7 @@ def rule_set_detail(request, version):
         if rule_set.is_draft
         else None,
     )
-    return render(request, "rules/rule_set.html", context)
+    return render(request, "rules/rule_set.html", context, status=status)
 
 
 def _refuse_if_live(request, rule_set):
@@ -187,6 +223,7 @@ def rule_edit(request, version, pk=None):
     if refused:
         return refused
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set) if pk else None
+    status = 200
     if request.method == "POST":
         form = RuleForm(request.POST)
         if form.is_valid():
@@ -194,6 +231,10 @@ def rule_edit(request, version, pk=None):
                 saved, warnings = rule_save(
                     rule_set, form.values(), rule=rule, actor=request.user
                 )
+            except RuleSetChanged as exc:
+                logger.info("rule not saved in v%s: %s", rule_set.version, exc)
+                form.add_error(None, _conflict_text(exc, RULE_GONE))
+                status = 409
             except RuleError as exc:
                 logger.info("rule refused in v%s: %s", rule_set.version, exc)
                 form.add_error(None, NOT_SAVED % {"reason": exc})
@@ -205,7 +246,7 @@ def rule_edit(request, version, pk=None):
     else:
         form = RuleForm(initial=RuleForm.initial_of(rule) if rule else None)
     context = _page(request, rule_set, rule=rule, form=form)
-    return render(request, "rules/rule_form.html", context)
+    return render(request, "rules/rule_form.html", context, status=status)
 
 
 @coordinator_required
@@ -216,6 +257,9 @@ def rule_remove(request, version, pk):
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set)
     try:
         rule_delete(rule, actor=request.user)
+    except RuleSetChanged as exc:
+        messages.error(request, _conflict_text(exc, ALREADY_DELETED))
+        return _rule_set_page(request, _rule_set(version), status=409)
     except RuleError as exc:
         messages.error(request, NOT_DELETED % {"reason": exc})
     else:
@@ -231,6 +275,7 @@ def delegation_edit(request, version, pk=None):
     if refused:
         return refused
     delegation = get_object_or_404(Delegation, pk=pk, rule_set=rule_set) if pk else None
+    status = 200
     if request.method == "POST":
         form = DelegationForm(request.POST)
         if form.is_valid():
@@ -238,6 +283,9 @@ def delegation_edit(request, version, pk=None):
                 saved = delegation_save(
                     rule_set, form.values(), delegation=delegation, actor=request.user
                 )
+            except RuleSetChanged as exc:
+                form.add_error(None, _conflict_text(exc, SET_WENT_LIVE))
+                status = 409
             except RuleError as exc:
                 logger.info("delegation refused in v%s: %s", rule_set.version, exc)
                 form.add_error(None, NOT_SAVED % {"reason": exc})
@@ -248,7 +296,7 @@ def delegation_edit(request, version, pk=None):
         initial = DelegationForm.initial_of(delegation) if delegation else None
         form = DelegationForm(initial=initial)
     context = _page(request, rule_set, delegation=delegation, form=form)
-    return render(request, "rules/delegation_form.html", context)
+    return render(request, "rules/delegation_form.html", context, status=status)
 
 
 @coordinator_required
@@ -260,7 +308,11 @@ def delegation_remove(request, version, pk):
     refused = _refuse_if_live(request, rule_set)
     if refused:
         return refused
-    delegation_delete(delegation, actor=request.user)
+    try:
+        delegation_delete(delegation, actor=request.user)
+    except RuleSetChanged as exc:
+        messages.error(request, _conflict_text(exc, SET_WENT_LIVE))
+        return _rule_set_page(request, _rule_set(version), status=409)
     messages.success(request, DELEGATION_DELETED % {"code": delegation.code})
     return _detail(rule_set, "delegations")
 

@@ -1,0 +1,264 @@
+"""Two coordinators changing one rule set at once: one wins, the other is told.
+
+Saving or deleting a rule and activating its set lock the set's row
+(``routing_rules.services.rule_sets``), so the second sees what the first
+did. Where the order matters the test fixes it: the main thread holds the
+set's lock while a contender, in its own thread with its own connection,
+is seen waiting for it (``wait_for_waiter``). Where any order gives the
+same outcome the contenders are released together by a barrier.
+
+These tests commit (``transaction=True``), so the database is flushed after
+each one: the ``hatay`` fixture reloads the pack and layers, and
+``_hatay_restored`` reloads them once more after the last test here.
+"""
+
+import html
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+from django.test import Client
+from django.utils import translation
+
+from geopool.models import Event
+from geopool.web.rules import views
+from routing_rules.decide import decide
+from routing_rules.models import Rule, RuleSet
+from routing_rules.services.rule_sets import rule_set_activate, rule_set_draft
+from tests.conftest import _load_hatay
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Central Antakya, far from every district edge and every road.
+ANTAKYA = (36.1603, 36.2021)
+
+NEW_RULE = {
+    "code": "COP-LATE",
+    "stage": "emergency",
+    "priority": "10",
+    "group": "",
+    "categories": "COP",
+    "condition": "anywhere",
+    "owner": "body:HBB",
+    "valid_from": "",
+    "valid_to": "",
+    "description": "typed while the set went live",
+}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _hatay_restored(django_db_blocker):
+    """After the last test here, put back the data the session loaded."""
+    yield
+    with django_db_blocker.unblock():
+        _load_hatay()
+
+
+@pytest.fixture
+def coordinators(make_staff):
+    return [
+        make_staff("coordinator", body="HBB", username=f"koordinator-{n}")
+        for n in range(3)
+    ]
+
+
+@pytest.fixture
+def draft(hatay):
+    """Draft v3, a copy of the pack's v2."""
+    return rule_set_draft()
+
+
+def _text(message, **values):
+    with translation.override("tr"):
+        return str(message % values)
+
+
+def _client(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _post(user, path, data=None):
+    """POST as ``user`` from this thread; the response, its connection closed."""
+    try:
+        return _client(user).post(path, data or {}, HTTP_ACCEPT_LANGUAGE="tr")
+    finally:
+        connections.close_all()
+
+
+def race(*actions):
+    """Run the callables in threads released together; their return values."""
+    barrier = threading.Barrier(len(actions))
+    results = [None] * len(actions)
+
+    def run(index, action):
+        try:
+            barrier.wait(timeout=30)
+            results[index] = action()
+        except BaseException as exc:  # noqa: BLE001 - reported to the test
+            results[index] = exc
+
+    threads = [threading.Thread(target=run, args=a) for a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(t.is_alive() for t in threads), "a contender never finished"
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result
+    return results
+
+
+def in_thread(action):
+    """Start ``action`` in a thread; returns a function that joins it."""
+    result = {}
+    thread = threading.Thread(target=lambda: result.update(value=action()))
+    thread.start()
+
+    def joined():
+        thread.join(timeout=60)
+        assert not thread.is_alive(), "the contender never finished"
+        return result["value"]
+
+    return joined
+
+
+def wait_for_waiter(timeout=20):
+    """Return once another connection waits for a lock this one holds."""
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                "SELECT count(*) FROM (SELECT DISTINCT pid FROM pg_locks) l "
+                "WHERE pg_backend_pid() = ANY(pg_blocking_pids(l.pid))"
+            )
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.02)
+    raise AssertionError("no contender waited for the rule set's lock")
+
+
+def _actions(rule_set):
+    return list(
+        Event.objects.filter(
+            object_type="routing_rules.ruleset", object_id=str(rule_set.pk)
+        )
+        .order_by("id")
+        .values_list("action", flat=True)
+    )
+
+
+# -- a rule saved while its set goes live -----------------------------------
+
+
+def test_a_rule_saved_while_its_set_goes_live_is_refused_and_kept_typed(
+    coordinators, draft
+):
+    with transaction.atomic():
+        RuleSet.objects.select_for_update().get(pk=draft.pk)
+        saving = in_thread(
+            lambda: _post(coordinators[0], "/rules/3/rules/new/", NEW_RULE)
+        )
+        wait_for_waiter()
+        rule_set_activate(draft, actor=coordinators[1])
+    response = saving()
+
+    message = _text(views.SET_WENT_LIVE, version=3)
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors() == [message]
+    assert html.escape(message) in response.text
+    assert 'name="code" value="COP-LATE"' in response.text
+    assert 'value="typed while the set went live"' in response.text
+    assert not Rule.objects.filter(code="COP-LATE").exists()
+    assert _actions(draft) == ["rule_set.draft", "rule_set.activate"]
+    assert decide(ANTAKYA, "COP").rule_code != "COP-LATE"
+
+
+def test_a_rule_deleted_while_its_set_goes_live_stays(coordinators, draft):
+    rule = draft.rules.get(code="SU-KANAL-HATSU")
+
+    with transaction.atomic():
+        RuleSet.objects.select_for_update().get(pk=draft.pk)
+        deleting = in_thread(
+            lambda: _post(coordinators[0], f"/rules/3/rules/{rule.pk}/delete/")
+        )
+        wait_for_waiter()
+        rule_set_activate(draft, actor=coordinators[1])
+    response = deleting()
+
+    assert response.status_code == 409
+    assert _text(views.SET_WENT_LIVE, version=3) in html.unescape(response.text)
+    assert Rule.objects.filter(pk=rule.pk).exists()
+    assert _actions(draft) == ["rule_set.draft", "rule_set.activate"]
+
+
+def test_a_delegation_saved_while_its_set_goes_live_is_refused(coordinators, draft):
+    values = {
+        "code": "MEZARLIK-ANTAKYA",
+        "from_body": "HBB",
+        "to_body": "",
+        "categories": "MEZARLIK",
+        "district_codes": "2080",
+        "valid_from": "2027-01-01",
+        "valid_to": "",
+        "decision_ref": "2026/412",
+        "description": "",
+    }
+
+    with transaction.atomic():
+        RuleSet.objects.select_for_update().get(pk=draft.pk)
+        saving = in_thread(
+            lambda: _post(coordinators[0], "/rules/3/delegations/new/", values)
+        )
+        wait_for_waiter()
+        rule_set_activate(draft, actor=coordinators[1])
+    response = saving()
+
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors() == [
+        _text(views.SET_WENT_LIVE, version=3)
+    ]
+    assert 'value="2026/412"' in response.text
+    assert not draft.delegations.exists()
+
+
+def test_activation_racing_a_new_rule_never_changes_the_live_set(coordinators):
+    for version in (3, 4, 5):
+        draft = rule_set_draft()
+        assert draft.version == version
+        code = f"COP-LATE-{version}"
+
+        path = f"/rules/{version}"
+        # Each round's rule comes before the rules copied from the last.
+        values = NEW_RULE | {"code": code, "priority": str(10 - version)}
+        activated, saved = race(
+            lambda path=path: _post(coordinators[0], f"{path}/activate/"),
+            lambda path=path, values=values: _post(
+                coordinators[1], f"{path}/rules/new/", values
+            ),
+        )
+
+        assert activated.status_code == 302
+        assert RuleSet.objects.get(is_active=True).version == version
+        stored = Rule.objects.filter(rule_set=draft, code=code).exists()
+        if saved.status_code == 302:
+            # Saved first: the rule went live with the set, as activated.
+            assert stored
+            assert _actions(draft) == [
+                "rule_set.draft",
+                "rule.save",
+                "rule_set.activate",
+            ]
+            decision = decide(ANTAKYA, "COP")
+            assert (decision.rule_code, decision.rule_set_version) == (code, version)
+        else:
+            # Activated first: the live set is as it was activated.
+            assert saved.status_code == 409
+            assert _text(views.SET_WENT_LIVE, version=version) in html.unescape(
+                saved.text
+            )
+            assert not stored
+            assert _actions(draft) == ["rule_set.draft", "rule_set.activate"]
