@@ -12,7 +12,7 @@ edit never lands in a set that went live meanwhile: it is refused with
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geopool.errors import PackError
@@ -253,14 +253,24 @@ def rule_set_load_from_pack(pack):
     }
 
 
+# The transaction-level advisory lock that numbers new rule sets. Locking
+# the highest row does not do it: a second draft waits for that row, then
+# reads it again and takes the same number as the first.
+_NUMBERING_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtext('routing_rules.ruleset.version'))"
+)
+
+
 def version_next(*, lock=False):
     """The version a new rule set gets: one past the highest, drafts included.
 
-    ``lock``: hold the highest row until the transaction ends, so that two
-    drafts made at once do not take the same number.
+    ``lock`` (inside a transaction): hold the numbering lock until it ends,
+    so that drafts made at once get one number each.
     """
-    rows = RuleSet.objects.order_by("-version")
-    last = (rows.select_for_update() if lock else rows).first()
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(_NUMBERING_LOCK)
+    last = RuleSet.objects.order_by("-version").first()
     return last.version + 1 if last else 1
 
 

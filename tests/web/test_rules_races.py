@@ -262,3 +262,18 @@ def test_activation_racing_a_new_rule_never_changes_the_live_set(coordinators):
             )
             assert not stored
             assert _actions(draft) == ["rule_set.draft", "rule_set.activate"]
+
+
+# -- drafts and rules made at once ------------------------------------------
+
+
+def test_three_drafts_made_at_once_get_one_version_each(coordinators):
+    responses = race(*[lambda u=u: _post(u, "/rules/drafts/") for u in coordinators])
+
+    locations = sorted(r["Location"] for r in responses)
+    assert [r.status_code for r in responses] == [302, 302, 302]
+    assert locations == ["/rules/3/", "/rules/4/", "/rules/5/"]
+    copied = Rule.objects.filter(rule_set__version=2).count()
+    for draft in RuleSet.objects.filter(version__gt=2):
+        assert (draft.based_on.version, draft.rules.count()) == (2, copied)
+        assert _actions(draft) == ["rule_set.draft"]
