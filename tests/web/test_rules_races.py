@@ -277,3 +277,31 @@ def test_three_drafts_made_at_once_get_one_version_each(coordinators):
     for draft in RuleSet.objects.filter(version__gt=2):
         assert (draft.based_on.version, draft.rules.count()) == (2, copied)
         assert _actions(draft) == ["rule_set.draft"]
+
+
+def test_three_rules_of_one_code_at_once_store_one_and_name_it_to_the_others(
+    coordinators, draft
+):
+    values = NEW_RULE | {"code": "COP-X"}
+    typed = [values | {"description": f"by {u.username}"} for u in coordinators]
+
+    responses = race(
+        *[
+            lambda u=u, v=v: _post(u, "/rules/3/rules/new/", v)
+            for u, v in zip(coordinators, typed, strict=True)
+        ]
+    )
+
+    # The same refusal as a save that races nobody.
+    alone = _post(coordinators[0], "/rules/3/rules/new/", values)
+    reason = _text(views.NOT_SAVED, reason="rule COP-X is defined twice")
+    assert sorted(r.status_code for r in responses) == [200, 200, 302]
+    refused = [r for r in responses if r.status_code == 200]
+    for response in [*refused, alone]:
+        assert response.context["form"].non_field_errors() == [reason]
+        assert 'name="code" value="COP-X"' in response.text
+    stored = Rule.objects.get(rule_set=draft, code="COP-X")
+    won = [r.status_code for r in responses].index(302)
+    assert responses[won]["Location"] == "/rules/3/#rule-COP-X"
+    assert stored.description == typed[won]["description"]
+    assert _actions(draft) == ["rule_set.draft", "rule.save"]
