@@ -330,18 +330,20 @@ def _draft_locked(rule_set):
     return locked
 
 
-def rule_save(rule_set, values, rule=None, actor=None):
+def rule_save(rule_set, values, rule=None, actor=None, seen=None):
     """Create or change one rule of a draft after checking the whole set.
 
-    ``values`` are written values (as a form gives them). Returns
-    ``(rule, warnings)``; raises RuleError with every problem found, or
-    RuleSetChanged when the set went live meanwhile or ``rule`` is gone.
+    ``values`` are written values (as a form gives them); ``seen`` is the
+    ``updated_at`` of ``rule`` when the form was read (None: not checked).
+    Returns ``(rule, warnings)``; raises RuleError with every problem found,
+    or RuleSetChanged when the set went live meanwhile or ``rule`` was
+    deleted or saved by someone else since ``seen``.
     """
     spec = rule_spec(values)
     with transaction.atomic():
         rule_set = _draft_locked(rule_set)
         if rule is not None:
-            rule = _rule_current(rule_set, rule)
+            rule = _rule_current(rule_set, rule, seen)
         others = [s for s in _specs(rule_set) if rule is None or s.id != rule.pk]
         errors, warnings = validate(
             [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
@@ -373,8 +375,12 @@ def rule_save(rule_set, values, rule=None, actor=None):
     return rule, warnings
 
 
-def _rule_current(rule_set, rule):
-    """``rule`` as stored now in the locked ``rule_set``; RuleSetChanged if gone."""
+def _rule_current(rule_set, rule, seen=None):
+    """``rule`` as stored now in the locked ``rule_set``.
+
+    RuleSetChanged when it is gone, or when it was saved since ``seen``
+    (its ``updated_at`` as the caller read it; None: not checked).
+    """
     current = Rule.objects.filter(pk=rule.pk, rule_set=rule_set).first()
     if current is None:
         by, at = _last_event(rule_set, "rule.delete", before__rule=rule.code)
@@ -385,6 +391,17 @@ def _rule_current(rule_set, rule):
             code=rule.code,
             by=by,
             at=at,
+        )
+    if seen is not None and current.updated_at != seen:
+        by, _at = _last_event(rule_set, "rule.save", after__rule=current.code)
+        raise RuleSetChanged(
+            f"rule {current.code} was changed at {current.updated_at.isoformat()}, "
+            f"after it was read at {seen.isoformat()}",
+            reason=RuleSetChanged.CHANGED,
+            version=rule_set.version,
+            code=current.code,
+            by=by,
+            at=current.updated_at,
         )
     return current
 
@@ -405,11 +422,14 @@ def _last_event(rule_set, action, **detail):
     return (event.actor_label, event.at) if event else ("", None)
 
 
-def rule_delete(rule, actor=None):
-    """Remove a rule from a draft, after checking the rules that remain."""
+def rule_delete(rule, actor=None, seen=None):
+    """Remove a rule from a draft, after checking the rules that remain.
+
+    ``seen`` as for ``rule_save``: a rule saved since is not deleted.
+    """
     with transaction.atomic():
         rule_set = _draft_locked(rule.rule_set)
-        rule = _rule_current(rule_set, rule)
+        rule = _rule_current(rule_set, rule, seen)
         remaining = [s for s in _specs(rule_set) if s.id != rule.pk]
         errors, _ = validate(
             remaining, _delegation_specs(rule_set), catalogue_from_db()

@@ -22,10 +22,15 @@ from django.test import Client
 from django.utils import translation
 
 from geopool.models import Event
+from geopool.web.l10n import datetime_text
 from geopool.web.rules import views
 from routing_rules.decide import decide
 from routing_rules.models import Rule, RuleSet
-from routing_rules.services.rule_sets import rule_set_activate, rule_set_draft
+from routing_rules.services.rule_sets import (
+    rule_delete,
+    rule_set_activate,
+    rule_set_draft,
+)
 from tests.conftest import _load_hatay
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -305,3 +310,88 @@ def test_three_rules_of_one_code_at_once_store_one_and_name_it_to_the_others(
     assert responses[won]["Location"] == "/rules/3/#rule-COP-X"
     assert stored.description == typed[won]["description"]
     assert _actions(draft) == ["rule_set.draft", "rule.save"]
+
+
+# -- two coordinators editing one rule ----------------------------------------
+
+
+def _edit_values(rule, **changes):
+    values = {
+        "code": rule.code,
+        "stage": rule.get_stage_display(),
+        "priority": rule.priority,
+        "group": rule.group,
+        "categories": " ".join(rule.categories),
+        "condition": rule.condition,
+        "owner": rule.owner_text,
+        "valid_from": "",
+        "valid_to": "",
+        "description": rule.description,
+        "seen": rule.updated_at.isoformat(),
+    }
+    return values | changes
+
+
+def test_two_edits_of_one_rule_at_once_save_one_and_refuse_the_other(
+    coordinators, draft
+):
+    rule = draft.rules.get(code="SU-KANAL-HATSU")
+    typed = [
+        _edit_values(rule, description="A edited"),
+        _edit_values(rule, description="B edited", priority=rule.priority + 1),
+    ]
+    path = f"/rules/3/rules/{rule.pk}/"
+
+    responses = race(
+        *[
+            lambda u=u, v=v: _post(u, path, v)
+            for u, v in zip(coordinators[:2], typed, strict=True)
+        ]
+    )
+
+    assert sorted(r.status_code for r in responses) == [302, 409]
+    won = [r.status_code for r in responses].index(302)
+    lost = 1 - won
+    rule.refresh_from_db()
+    assert (rule.description, rule.priority) == (
+        typed[won]["description"],
+        int(typed[won]["priority"]),
+    )
+    message = _text(
+        views.RULE_CHANGED,
+        code="SU-KANAL-HATSU",
+        who=coordinators[won].username,
+        when=datetime_text(rule.updated_at),
+    )
+    assert responses[lost].context["form"].non_field_errors() == [message]
+    assert f'value="{typed[lost]["description"]}"' in responses[lost].text
+    assert _actions(draft) == ["rule_set.draft", "rule.save"]
+
+
+def test_an_edit_waiting_while_its_rule_is_deleted_is_kept_for_a_new_rule(
+    coordinators, draft
+):
+    rule = draft.rules.get(code="SU-KANAL-HATSU")
+    values = _edit_values(rule, description="edited while deleted")
+
+    with transaction.atomic():
+        RuleSet.objects.select_for_update().get(pk=draft.pk)
+        saving = in_thread(
+            lambda: _post(coordinators[0], f"/rules/3/rules/{rule.pk}/", values)
+        )
+        wait_for_waiter()
+        rule_delete(rule, actor=coordinators[1])
+    response = saving()
+
+    deleted = Event.objects.get(action="rule.delete")
+    message = _text(
+        views.RULE_GONE,
+        code="SU-KANAL-HATSU",
+        who=coordinators[1].username,
+        when=datetime_text(deleted.at),
+    )
+    assert response.status_code == 409
+    assert response.context["form"].non_field_errors() == [message]
+    assert 'value="edited while deleted"' in response.text
+    assert 'action="/rules/3/rules/new/"' in response.text
+    assert not Rule.objects.filter(rule_set=draft, code="SU-KANAL-HATSU").exists()

@@ -6,7 +6,10 @@ coordinator as the actor, so the audit trail names them; a refusal
 coordinator typed kept. A draft that went live while the form was open
 (``RuleSetChanged``: the services lock the set's row, so the edit waited
 for the activation and then saw it) is refused with 409, the typed values
-kept, and nothing is written. Testing a point and simulating build the chosen
+kept, and nothing is written. The rule form carries the rule's
+``updated_at`` as read (``seen``): a save or delete after someone else
+saved the rule is refused the same way, naming who and when, with the
+rule as it is now beside what was typed. Testing a point and simulating build the chosen
 rule set's own routing context (``build_context``): a draft is tried
 exactly as live routing would run it, and nothing is written.
 """
@@ -15,6 +18,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -25,7 +29,13 @@ from geopool.web.access import staff_required
 from geopool.web.l10n import datetime_text
 from geopool.web.rules import display
 from geopool.web.rules.access import coordinator_required, is_coordinator
-from geopool.web.rules.forms import DelegationForm, PointForm, RuleForm, SimulateForm
+from geopool.web.rules.forms import (
+    DelegationForm,
+    PointForm,
+    RuleForm,
+    SimulateForm,
+    seen_read,
+)
 from geopool.web.rules.point_map import point_map_build
 from geopool.web.rules.simulation import simulation_display
 from routing_rules.context import build_context
@@ -74,6 +84,15 @@ SET_WENT_LIVE = _(
 RULE_GONE = _(
     "Not saved: rule %(code)s was deleted after you opened it (by %(who)s, "
     "%(when)s). Your values are kept below; saving them makes a new rule."
+)
+RULE_CHANGED = _(
+    "Not saved: rule %(code)s was changed after you opened it (by %(who)s, "
+    "%(when)s). Your values are kept below, beside the rule as it is now; save "
+    "again to replace it with them."
+)
+RULE_CHANGED_BEFORE_DELETE = _(
+    "Not deleted: rule %(code)s was changed after you opened the page (by "
+    "%(who)s, %(when)s). Look at it again and delete it if it should still go."
 )
 ALREADY_DELETED = _("Rule %(code)s was already deleted (by %(who)s, %(when)s).")
 SOMEONE = _("someone else")
@@ -223,18 +242,22 @@ def rule_edit(request, version, pk=None):
     if refused:
         return refused
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set) if pk else None
-    status = 200
+    status, current, gone = 200, None, False
     if request.method == "POST":
         form = RuleForm(request.POST)
         if form.is_valid():
             try:
                 saved, warnings = rule_save(
-                    rule_set, form.values(), rule=rule, actor=request.user
+                    rule_set,
+                    form.values(),
+                    rule=rule,
+                    actor=request.user,
+                    seen=form.cleaned_data["seen"],
                 )
             except RuleSetChanged as exc:
                 logger.info("rule not saved in v%s: %s", rule_set.version, exc)
-                form.add_error(None, _conflict_text(exc, RULE_GONE))
-                status = 409
+                form, current = _form_after_conflict(request, rule, exc)
+                status, gone = 409, exc.reason == RuleSetChanged.DELETED
             except RuleError as exc:
                 logger.info("rule refused in v%s: %s", rule_set.version, exc)
                 form.add_error(None, NOT_SAVED % {"reason": exc})
@@ -245,8 +268,32 @@ def rule_edit(request, version, pk=None):
                 return _detail(rule_set, f"rule-{saved.code}")
     else:
         form = RuleForm(initial=RuleForm.initial_of(rule) if rule else None)
-    context = _page(request, rule_set, rule=rule, form=form)
+    context = _page(
+        request, rule_set, rule=rule, form=form, current=current, rule_gone=gone
+    )
     return render(request, "rules/rule_form.html", context, status=status)
+
+
+def _form_after_conflict(request, rule, exc):
+    """The rule form after RuleSetChanged ``exc``, and the rule as it is now.
+
+    What was typed is kept. A rule changed by someone else is shown beside
+    the form, whose ``seen`` becomes the rule's current stamp: saving again
+    replaces their change knowingly. A rule deleted meanwhile is None, and
+    the form then saves a new rule.
+    """
+    data = request.POST.copy()
+    current = None
+    if exc.reason == RuleSetChanged.CHANGED:
+        current = Rule.objects.get(pk=rule.pk)
+        data["seen"] = current.updated_at.isoformat()
+    elif exc.reason == RuleSetChanged.DELETED:
+        data["seen"] = ""
+    form = RuleForm(data)
+    form.is_valid()
+    message = RULE_CHANGED if current is not None else RULE_GONE
+    form.add_error(None, _conflict_text(exc, message))
+    return form, current
 
 
 @coordinator_required
@@ -256,9 +303,19 @@ def rule_remove(request, version, pk):
     rule_set = _rule_set(version)
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set)
     try:
-        rule_delete(rule, actor=request.user)
+        seen = seen_read(request.POST.get("seen"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _detail(rule_set)
+    try:
+        rule_delete(rule, actor=request.user, seen=seen)
     except RuleSetChanged as exc:
-        messages.error(request, _conflict_text(exc, ALREADY_DELETED))
+        message = (
+            RULE_CHANGED_BEFORE_DELETE
+            if exc.reason == RuleSetChanged.CHANGED
+            else ALREADY_DELETED
+        )
+        messages.error(request, _conflict_text(exc, message))
         return _rule_set_page(request, _rule_set(version), status=409)
     except RuleError as exc:
         messages.error(request, NOT_DELETED % {"reason": exc})
