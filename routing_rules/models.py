@@ -101,6 +101,8 @@ class Rule(models.Model):
     valid_from = models.DateField(null=True, blank=True)
     valid_to = models.DateField(null=True, blank=True, help_text="last day, inclusive")
     description = models.CharField(max_length=300, blank=True)
+    # The rule form carries it as read; a save of an older one is refused.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["rule_set", "stage", "priority", "code"]

@@ -5,17 +5,21 @@ rules are written in a *draft* (``rule_set_draft`` copies the active set
 under the next version number), checked on every save
 (``routing_rules.validation``), tested and simulated without touching live
 routing, and made live by ``rule_set_activate`` (an audited event).
+Every edit of a draft and its activation lock the set's row first, so an
+edit never lands in a set that went live meanwhile: it is refused with
+``RuleSetChanged``.
 """
 
 import logging
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from geopool.errors import PackError
+from geopool.models import Event
 from geopool.services.events import event_record
 from routing_rules.context import live_context_clear
-from routing_rules.errors import RuleError
+from routing_rules.errors import RuleError, RuleSetChanged
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.validation import (
     STAGE_LABELS,
@@ -98,8 +102,17 @@ def _comparable(values):
 
 
 def rule_set_activate(rule_set, actor=None, actor_label=""):
-    """Make ``rule_set`` the one live rule set (audited)."""
+    """Make ``rule_set`` the one live rule set (audited).
+
+    The set's row is locked first, as every edit of a draft locks it: an
+    edit waiting for it then finds the set live and is refused, and the
+    rules checked here are the rules that go live.
+    """
     with transaction.atomic():
+        if rule_set.pk:
+            RuleSet.objects.select_for_update().filter(pk=rule_set.pk).values_list(
+                "pk"
+            ).get()
         previous = RuleSet.objects.select_for_update().filter(is_active=True).first()
         if previous == rule_set:
             return rule_set
@@ -240,14 +253,24 @@ def rule_set_load_from_pack(pack):
     }
 
 
+# The transaction-level advisory lock that numbers new rule sets. Locking
+# the highest row does not do it: a second draft waits for that row, then
+# reads it again and takes the same number as the first.
+_NUMBERING_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtext('routing_rules.ruleset.version'))"
+)
+
+
 def version_next(*, lock=False):
     """The version a new rule set gets: one past the highest, drafts included.
 
-    ``lock``: hold the highest row until the transaction ends, so that two
-    drafts made at once do not take the same number.
+    ``lock`` (inside a transaction): hold the numbering lock until it ends,
+    so that drafts made at once get one number each.
     """
-    rows = RuleSet.objects.order_by("-version")
-    last = (rows.select_for_update() if lock else rows).first()
+    if lock:
+        with connection.cursor() as cursor:
+            cursor.execute(_NUMBERING_LOCK)
+    last = RuleSet.objects.order_by("-version").first()
     return last.version + 1 if last else 1
 
 
@@ -288,29 +311,46 @@ def rule_set_draft(base=None, name="", actor=None):
     return draft
 
 
-def _require_draft(rule_set):
-    if not rule_set.is_draft:
-        raise RuleError(
-            f"rule set v{rule_set.version} has been live and can no longer change; "
-            "make a draft from it and edit that"
+def _draft_locked(rule_set):
+    """``rule_set`` read again and locked until the transaction ends.
+
+    Saving or deleting a rule or delegation and activating the set all lock
+    the set's row first, so an edit never lands in a set that went live
+    meanwhile: whoever comes second sees what the first did. Raises
+    RuleSetChanged (``LIVE``) when the set is no draft (any more).
+    """
+    locked = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
+    if not locked.is_draft:
+        raise RuleSetChanged(
+            f"rule set v{locked.version} has been live and can no longer change; "
+            "make a draft from it and edit that",
+            reason=RuleSetChanged.LIVE,
+            version=locked.version,
         )
+    return locked
 
 
-def rule_save(rule_set, values, rule=None, actor=None):
+def rule_save(rule_set, values, rule=None, actor=None, seen=None):
     """Create or change one rule of a draft after checking the whole set.
 
-    ``values`` are written values (as a form gives them). Returns
-    ``(rule, warnings)``; raises RuleError with every problem found.
+    ``values`` are written values (as a form gives them); ``seen`` is the
+    ``updated_at`` of ``rule`` when the form was read (None: not checked).
+    Returns ``(rule, warnings)``; raises RuleError with every problem found,
+    or RuleSetChanged when the set went live meanwhile or ``rule`` was
+    deleted or saved by someone else since ``seen``.
     """
-    _require_draft(rule_set)
     spec = rule_spec(values)
-    others = [s for s in _specs(rule_set) if rule is None or s.id != rule.pk]
-    errors, warnings = validate(
-        [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
-    )
-    if errors:
-        raise RuleError("; ".join(errors))
     with transaction.atomic():
+        rule_set = _draft_locked(rule_set)
+        if rule is not None:
+            rule = _rule_current(rule_set, rule, seen)
+        others = [s for s in _specs(rule_set) if rule is None or s.id != rule.pk]
+        errors, warnings = validate(
+            [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
+        )
+        if errors:
+            raise RuleError("; ".join(errors))
+
         fields = rule_model_values(spec)
         before = None
         if rule is None:
@@ -335,44 +375,100 @@ def rule_save(rule_set, values, rule=None, actor=None):
     return rule, warnings
 
 
-def rule_delete(rule, actor=None):
-    _require_draft(rule.rule_set)
-    rule_set = rule.rule_set
-    remaining = [s for s in _specs(rule_set) if s.id != rule.pk]
-    errors, _ = validate(remaining, _delegation_specs(rule_set), catalogue_from_db())
-    if errors:
-        raise RuleError("; ".join(errors))
+def _rule_current(rule_set, rule, seen=None):
+    """``rule`` as stored now in the locked ``rule_set``.
+
+    RuleSetChanged when it is gone, or when it was saved since ``seen``
+    (its ``updated_at`` as the caller read it; None: not checked).
+    """
+    current = Rule.objects.filter(pk=rule.pk, rule_set=rule_set).first()
+    if current is None:
+        by, at = _last_event(rule_set, "rule.delete", before__rule=rule.code)
+        raise RuleSetChanged(
+            f"rule {rule.code} was deleted meanwhile",
+            reason=RuleSetChanged.DELETED,
+            version=rule_set.version,
+            code=rule.code,
+            by=by,
+            at=at,
+        )
+    if seen is not None and current.updated_at != seen:
+        by, _at = _last_event(rule_set, "rule.save", after__rule=current.code)
+        raise RuleSetChanged(
+            f"rule {current.code} was changed at {current.updated_at.isoformat()}, "
+            f"after it was read at {seen.isoformat()}",
+            reason=RuleSetChanged.CHANGED,
+            version=rule_set.version,
+            code=current.code,
+            by=by,
+            at=current.updated_at,
+        )
+    return current
+
+
+def _last_event(rule_set, action, **detail):
+    """(who, when) of the latest ``action`` event on ``rule_set`` matching
+    ``detail``, or ("", None) when the audit trail has none."""
+    event = (
+        Event.objects.filter(
+            object_type=RuleSet._meta.label_lower,
+            object_id=str(rule_set.pk),
+            action=action,
+            **detail,
+        )
+        .order_by("-id")
+        .first()
+    )
+    return (event.actor_label, event.at) if event else ("", None)
+
+
+def rule_delete(rule, actor=None, seen=None):
+    """Remove a rule from a draft, after checking the rules that remain.
+
+    ``seen`` as for ``rule_save``: a rule saved since is not deleted.
+    """
     with transaction.atomic():
+        rule_set = _draft_locked(rule.rule_set)
+        rule = _rule_current(rule_set, rule, seen)
+        remaining = [s for s in _specs(rule_set) if s.id != rule.pk]
+        errors, _ = validate(
+            remaining, _delegation_specs(rule_set), catalogue_from_db()
+        )
+        if errors:
+            raise RuleError("; ".join(errors))
+
         event_record("rule.delete", rule_set, actor=actor, before={"rule": rule.code})
         rule.delete()
 
 
 def delegation_delete(delegation, actor=None):
     """Remove a delegation from a draft (nothing else can depend on it)."""
-    _require_draft(delegation.rule_set)
     with transaction.atomic():
+        rule_set = _draft_locked(delegation.rule_set)
         event_record(
             "delegation.delete",
-            delegation.rule_set,
+            rule_set,
             actor=actor,
             before={"delegation": delegation.code},
         )
-        delegation.delete()
+        Delegation.objects.filter(pk=delegation.pk).delete()
 
 
 def delegation_save(rule_set, values, delegation=None, actor=None):
-    _require_draft(rule_set)
+    """Create or change one delegation of a draft after checking the set."""
     spec = delegation_spec(values)
-    others = [
-        d
-        for d in _delegation_specs(rule_set)
-        if delegation is None or d.code != delegation.code
-    ]
-    errors, _ = validate(_specs(rule_set), [*others, spec], catalogue_from_db())
-    if errors:
-        raise RuleError("; ".join(errors))
     fields = delegation_model_values(spec, values.get("description", ""))
     with transaction.atomic():
+        rule_set = _draft_locked(rule_set)
+        others = [
+            d
+            for d in _delegation_specs(rule_set)
+            if delegation is None or d.code != delegation.code
+        ]
+        errors, _ = validate(_specs(rule_set), [*others, spec], catalogue_from_db())
+        if errors:
+            raise RuleError("; ".join(errors))
+
         if delegation is None:
             delegation = Delegation.objects.create(rule_set=rule_set, **fields)
         else:

@@ -25,6 +25,7 @@ from pyproj import Geod, Transformer
 
 from boundaries.models import Feature, Generation
 from geopool.models import Event
+from geopool.web.l10n import datetime_text
 from geopool.web.rules import views
 from routing_rules.decide import decide
 from routing_rules.errors import OutsideServiceArea
@@ -680,3 +681,78 @@ def test_simulation_form_offers_six_months_and_refuses_the_future(
         "since": [f"{tomorrow} ileri bir tarih; o tarihten beri gelmiş talep olamaz."]
     }
     assert not_a_day.context["form"].errors == {"since": ["Geçerli bir tarih girin."]}
+
+
+# -- two coordinators editing one rule ------------------------------------------
+
+
+def test_a_stale_rule_edit_is_refused_naming_who_changed_it(
+    coordinator_client, make_staff
+):
+    draft = make_draft(coordinator_client)
+    rule = draft.rules.get(code=WATER_RULE)
+    read = coordinator_client.get(f"/rules/3/rules/{rule.pk}/")
+    seen = read.context["form"].initial["seen"]
+    priority = rule.priority
+    other = make_staff("coordinator", body="HBB", username="koordinator-2")
+    coordinator_client.force_login(other)
+    coordinator_client.post(
+        f"/rules/3/rules/{rule.pk}/", rule_values(rule, priority=11, seen=seen)
+    )
+    coordinator_client.force_login(
+        get_user_model().objects.get(username="coordinator-hbb")
+    )
+
+    stale = coordinator_client.post(
+        f"/rules/3/rules/{rule.pk}/",
+        rule_values(rule, owner="body:HBB", description="mine", seen=seen),
+    )
+
+    rule.refresh_from_db()
+    message = _text(
+        views.RULE_CHANGED,
+        code=WATER_RULE,
+        who="koordinator-2",
+        when=datetime_text(rule.updated_at),
+    )
+    assert stale.status_code == 409
+    assert stale.context["form"].non_field_errors() == [message]
+    assert (rule.priority, rule.owner_body_code) == (priority + 1, "HATSU")
+    assert 'value="mine"' in stale.text
+    assert stale.context["current"] == rule
+    assert 'data-testid="rule-now"' in stale.text
+    # Saving the kept values again replaces the other change knowingly.
+    again = coordinator_client.post(
+        f"/rules/3/rules/{rule.pk}/", stale.context["form"].data
+    )
+    rule.refresh_from_db()
+    assert again.status_code == 302
+    assert (rule.priority, rule.owner_body_code, rule.description) == (
+        priority,
+        "HBB",
+        "mine",
+    )
+
+
+def test_a_rule_changed_since_the_page_was_read_is_not_deleted(coordinator_client):
+    draft = make_draft(coordinator_client)
+    rule = draft.rules.get(code=WATER_RULE)
+    seen = rule.updated_at.isoformat()
+    coordinator_client.post(
+        f"/rules/3/rules/{rule.pk}/", rule_values(rule, priority=11, seen=seen)
+    )
+
+    response = coordinator_client.post(
+        f"/rules/3/rules/{rule.pk}/delete/", {"seen": seen}
+    )
+
+    rule.refresh_from_db()
+    message = _text(
+        views.RULE_CHANGED_BEFORE_DELETE,
+        code=WATER_RULE,
+        who="coordinator-hbb",
+        when=datetime_text(rule.updated_at),
+    )
+    assert response.status_code == 409
+    assert html.escape(message) in response.text
+    assert Rule.objects.filter(pk=rule.pk).exists()

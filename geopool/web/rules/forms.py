@@ -20,6 +20,11 @@ from geopool.web.rules.display import STAGE_TITLES
 from routing_rules.models import Stage
 from routing_rules.services.simulation import default_since
 
+SEEN_INVALID = _(
+    "The form's time stamp %(raw)s is not a time with a UTC offset; open the "
+    "rule again and repeat the change."
+)
+
 SELECT = {"class": "form-select"}
 TEXT = {"class": "form-control"}
 DATE = {"class": "form-control", "type": "date"}
@@ -105,11 +110,14 @@ class RuleForm(forms.Form):
         max_length=300,
         widget=forms.TextInput(attrs=TEXT),
     )
+    # The rule's ``updated_at`` when the form was read (ISO 8601).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     @classmethod
     def initial_of(cls, rule):
         """The form's initial values for an existing ``rule``."""
         return {
+            "seen": rule.updated_at.isoformat(),
             "code": rule.code,
             "stage": rule.get_stage_display(),
             "priority": rule.priority,
@@ -122,9 +130,26 @@ class RuleForm(forms.Form):
             "description": rule.description,
         }
 
+    def clean_seen(self):
+        return seen_read(self.cleaned_data["seen"])
+
     def values(self):
         """The written values as ``rule_save`` takes them."""
-        return dict(self.cleaned_data)
+        return {k: v for k, v in self.cleaned_data.items() if k != "seen"}
+
+
+def seen_read(raw):
+    """The ``seen`` stamp of a rule form or delete button, or None."""
+    raw = (raw or "").strip()
+    if not raw:
+        return None
+    try:
+        value = datetime.fromisoformat(raw)
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise forms.ValidationError(SEEN_INVALID % {"raw": raw})
+    return value
 
 
 def _body_choices(blank_label=None):

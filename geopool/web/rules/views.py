@@ -3,7 +3,13 @@
 Every change goes through ``routing_rules.services.rule_sets`` with the
 coordinator as the actor, so the audit trail names them; a refusal
 (``RuleError``) is shown beside the form that caused it, with what the
-coordinator typed kept. Testing a point and simulating build the chosen
+coordinator typed kept. A draft that went live while the form was open
+(``RuleSetChanged``: the services lock the set's row, so the edit waited
+for the activation and then saw it) is refused with 409, the typed values
+kept, and nothing is written. The rule form carries the rule's
+``updated_at`` as read (``seen``): a save or delete after someone else
+saved the rule is refused the same way, naming who and when, with the
+rule as it is now beside what was typed. Testing a point and simulating build the chosen
 rule set's own routing context (``build_context``): a draft is tried
 exactly as live routing would run it, and nothing is written.
 """
@@ -12,6 +18,7 @@ import logging
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,12 +29,23 @@ from geopool.web.access import staff_required
 from geopool.web.l10n import datetime_text
 from geopool.web.rules import display
 from geopool.web.rules.access import coordinator_required, is_coordinator
-from geopool.web.rules.forms import DelegationForm, PointForm, RuleForm, SimulateForm
+from geopool.web.rules.forms import (
+    DelegationForm,
+    PointForm,
+    RuleForm,
+    SimulateForm,
+    seen_read,
+)
 from geopool.web.rules.point_map import point_map_build
 from geopool.web.rules.simulation import simulation_display
 from routing_rules.context import build_context
 from routing_rules.decide import decide
-from routing_rules.errors import RoutingError, RuleError, UnknownCategory
+from routing_rules.errors import (
+    RoutingError,
+    RuleError,
+    RuleSetChanged,
+    UnknownCategory,
+)
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.services.rule_sets import (
     delegation_delete,
@@ -58,6 +76,38 @@ NOT_DELETED = _("Not deleted: %(reason)s")
 ACTIVATED = _("Rule set v%(version)s is now active: new requests are routed with it.")
 ALREADY_ACTIVE = _("Rule set v%(version)s is already active.")
 NOT_ACTIVATED = _("Not activated: %(reason)s")
+# A draft or rule changed while the form was open (409, what was typed kept).
+SET_WENT_LIVE = _(
+    "Nothing was changed: rule set v%(version)s was activated meanwhile and "
+    "can no longer change. Copy it to a new draft to change it."
+)
+RULE_GONE = _(
+    "Not saved: rule %(code)s was deleted after you opened it (by %(who)s, "
+    "%(when)s). Your values are kept below; saving them makes a new rule."
+)
+RULE_CHANGED = _(
+    "Not saved: rule %(code)s was changed after you opened it (by %(who)s, "
+    "%(when)s). Your values are kept below, beside the rule as it is now; save "
+    "again to replace it with them."
+)
+RULE_CHANGED_BEFORE_DELETE = _(
+    "Not deleted: rule %(code)s was changed after you opened the page (by "
+    "%(who)s, %(when)s). Look at it again and delete it if it should still go."
+)
+ALREADY_DELETED = _("Rule %(code)s was already deleted (by %(who)s, %(when)s).")
+SOMEONE = _("someone else")
+TIME_UNKNOWN = _("time unknown")
+
+
+def _conflict_text(exc, message):
+    """``message`` filled in from the RuleSetChanged ``exc``."""
+    if exc.reason == RuleSetChanged.LIVE:
+        return SET_WENT_LIVE % {"version": exc.version}
+    return message % {
+        "code": exc.code,
+        "who": exc.by or SOMEONE,
+        "when": datetime_text(exc.at) if exc.at else TIME_UNKNOWN,
+    }
 
 
 def _rule_set(version):
@@ -151,6 +201,11 @@ def rule_set_detail(request, version):
     rule_set = get_object_or_404(
         RuleSet.objects.select_related("based_on"), version=version
     )
+    return _rule_set_page(request, rule_set)
+
+
+def _rule_set_page(request, rule_set, status=200):
+    """The page of ``rule_set`` as it is now (409 after a refused change)."""
     names = display.Names.load()
     errors, warnings = rule_set_check(rule_set)
     context = _page(
@@ -168,7 +223,7 @@ def rule_set_detail(request, version):
         if rule_set.is_draft
         else None,
     )
-    return render(request, "rules/rule_set.html", context)
+    return render(request, "rules/rule_set.html", context, status=status)
 
 
 def _refuse_if_live(request, rule_set):
@@ -187,13 +242,22 @@ def rule_edit(request, version, pk=None):
     if refused:
         return refused
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set) if pk else None
+    status, current, gone = 200, None, False
     if request.method == "POST":
         form = RuleForm(request.POST)
         if form.is_valid():
             try:
                 saved, warnings = rule_save(
-                    rule_set, form.values(), rule=rule, actor=request.user
+                    rule_set,
+                    form.values(),
+                    rule=rule,
+                    actor=request.user,
+                    seen=form.cleaned_data["seen"],
                 )
+            except RuleSetChanged as exc:
+                logger.info("rule not saved in v%s: %s", rule_set.version, exc)
+                form, current = _form_after_conflict(request, rule, exc)
+                status, gone = 409, exc.reason == RuleSetChanged.DELETED
             except RuleError as exc:
                 logger.info("rule refused in v%s: %s", rule_set.version, exc)
                 form.add_error(None, NOT_SAVED % {"reason": exc})
@@ -204,8 +268,32 @@ def rule_edit(request, version, pk=None):
                 return _detail(rule_set, f"rule-{saved.code}")
     else:
         form = RuleForm(initial=RuleForm.initial_of(rule) if rule else None)
-    context = _page(request, rule_set, rule=rule, form=form)
-    return render(request, "rules/rule_form.html", context)
+    context = _page(
+        request, rule_set, rule=rule, form=form, current=current, rule_gone=gone
+    )
+    return render(request, "rules/rule_form.html", context, status=status)
+
+
+def _form_after_conflict(request, rule, exc):
+    """The rule form after RuleSetChanged ``exc``, and the rule as it is now.
+
+    What was typed is kept. A rule changed by someone else is shown beside
+    the form, whose ``seen`` becomes the rule's current stamp: saving again
+    replaces their change knowingly. A rule deleted meanwhile is None, and
+    the form then saves a new rule.
+    """
+    data = request.POST.copy()
+    current = None
+    if exc.reason == RuleSetChanged.CHANGED:
+        current = Rule.objects.get(pk=rule.pk)
+        data["seen"] = current.updated_at.isoformat()
+    elif exc.reason == RuleSetChanged.DELETED:
+        data["seen"] = ""
+    form = RuleForm(data)
+    form.is_valid()
+    message = RULE_CHANGED if current is not None else RULE_GONE
+    form.add_error(None, _conflict_text(exc, message))
+    return form, current
 
 
 @coordinator_required
@@ -215,7 +303,20 @@ def rule_remove(request, version, pk):
     rule_set = _rule_set(version)
     rule = get_object_or_404(Rule, pk=pk, rule_set=rule_set)
     try:
-        rule_delete(rule, actor=request.user)
+        seen = seen_read(request.POST.get("seen"))
+    except ValidationError as exc:
+        messages.error(request, exc.messages[0])
+        return _detail(rule_set)
+    try:
+        rule_delete(rule, actor=request.user, seen=seen)
+    except RuleSetChanged as exc:
+        message = (
+            RULE_CHANGED_BEFORE_DELETE
+            if exc.reason == RuleSetChanged.CHANGED
+            else ALREADY_DELETED
+        )
+        messages.error(request, _conflict_text(exc, message))
+        return _rule_set_page(request, _rule_set(version), status=409)
     except RuleError as exc:
         messages.error(request, NOT_DELETED % {"reason": exc})
     else:
@@ -231,6 +332,7 @@ def delegation_edit(request, version, pk=None):
     if refused:
         return refused
     delegation = get_object_or_404(Delegation, pk=pk, rule_set=rule_set) if pk else None
+    status = 200
     if request.method == "POST":
         form = DelegationForm(request.POST)
         if form.is_valid():
@@ -238,6 +340,9 @@ def delegation_edit(request, version, pk=None):
                 saved = delegation_save(
                     rule_set, form.values(), delegation=delegation, actor=request.user
                 )
+            except RuleSetChanged as exc:
+                form.add_error(None, _conflict_text(exc, SET_WENT_LIVE))
+                status = 409
             except RuleError as exc:
                 logger.info("delegation refused in v%s: %s", rule_set.version, exc)
                 form.add_error(None, NOT_SAVED % {"reason": exc})
@@ -248,7 +353,7 @@ def delegation_edit(request, version, pk=None):
         initial = DelegationForm.initial_of(delegation) if delegation else None
         form = DelegationForm(initial=initial)
     context = _page(request, rule_set, delegation=delegation, form=form)
-    return render(request, "rules/delegation_form.html", context)
+    return render(request, "rules/delegation_form.html", context, status=status)
 
 
 @coordinator_required
@@ -260,7 +365,11 @@ def delegation_remove(request, version, pk):
     refused = _refuse_if_live(request, rule_set)
     if refused:
         return refused
-    delegation_delete(delegation, actor=request.user)
+    try:
+        delegation_delete(delegation, actor=request.user)
+    except RuleSetChanged as exc:
+        messages.error(request, _conflict_text(exc, SET_WENT_LIVE))
+        return _rule_set_page(request, _rule_set(version), status=409)
     messages.success(request, DELEGATION_DELETED % {"code": delegation.code})
     return _detail(rule_set, "delegations")
 
