@@ -101,14 +101,22 @@ def _comparable(values):
     return {k: v for k, v in values.items() if k != "terms"}
 
 
+_ACTIVATING = "SELECT pg_advisory_xact_lock(hashtext('routing_rules.ruleset.activate'))"
+
+
 def rule_set_activate(rule_set, actor=None, actor_label=""):
     """Make ``rule_set`` the one live rule set (audited).
 
     The set's row is locked first, as every edit of a draft locks it: an
     edit waiting for it then finds the set live and is refused, and the
-    rules checked here are the rules that go live.
+    rules checked here are the rules that go live. Activations run one at a
+    time (``_ACTIVATING``): two drafts going live at once would each wait
+    for the live set's row, and the second, finding it no longer live,
+    would take no set as the one it replaces.
     """
     with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(_ACTIVATING)
         if rule_set.pk:
             RuleSet.objects.select_for_update().filter(pk=rule_set.pk).values_list(
                 "pk"

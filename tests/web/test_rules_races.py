@@ -269,6 +269,31 @@ def test_activation_racing_a_new_rule_never_changes_the_live_set(coordinators):
             assert _actions(draft) == ["rule_set.draft", "rule_set.activate"]
 
 
+def test_two_drafts_activated_at_once_leave_one_live_and_the_other_replacing_it(
+    coordinators,
+):
+    first, second = rule_set_draft(), rule_set_draft()
+    responses = race(
+        lambda: _post(coordinators[0], f"/rules/{first.version}/activate/"),
+        lambda: _post(coordinators[1], f"/rules/{second.version}/activate/"),
+    )
+
+    assert [r.status_code for r in responses] == [302, 302]
+    live = RuleSet.objects.get(is_active=True)
+    assert live.version in (first.version, second.version)
+    events = list(
+        Event.objects.filter(action="rule_set.activate")
+        .order_by("id")
+        .values_list("before", "after")
+    )
+    # One after the other: the second replaced the first, not the pack's v2.
+    assert [after["active_version"] for _, after in events][-1] == live.version
+    assert [before["active_version"] for before, _ in events][-2:] == [
+        2,
+        events[-2][1]["active_version"],
+    ]
+
+
 # -- drafts and rules made at once ------------------------------------------
 
 
