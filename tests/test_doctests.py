@@ -6,9 +6,12 @@ import pytest
 
 import boundaries.geometry
 import geopool.text
+import routing_rules.errors
 
 
-@pytest.mark.parametrize("module", [geopool.text, boundaries.geometry])
+@pytest.mark.parametrize(
+    "module", [geopool.text, boundaries.geometry, routing_rules.errors]
+)
 def test_docstring_examples(module):
     result = doctest.testmod(module)
     assert result.attempted > 0

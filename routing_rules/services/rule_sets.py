@@ -11,11 +11,12 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from geopool.errors import PackError
 from geopool.services.events import event_record
 from routing_rules.context import live_context_clear
-from routing_rules.errors import RuleError
+from routing_rules.errors import Problem, ProblemList, RuleError
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.validation import (
     STAGE_LABELS,
@@ -26,6 +27,12 @@ from routing_rules.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+CANNOT_GO_LIVE = gettext_noop("rule set v%(version)s cannot go live: %(problems)s")
+NOT_A_DRAFT = gettext_noop(
+    "rule set v%(version)s has been live and can no longer change; make a "
+    "draft from it and edit that"
+)
 
 # What a rule is made of, as stored (also the admin's and the export's columns).
 RULE_FIELDS = [
@@ -110,7 +117,11 @@ def rule_set_activate(rule_set, actor=None, actor_label=""):
             )
             if errors:
                 raise RuleError(
-                    f"rule set v{rule_set.version} cannot go live: " + "; ".join(errors)
+                    Problem(
+                        CANNOT_GO_LIVE,
+                        version=rule_set.version,
+                        problems=ProblemList(errors),
+                    )
                 )
         if previous:
             previous.is_active = False
@@ -290,10 +301,7 @@ def rule_set_draft(base=None, name="", actor=None):
 
 def _require_draft(rule_set):
     if not rule_set.is_draft:
-        raise RuleError(
-            f"rule set v{rule_set.version} has been live and can no longer change; "
-            "make a draft from it and edit that"
-        )
+        raise RuleError(Problem(NOT_A_DRAFT, version=rule_set.version))
 
 
 def rule_save(rule_set, values, rule=None, actor=None):
@@ -309,7 +317,7 @@ def rule_save(rule_set, values, rule=None, actor=None):
         [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
     )
     if errors:
-        raise RuleError("; ".join(errors))
+        raise RuleError(ProblemList(errors))
     with transaction.atomic():
         fields = rule_model_values(spec)
         before = None
@@ -341,7 +349,7 @@ def rule_delete(rule, actor=None):
     remaining = [s for s in _specs(rule_set) if s.id != rule.pk]
     errors, _ = validate(remaining, _delegation_specs(rule_set), catalogue_from_db())
     if errors:
-        raise RuleError("; ".join(errors))
+        raise RuleError(ProblemList(errors))
     with transaction.atomic():
         event_record("rule.delete", rule_set, actor=actor, before={"rule": rule.code})
         rule.delete()
@@ -370,7 +378,7 @@ def delegation_save(rule_set, values, delegation=None, actor=None):
     ]
     errors, _ = validate(_specs(rule_set), [*others, spec], catalogue_from_db())
     if errors:
-        raise RuleError("; ".join(errors))
+        raise RuleError(ProblemList(errors))
     fields = delegation_model_values(spec, values.get("description", ""))
     with transaction.atomic():
         if delegation is None:

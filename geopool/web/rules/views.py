@@ -2,10 +2,11 @@
 
 Every change goes through ``routing_rules.services.rule_sets`` with the
 coordinator as the actor, so the audit trail names them; a refusal
-(``RuleError``) is shown beside the form that caused it, with what the
-coordinator typed kept. Testing a point and simulating build the chosen
-rule set's own routing context (``build_context``): a draft is tried
-exactly as live routing would run it, and nothing is written.
+(``RuleError``) is shown beside the form that caused it, in the
+coordinator's language, with what the coordinator typed kept. Testing a
+point and simulating build the chosen rule set's own routing context
+(``build_context``): a draft is tried exactly as live routing would run
+it, and nothing is written.
 """
 
 import logging
@@ -27,7 +28,7 @@ from geopool.web.rules.point_map import point_map_build
 from geopool.web.rules.simulation import simulation_display
 from routing_rules.context import build_context
 from routing_rules.decide import decide
-from routing_rules.errors import RoutingError, RuleError, UnknownCategory
+from routing_rules.errors import RoutingError, RuleError, UnknownCategory, translated
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.services.rule_sets import (
     delegation_delete,
@@ -161,8 +162,8 @@ def rule_set_detail(request, version):
         else "",
         sections=display.rule_sections(rule_set, names, display.live_layers()),
         delegations=display.delegation_rows(rule_set, names),
-        errors=errors,
-        warnings=warnings,
+        errors=[translated(e) for e in errors],
+        warnings=[translated(w) for w in warnings],
         can_edit=is_coordinator(request.user) and rule_set.is_draft,
         changes=display.rule_set_changes(rule_set, rule_set.based_on)
         if rule_set.is_draft
@@ -196,11 +197,11 @@ def rule_edit(request, version, pk=None):
                 )
             except RuleError as exc:
                 logger.info("rule refused in v%s: %s", rule_set.version, exc)
-                form.add_error(None, NOT_SAVED % {"reason": exc})
+                form.add_error(None, NOT_SAVED % {"reason": exc.translated()})
             else:
                 messages.success(request, RULE_SAVED % {"code": saved.code})
                 for warning in warnings:
-                    messages.warning(request, warning)
+                    messages.warning(request, translated(warning))
                 return _detail(rule_set, f"rule-{saved.code}")
     else:
         form = RuleForm(initial=RuleForm.initial_of(rule) if rule else None)
@@ -217,7 +218,7 @@ def rule_remove(request, version, pk):
     try:
         rule_delete(rule, actor=request.user)
     except RuleError as exc:
-        messages.error(request, NOT_DELETED % {"reason": exc})
+        messages.error(request, NOT_DELETED % {"reason": exc.translated()})
     else:
         messages.success(request, RULE_DELETED % {"code": rule.code})
     return _detail(rule_set)
@@ -240,7 +241,7 @@ def delegation_edit(request, version, pk=None):
                 )
             except RuleError as exc:
                 logger.info("delegation refused in v%s: %s", rule_set.version, exc)
-                form.add_error(None, NOT_SAVED % {"reason": exc})
+                form.add_error(None, NOT_SAVED % {"reason": exc.translated()})
             else:
                 messages.success(request, DELEGATION_SAVED % {"code": saved.code})
                 return _detail(rule_set, "delegations")
@@ -277,7 +278,7 @@ def rule_set_activate_view(request, version):
             rule_set_activate(rule_set, actor=request.user)
         except RuleError as exc:
             logger.info("activation of v%s refused: %s", rule_set.version, exc)
-            messages.error(request, NOT_ACTIVATED % {"reason": exc})
+            messages.error(request, NOT_ACTIVATED % {"reason": exc.translated()})
             return redirect("rules:activate", version=rule_set.version)
         messages.success(request, ACTIVATED % {"version": rule_set.version})
         return _detail(rule_set)
@@ -288,8 +289,8 @@ def rule_set_activate_view(request, version):
         rule_set,
         active=active,
         changes=display.rule_set_changes(rule_set, active),
-        errors=errors,
-        warnings=warnings,
+        errors=[translated(e) for e in errors],
+        warnings=[translated(w) for w in warnings],
     )
     return render(request, "rules/activate.html", context)
 
