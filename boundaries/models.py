@@ -36,23 +36,35 @@ class GeometryKind(models.TextChoices):
 class Layer(models.Model):
     """A named set of features of one kind; defined by the pack or a planner."""
 
-    code = models.SlugField(max_length=64, unique=True)
-    title = models.CharField(max_length=200, db_collation=TURKISH)
-    geometry_kind = models.CharField(max_length=10, choices=GeometryKind.choices)
+    code = models.SlugField(max_length=64, unique=True, verbose_name=_("Code"))
+    title = models.CharField(
+        max_length=200, db_collation=TURKISH, verbose_name=_("Title")
+    )
+    geometry_kind = models.CharField(
+        max_length=10, choices=GeometryKind.choices, verbose_name=_("Geometry type")
+    )
     # Boundary layers (districts, neighbourhoods) get the tiling checks:
     # overlaps, gaps, slivers.
-    is_boundary = models.BooleanField(default=False)
+    is_boundary = models.BooleanField(default=False, verbose_name=_("Boundary layer"))
     # Drawn for the demo, not surveyed: shown as such on every map.
-    is_illustrative = models.BooleanField(default=False)
+    is_illustrative = models.BooleanField(default=False, verbose_name=_("Illustrative"))
     # What a feature carries besides name and code (e.g. class, ref, owner).
-    attribute_names = models.JSONField(default=list, blank=True)
+    attribute_names = models.JSONField(
+        default=list, blank=True, verbose_name=_("Attribute names")
+    )
     # The field mapping of the last committed import: {"name": F, "code": F,
     # "attributes": {attr: F}}; the next import of the layer starts from it.
-    field_mapping = models.JSONField(default=dict, blank=True)
-    attribution = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    field_mapping = models.JSONField(
+        default=dict, blank=True, verbose_name=_("Field mapping")
+    )
+    attribution = models.CharField(
+        max_length=300, blank=True, verbose_name=_("Attribution")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Created at"))
 
     class Meta:
+        verbose_name = _("Layer")
+        verbose_name_plural = _("Layers")
         ordering = ["code"]
 
     def __str__(self):
@@ -80,37 +92,66 @@ class Generation(models.Model):
     """
 
     layer = models.ForeignKey(
-        Layer, on_delete=models.PROTECT, related_name="generations"
+        Layer,
+        on_delete=models.PROTECT,
+        related_name="generations",
+        verbose_name=_("Layer"),
     )
-    number = models.PositiveIntegerField()
-    is_active = models.BooleanField(default=False)
-    source_file = models.CharField(max_length=500, help_text="name as uploaded")
+    number = models.PositiveIntegerField(verbose_name=_("Number"))
+    is_active = models.BooleanField(default=False, verbose_name=_("Active"))
+    source_file = models.CharField(
+        max_length=500, help_text=_("name as uploaded"), verbose_name=_("Source file")
+    )
     # The uploaded file as kept by geopool (MEDIA_ROOT-relative).
-    stored_file = models.CharField(max_length=500, blank=True)
-    source_checksum = models.CharField(max_length=64, help_text="SHA-256, hex")
-    source_layer = models.CharField(max_length=200, blank=True)
-    source_crs = models.CharField(max_length=200, help_text="e.g. EPSG:4326")
-    source_encoding = models.CharField(max_length=50, blank=True)
-    field_mapping = models.JSONField(default=dict, blank=True)
-    feature_count = models.PositiveIntegerField(default=0)
-    imported_at = models.DateTimeField(auto_now_add=True)
+    stored_file = models.CharField(
+        max_length=500, blank=True, verbose_name=_("Stored file")
+    )
+    source_checksum = models.CharField(
+        max_length=64, help_text=_("SHA-256, hex"), verbose_name=_("Source checksum")
+    )
+    source_layer = models.CharField(
+        max_length=200, blank=True, verbose_name=_("Source layer")
+    )
+    source_crs = models.CharField(
+        max_length=200, help_text=_("e.g. EPSG:4326"), verbose_name=_("Source CRS")
+    )
+    source_encoding = models.CharField(
+        max_length=50, blank=True, verbose_name=_("Source encoding")
+    )
+    field_mapping = models.JSONField(
+        default=dict, blank=True, verbose_name=_("Field mapping")
+    )
+    feature_count = models.PositiveIntegerField(
+        default=0, verbose_name=_("Feature count")
+    )
+    imported_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Imported at"))
     imported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
+        verbose_name=_("Imported by"),
     )
-    activated_at = models.DateTimeField(null=True, blank=True)
+    activated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Activated at")
+    )
     # The generation this one replaced when it was (first) activated: what a
     # rollback returns to. Rollbacks walk this chain back through history.
     replaced = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Replaced generation"),
     )
-    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Discarded at")
+    )
     # Repaired and skipped features, warnings, the checks and the impact
     # preview, as shown to the planner.
-    report = models.JSONField(default=dict, blank=True)
+    report = models.JSONField(default=dict, blank=True, verbose_name=_("Report"))
 
     def get_state_display(self):
         return GenerationState(self.state).label
@@ -126,6 +167,8 @@ class Generation(models.Model):
         return GenerationState.DRAFT
 
     class Meta:
+        verbose_name = _("Generation")
+        verbose_name_plural = _("Generations")
         ordering = ["layer", "number"]
         constraints = [
             models.UniqueConstraint(
@@ -160,6 +203,8 @@ class Feature(models.Model):
     is_subdivided = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("Feature")
+        verbose_name_plural = _("Features")
         ordering = ["generation", "name"]
         indexes = [
             models.Index(fields=["generation", "code"], name="feature_generation_code")
@@ -175,3 +220,7 @@ class FeaturePart(models.Model):
     feature = models.ForeignKey(Feature, on_delete=models.CASCADE, related_name="parts")
     generation = models.ForeignKey(Generation, on_delete=models.CASCADE)
     geometry = models.GeometryField(srid=STORAGE_SRID)
+
+    class Meta:
+        verbose_name = _("Feature part")
+        verbose_name_plural = _("Feature parts")

@@ -6,6 +6,7 @@ the pool's own actions, decisions and events are append-only.
 
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.utils.translation import gettext_lazy as _
 
 from geopool.models import (
     ApiKey,
@@ -80,7 +81,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
         # secret once; the admin could not show it.
         return False
 
-    @admin.action(description="Revoke selected keys")
+    @admin.action(description=_("Revoke selected keys"))
     def revoke(self, request, queryset):
         for key in queryset.filter(revoked_at__isnull=True):
             key.revoke()

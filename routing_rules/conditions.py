@@ -31,7 +31,9 @@ form. Layer and attribute names are checked against the layers by
 
 import re
 
-from routing_rules.errors import RuleError
+from django.utils.translation import gettext_noop
+
+from routing_rules.errors import Problem, RuleError
 
 ANYWHERE = "anywhere"
 INSIDE = "inside"
@@ -53,11 +55,27 @@ MAX_BUFFER_M = 1_000
 
 _PAIR = re.compile(rf"^(?P<name>{_NAME})\s*(?P<op>!=|=)\s*(?P<values>.+)$")
 
-EXPECTED = (
+# What the parser refuses, in English with named values (``Problem``).
+EXPECTED = gettext_noop(
     "expected 'anywhere', 'inside LAYER[attr=value] + N m' or "
     "'within N m of LAYER[attr=value]', joined by 'and', each optionally "
     "preceded by 'not'"
 )
+FILTER_NOT_A_PAIR = gettext_noop(
+    "filter %(pair)r in %(term)r is not attribute=value "
+    "(e.g. roads[owner=KGM] or roads[class=motorway|state_highway])"
+)
+FILTER_WITHOUT_VALUE = gettext_noop("filter %(pair)r in %(term)r has no value")
+NOT_ANYWHERE = gettext_noop("'not anywhere' can never hold; remove the rule instead")
+BUFFER_TOO_WIDE = gettext_noop(
+    "%(term)r: an edge buffer of more than %(max)s m is not a polygon rule; "
+    "use 'within N m of LAYER'"
+)
+DISTANCE_OUT_OF_RANGE = gettext_noop(
+    "%(term)r: the distance must be more than 0 m and at most %(max)s m"
+)
+TERM_UNREADABLE = gettext_noop("cannot read the condition term %(term)r; %(expected)s")
+CONDITION_EMPTY = gettext_noop("the condition is empty; %(expected)s")
 
 
 def _filter(text, term):
@@ -67,13 +85,10 @@ def _filter(text, term):
     for pair in (p.strip() for p in text.split(",")):
         match = _PAIR.match(pair)
         if not match:
-            raise RuleError(
-                f"filter {pair!r} in {term!r} is not attribute=value "
-                "(e.g. roads[owner=KGM] or roads[class=motorway|state_highway])"
-            )
+            raise RuleError(Problem(FILTER_NOT_A_PAIR, pair=pair, term=term))
         values = [v.strip() for v in match["values"].split("|") if v.strip()]
         if not values:
-            raise RuleError(f"filter {pair!r} in {term!r} has no value")
+            raise RuleError(Problem(FILTER_WITHOUT_VALUE, pair=pair, term=term))
         result[match["name"]] = {"values": values, "negate": match["op"] == "!="}
     return result
 
@@ -85,15 +100,12 @@ def _term(text):
         negate, body = True, body[4:].strip()
     if body == ANYWHERE:
         if negate:
-            raise RuleError("'not anywhere' can never hold; remove the rule instead")
+            raise RuleError(Problem(NOT_ANYWHERE))
         return {"op": ANYWHERE}
     match = _INSIDE.match(body)
     if match:
         if float(match["buffer"] or 0) > MAX_BUFFER_M:
-            raise RuleError(
-                f"{text!r}: an edge buffer of more than {MAX_BUFFER_M} m is not a "
-                "polygon rule; use 'within N m of LAYER'"
-            )
+            raise RuleError(Problem(BUFFER_TOO_WIDE, term=text, max=MAX_BUFFER_M))
         return {
             "op": INSIDE,
             "layer": match["layer"],
@@ -106,8 +118,7 @@ def _term(text):
         distance = float(match["distance"])
         if not 0 < distance <= MAX_DISTANCE_M:
             raise RuleError(
-                f"{text!r}: the distance must be more than 0 m and at most "
-                f"{MAX_DISTANCE_M} m"
+                Problem(DISTANCE_OUT_OF_RANGE, term=text, max=MAX_DISTANCE_M)
             )
         return {
             "op": WITHIN,
@@ -116,7 +127,7 @@ def _term(text):
             "distance_m": distance,
             "negate": negate,
         }
-    raise RuleError(f"cannot read the condition term {text!r}; {EXPECTED}")
+    raise RuleError(Problem(TERM_UNREADABLE, term=text, expected=Problem(EXPECTED)))
 
 
 def parse_condition(text):
@@ -127,7 +138,7 @@ def parse_condition(text):
     """
     text = " ".join((text or "").split())
     if not text:
-        raise RuleError(f"the condition is empty; {EXPECTED}")
+        raise RuleError(Problem(CONDITION_EMPTY, expected=Problem(EXPECTED)))
     terms = [_term(part.strip()) for part in re.split(r"\s+and\s+", text)]
     if len(terms) > 1 and any(t["op"] == ANYWHERE for t in terms):
         terms = [t for t in terms if t["op"] != ANYWHERE]

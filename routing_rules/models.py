@@ -28,6 +28,7 @@ import orjson
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection, models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from geopool.models import Body, Department, ServiceRequest
 
@@ -48,18 +49,27 @@ class OwnerKind(models.TextChoices):
 
 
 class RuleSet(models.Model):
-    version = models.PositiveIntegerField(unique=True)
-    name = models.CharField(max_length=200)
-    is_active = models.BooleanField(default=False)
-    source = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    activated_at = models.DateTimeField(null=True, blank=True)
-    based_on = models.ForeignKey(
-        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    version = models.PositiveIntegerField(unique=True, verbose_name=_("Version"))
+    name = models.CharField(max_length=200, verbose_name=_("Name"))
+    is_active = models.BooleanField(default=False, verbose_name=_("Active"))
+    source = models.CharField(max_length=300, blank=True, verbose_name=_("Source"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Created at"))
+    activated_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Activated at")
     )
-    notes = models.TextField(blank=True)
+    based_on = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("Based on"),
+    )
+    notes = models.TextField(blank=True, verbose_name=_("Notes"))
 
     class Meta:
+        verbose_name = _("Rule set")
+        verbose_name_plural = _("Rule sets")
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(
@@ -80,31 +90,60 @@ class RuleSet(models.Model):
 
 class Rule(models.Model):
     rule_set = models.ForeignKey(
-        RuleSet, on_delete=models.CASCADE, related_name="rules"
+        RuleSet,
+        on_delete=models.CASCADE,
+        related_name="rules",
+        verbose_name=_("Rule set"),
     )
-    code = models.SlugField(max_length=100)
-    stage = models.PositiveSmallIntegerField(choices=Stage.choices)
-    priority = models.PositiveIntegerField(default=100)
+    code = models.SlugField(max_length=100, verbose_name=_("Code"))
+    stage = models.PositiveSmallIntegerField(
+        choices=Stage.choices, verbose_name=_("Stage")
+    )
+    priority = models.PositiveIntegerField(default=100, verbose_name=_("Priority"))
     # Category codes; empty means every category.
-    categories = ArrayField(models.SlugField(max_length=64), default=list, blank=True)
+    categories = ArrayField(
+        models.SlugField(max_length=64),
+        default=list,
+        blank=True,
+        verbose_name=_("Categories"),
+    )
     # Rules with a group are consulted only by a rule whose owner is
     # "group:NAME"; the others form the main sequence.
-    group = models.SlugField(max_length=64, blank=True)
+    group = models.SlugField(max_length=64, blank=True, verbose_name=_("Group"))
     # The written condition (routing_rules.conditions) and its parsed terms.
-    condition = models.CharField(max_length=300)
-    terms = models.JSONField(default=list)
-    owner_kind = models.CharField(max_length=20, choices=OwnerKind.choices)
-    owner_body_code = models.SlugField(max_length=64, blank=True)
-    owner_department_code = models.SlugField(max_length=64, blank=True)
-    owner_attribute = models.SlugField(max_length=64, blank=True)
-    owner_group = models.SlugField(max_length=64, blank=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_to = models.DateField(null=True, blank=True, help_text="last day, inclusive")
-    description = models.CharField(max_length=300, blank=True)
+    condition = models.CharField(max_length=300, verbose_name=_("Condition"))
+    terms = models.JSONField(default=list, verbose_name=_("Terms"))
+    owner_kind = models.CharField(
+        max_length=20, choices=OwnerKind.choices, verbose_name=_("Owner kind")
+    )
+    owner_body_code = models.SlugField(
+        max_length=64, blank=True, verbose_name=_("Owner body")
+    )
+    owner_department_code = models.SlugField(
+        max_length=64, blank=True, verbose_name=_("Owner department")
+    )
+    owner_attribute = models.SlugField(
+        max_length=64, blank=True, verbose_name=_("Owner attribute")
+    )
+    owner_group = models.SlugField(
+        max_length=64, blank=True, verbose_name=_("Owner group")
+    )
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("Valid from"))
+    valid_to = models.DateField(
+        null=True,
+        blank=True,
+        help_text=_("last day, inclusive"),
+        verbose_name=_("Valid to (last day)"),
+    )
+    description = models.CharField(
+        max_length=300, blank=True, verbose_name=_("Description")
+    )
     # The rule form carries it as read; a save of an older one is refused.
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("Updated"))
 
     class Meta:
+        verbose_name = _("Rule")
+        verbose_name_plural = _("Rules")
         ordering = ["rule_set", "stage", "priority", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -158,6 +197,8 @@ class Delegation(models.Model):
     description = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("Delegation")
+        verbose_name_plural = _("Delegations")
         ordering = ["rule_set", "code"]
         constraints = [
             models.UniqueConstraint(
@@ -214,6 +255,10 @@ class DecisionShape(models.Model):
     trace = models.JSONField(default=list)
     explanation_tr = models.TextField()
     explanation_en = models.TextField()
+
+    class Meta:
+        verbose_name = _("Decision detail")
+        verbose_name_plural = _("Decision details")
 
     def __str__(self):
         return self.explanation_en
@@ -279,8 +324,9 @@ class Decision(models.Model):
         on_delete=models.CASCADE,
         related_name="decisions",
         db_constraint=False,
+        verbose_name=_("Request"),
     )
-    decided_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Decided at"))
     # Owner, department and rule are written only by geopool's own routing
     # from ids it has just read, and bodies and live rules are never deleted
     # (PROTECT, enforced by Django): no database constraint or index checks
@@ -292,6 +338,7 @@ class Decision(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("Owner body"),
     )
     owner_department = models.ForeignKey(
         Department,
@@ -301,6 +348,7 @@ class Decision(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("Owner department"),
     )
     rule = models.ForeignKey(
         Rule,
@@ -310,12 +358,22 @@ class Decision(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("Rule"),
     )
-    rule_code = models.CharField(max_length=100, blank=True)
-    rule_set_version = models.PositiveIntegerField(null=True, blank=True)
+    rule_code = models.CharField(
+        max_length=100, blank=True, verbose_name=_("Rule code")
+    )
+    rule_set_version = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("Rule set version")
+    )
     # [{"body": code, "feature": name, "code": code, "distance_m": 12.3}, ...]
-    candidates = models.JSONField(default=list)
-    flags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    candidates = models.JSONField(default=list, verbose_name=_("Candidates"))
+    flags = ArrayField(
+        models.CharField(max_length=40),
+        default=list,
+        blank=True,
+        verbose_name=_("Flags"),
+    )
     # Generations, trace and both sentences (``DecisionShape``); shapes are
     # never deleted, so no database constraint checks the reference again.
     shape = models.ForeignKey(
@@ -324,8 +382,9 @@ class Decision(models.Model):
         related_name="+",
         db_constraint=False,
         db_index=False,
+        verbose_name=_("Decision detail"),
     )
-    is_current = models.BooleanField(default=True)
+    is_current = models.BooleanField(default=True, verbose_name=_("Current"))
 
     generations = _shape_part("generations", dict)
     trace = _shape_part("trace", list)
@@ -335,6 +394,8 @@ class Decision(models.Model):
     objects = DecisionManager()
 
     class Meta:
+        verbose_name = _("Decision")
+        verbose_name_plural = _("Decisions")
         ordering = ["request", "-decided_at", "-id"]
         constraints = [
             models.UniqueConstraint(

@@ -8,11 +8,18 @@ import boundaries.geometry
 import boundaries.importing.sources
 import geopool.text
 import geopool.tracking
+import routing_rules.errors
 
 
 @pytest.mark.parametrize(
     "module",
-    [geopool.text, geopool.tracking, boundaries.geometry, boundaries.importing.sources],
+    [
+        geopool.text,
+        geopool.tracking,
+        boundaries.geometry,
+        boundaries.importing.sources,
+        routing_rules.errors,
+    ],
 )
 def test_docstring_examples(module):
     result = doctest.testmod(module)

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from geopool import prepared
 from geopool.models.bodies import Body
@@ -45,16 +46,26 @@ def hash_secret(secret):
 
 
 class ApiKey(models.Model):
-    name = models.CharField(max_length=200)
-    body = models.ForeignKey(Body, on_delete=models.PROTECT, related_name="api_keys")
-    channel = models.CharField(max_length=20, default="api")
-    prefix = models.CharField(max_length=KEY_PREFIX_LENGTH, unique=True)
-    secret_hash = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    name = models.CharField(max_length=200, verbose_name=_("Name"))
+    body = models.ForeignKey(
+        Body, on_delete=models.PROTECT, related_name="api_keys", verbose_name=_("Body")
+    )
+    channel = models.CharField(max_length=20, default="api", verbose_name=_("Channel"))
+    prefix = models.CharField(
+        max_length=KEY_PREFIX_LENGTH, unique=True, verbose_name=_("Prefix")
+    )
+    secret_hash = models.CharField(max_length=64, verbose_name=_("Secret hash"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("Created at"))
+    revoked_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Revoked at")
+    )
+    last_used_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Last used at")
+    )
 
     class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
         ordering = ["-created_at"]
 
     def __str__(self):

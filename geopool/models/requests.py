@@ -61,22 +61,42 @@ class Status(models.TextChoices):
 
 
 class ServiceRequest(models.Model):
-    tracking_code = models.CharField(max_length=12, unique=True)
-    category = models.ForeignKey(Category, on_delete=models.PROTECT)
-    description = models.TextField(blank=True)
-    # Only staff-approved text is public (Open311 ``description``).
-    public_description = models.TextField(blank=True)
-    channel = models.CharField(max_length=20, choices=Channel.choices)
-    # Indexes: see geopool.spatial (GiST on geometry and on geography).
-    location = models.PointField(srid=STORAGE_SRID, null=True, blank=True)
-    location_source = models.CharField(
-        max_length=20, choices=LocationSource.choices, blank=True
+    tracking_code = models.CharField(
+        max_length=12, unique=True, verbose_name=_("Tracking code")
     )
-    address_string = models.CharField(max_length=500, blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, verbose_name=_("Category")
+    )
+    description = models.TextField(blank=True, verbose_name=_("Description"))
+    # Only staff-approved text is public (Open311 ``description``).
+    public_description = models.TextField(
+        blank=True, verbose_name=_("Public description")
+    )
+    channel = models.CharField(
+        max_length=20, choices=Channel.choices, verbose_name=_("Channel")
+    )
+    # Indexes: see geopool.spatial (GiST on geometry and on geography).
+    location = models.PointField(
+        srid=STORAGE_SRID, null=True, blank=True, verbose_name=_("Location")
+    )
+    location_source = models.CharField(
+        max_length=20,
+        choices=LocationSource.choices,
+        blank=True,
+        verbose_name=_("Location source"),
+    )
+    address_string = models.CharField(
+        max_length=500, blank=True, verbose_name=_("Address")
+    )
+    status = models.CharField(
+        max_length=20,
+        choices=Status.choices,
+        default=Status.NEW,
+        verbose_name=_("Status"),
+    )
     # When it was (last) closed; empty while open, or when history lacks it.
-    closed_at = models.DateTimeField(null=True, blank=True)
-    is_urgent = models.BooleanField(default=False)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("Closed at"))
+    is_urgent = models.BooleanField(default=False, verbose_name=_("Urgent"))
     # The current owner, copied from the current decision (or a transfer) so
     # inboxes and counts need no join through decisions.
     # Indexed with the status (Meta.indexes), which serves the owner alone.
@@ -87,6 +107,7 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("Owner body"),
     )
     owner_department = models.ForeignKey(
         Department,
@@ -95,13 +116,18 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("Owner department"),
     )
-    needs_triage = models.BooleanField(default=False)
+    needs_triage = models.BooleanField(default=False, verbose_name=_("Needs triage"))
     # Came as an address the geocoder could not place surely: waits for an
     # operator's pin (the needs-location queue), never placed at a guess.
-    needs_location = models.BooleanField(default=False, db_default=False)
+    needs_location = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("Waits for a pin")
+    )
     # Work inside the owning body (geopool.services.workflow).
-    priority = models.CharField(max_length=10, default="normal", db_default="normal")
+    priority = models.CharField(
+        max_length=10, default="normal", db_default="normal", verbose_name=_("Priority")
+    )
     assigned_crew = models.ForeignKey(
         "geopool.Crew",
         on_delete=models.SET_NULL,
@@ -109,31 +135,54 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="requests",
         db_index=False,
+        verbose_name=_("Assigned crew"),
     )
     # Anonymous reports are worked but have no legal answer clock and no
     # notifications.
-    is_anonymous = models.BooleanField(default=False, db_default=False)
+    is_anonymous = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("Anonymous")
+    )
     # Two transfers back and forth (geopool.models.workflow.Transfer).
-    is_disputed = models.BooleanField(default=False, db_default=False)
+    is_disputed = models.BooleanField(
+        default=False, db_default=False, verbose_name=_("Disputed")
+    )
     # The SLA clock in working minutes (geopool.worktime): the target, the
     # minutes used while it was running before, and since when it runs now
     # (empty while paused: transfer pending, waiting for information, done).
-    sla_minutes = models.PositiveIntegerField(null=True, blank=True)
-    sla_used_minutes = models.FloatField(default=0, db_default=0)
-    sla_running_since = models.DateTimeField(null=True, blank=True)
-    sla_due_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sla_minutes = models.PositiveIntegerField(
+        null=True, blank=True, verbose_name=_("SLA target (working minutes)")
+    )
+    sla_used_minutes = models.FloatField(
+        default=0, db_default=0, verbose_name=_("SLA working minutes used")
+    )
+    sla_running_since = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("SLA clock running since")
+    )
+    sla_due_at = models.DateTimeField(
+        null=True, blank=True, db_index=True, verbose_name=_("SLA due at")
+    )
     # When the owner was warned that the SLA is near (once per running clock).
-    sla_warned_at = models.DateTimeField(null=True, blank=True)
+    sla_warned_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("SLA warning sent at")
+    )
     # The legal answer deadline (30 days) and when the first answer went out.
-    legal_due_at = models.DateTimeField(null=True, blank=True)
-    answered_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    legal_due_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Legal deadline")
+    )
+    answered_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Answered at")
+    )
+    resolved_at = models.DateTimeField(
+        null=True, blank=True, verbose_name=_("Resolved at")
+    )
     # Historic imports: the owner's body code as the source system recorded
     # it. ``owner_body`` starts as the same body and may later move on; this
     # stays, so simulations compare what happened with what today's rules
     # say. A code, not a key, like the rules' owners: no index, no foreign
     # key check per row when millions of rows are copied in.
-    recorded_owner = models.CharField(max_length=64, blank=True)
+    recorded_owner = models.CharField(
+        max_length=64, blank=True, verbose_name=_("Recorded owner")
+    )
     api_key = models.ForeignKey(
         ApiKey,
         on_delete=models.PROTECT,
@@ -141,9 +190,12 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("API key"),
     )
-    external_id = models.CharField(max_length=100, blank=True)
-    is_sample = models.BooleanField(default=False)
+    external_id = models.CharField(
+        max_length=100, blank=True, verbose_name=_("External ID")
+    )
+    is_sample = models.BooleanField(default=False, verbose_name=_("Sample"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -151,11 +203,14 @@ class ServiceRequest(models.Model):
         blank=True,
         related_name="+",
         db_index=False,
+        verbose_name=_("Created by"),
     )
-    requested_at = models.DateTimeField(db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    requested_at = models.DateTimeField(db_index=True, verbose_name=_("Received"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("Updated at"))
 
     class Meta:
+        verbose_name = _("Service request")
+        verbose_name_plural = _("Service requests")
         ordering = ["-requested_at", "-id"]
         constraints = [
             # Only requests that came with a key: a unique index holds no
@@ -229,3 +284,7 @@ class Contact(models.Model):
     tc_kimlik_no = models.CharField(max_length=11, blank=True)
     device_id = models.CharField(max_length=200, blank=True)
     account_id = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Contact")
+        verbose_name_plural = _("Contacts")

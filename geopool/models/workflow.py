@@ -31,6 +31,8 @@ class SlaTarget(models.Model):
     working_minutes = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("SLA target")
+        verbose_name_plural = _("SLA targets")
         constraints = [
             models.UniqueConstraint(
                 fields=["category", "priority"], name="one_sla_per_category_priority"
@@ -55,6 +57,8 @@ class Crew(models.Model):
     is_active = models.BooleanField(default=True)
 
     class Meta:
+        verbose_name = _("Crew")
+        verbose_name_plural = _("Crews")
         ordering = ["body", "name"]
         constraints = [
             models.UniqueConstraint(fields=["body", "name"], name="crew_name_per_body")
@@ -126,6 +130,8 @@ class Transfer(models.Model):
     is_dispute = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("Transfer")
+        verbose_name_plural = _("Transfers")
         ordering = ["-proposed_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -151,6 +157,8 @@ class Note(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Note")
+        verbose_name_plural = _("Notes")
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -179,6 +187,8 @@ class Photo(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("Photo")
+        verbose_name_plural = _("Photos")
         ordering = ["created_at", "id"]
 
     def __str__(self):
@@ -202,6 +212,8 @@ class Answer(models.Model):
     sent_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("Answer")
+        verbose_name_plural = _("Answers")
         ordering = ["sent_at", "id"]
 
     def __str__(self):
@@ -220,6 +232,8 @@ class Incident(models.Model):
     requests = models.ManyToManyField(ServiceRequest, related_name="incidents")
 
     class Meta:
+        verbose_name = _("Incident")
+        verbose_name_plural = _("Incidents")
         ordering = ["-created_at"]
 
     def __str__(self):
@@ -244,6 +258,8 @@ class Notification(models.Model):
     error = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("Notification")
+        verbose_name_plural = _("Notifications")
         ordering = ["created_at", "id"]
 
     def __str__(self):

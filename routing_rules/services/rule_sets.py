@@ -14,12 +14,13 @@ import logging
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from geopool.errors import PackError
 from geopool.models import Event
 from geopool.services.events import event_record
 from routing_rules.context import live_context_clear
-from routing_rules.errors import RuleError, RuleSetChanged
+from routing_rules.errors import Problem, ProblemList, RuleError, RuleSetChanged
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.validation import (
     STAGE_LABELS,
@@ -30,6 +31,12 @@ from routing_rules.validation import (
 )
 
 logger = logging.getLogger(__name__)
+
+CANNOT_GO_LIVE = gettext_noop("rule set v%(version)s cannot go live: %(problems)s")
+NOT_A_DRAFT = gettext_noop(
+    "rule set v%(version)s has been live and can no longer change; make a "
+    "draft from it and edit that"
+)
 
 # What a rule is made of, as stored (also the admin's and the export's columns).
 RULE_FIELDS = [
@@ -131,7 +138,11 @@ def rule_set_activate(rule_set, actor=None, actor_label=""):
             )
             if errors:
                 raise RuleError(
-                    f"rule set v{rule_set.version} cannot go live: " + "; ".join(errors)
+                    Problem(
+                        CANNOT_GO_LIVE,
+                        version=rule_set.version,
+                        problems=ProblemList(errors),
+                    )
                 )
         if previous:
             previous.is_active = False
@@ -330,8 +341,7 @@ def _draft_locked(rule_set):
     locked = RuleSet.objects.select_for_update().get(pk=rule_set.pk)
     if not locked.is_draft:
         raise RuleSetChanged(
-            f"rule set v{locked.version} has been live and can no longer change; "
-            "make a draft from it and edit that",
+            Problem(NOT_A_DRAFT, version=locked.version),
             reason=RuleSetChanged.LIVE,
             version=locked.version,
         )
@@ -357,7 +367,7 @@ def rule_save(rule_set, values, rule=None, actor=None, seen=None):
             [*others, spec], _delegation_specs(rule_set), catalogue_from_db()
         )
         if errors:
-            raise RuleError("; ".join(errors))
+            raise RuleError(ProblemList(errors))
 
         fields = rule_model_values(spec)
         before = None
@@ -443,7 +453,7 @@ def rule_delete(rule, actor=None, seen=None):
             remaining, _delegation_specs(rule_set), catalogue_from_db()
         )
         if errors:
-            raise RuleError("; ".join(errors))
+            raise RuleError(ProblemList(errors))
 
         event_record("rule.delete", rule_set, actor=actor, before={"rule": rule.code})
         rule.delete()
@@ -475,7 +485,7 @@ def delegation_save(rule_set, values, delegation=None, actor=None):
         ]
         errors, _ = validate(_specs(rule_set), [*others, spec], catalogue_from_db())
         if errors:
-            raise RuleError("; ".join(errors))
+            raise RuleError(ProblemList(errors))
 
         if delegation is None:
             delegation = Delegation.objects.create(rule_set=rule_set, **fields)

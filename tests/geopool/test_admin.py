@@ -55,3 +55,43 @@ def test_admin_pages_carry_geopools_icon(admin_client):
     for page in (index, login):
         assert ICON in page  # so the browser asks for no /favicon.ico
         assert 'id="site-name"' in page  # still Django's admin page around it
+
+
+def test_admin_index_names_the_models_in_turkish(admin_client):
+    index = admin_client.get("/admin/").content.decode()
+
+    for name in [
+        "Kurumlar",
+        "Kategoriler",
+        "Olay kayıtları",
+        "Talepler",
+        "API anahtarları",
+        "Katman sürümleri",
+        "Kararlar",
+        "Kural kümeleri",
+    ]:
+        assert f">{name}</a>" in index, name
+    assert ">Service requests</a>" not in index
+
+
+def test_admin_columns_and_fields_are_labelled_in_turkish(admin_client, hatay):
+    from django.utils import translation
+
+    from geopool.models import ServiceRequest
+
+    events = admin_client.get("/admin/geopool/event/").content.decode()
+    for label in ["Zaman", "İşlem", "Nesne türü", "Nesne kimliği", "İşlemi yapan (ad)"]:
+        assert label in events, label
+
+    field = ServiceRequest._meta.get_field
+    with translation.override("tr"):
+        labels = [
+            str(field(name).verbose_name)
+            for name in ("tracking_code", "is_urgent", "sla_minutes", "owner_body")
+        ]
+    assert labels == [
+        "Takip kodu",
+        "Acil",
+        "SLA hedefi (çalışma dakikası)",
+        "Sahip kurum",
+    ]

@@ -5,6 +5,7 @@ import shutil
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from geopool.errors import PackError
 from geopool.models import Body, Category
@@ -167,6 +168,39 @@ def test_rule_that_can_never_match_is_reported_with_its_line(pack_copy):
     assert pack.warnings == [
         "rules.csv line 37: rule SU-IKINCI can never match: every one of its "
         "categories is decided earlier by SU-KANAL-HATSU"
+    ]
+
+
+@pytest.mark.parametrize("language", ["tr", "en"])
+def test_command_line_names_rule_problems_in_english_whatever_the_language(
+    pack_copy, language
+):
+    _edit(pack_copy / "rules.csv", "anywhere,body:HATSU,,,Su", "anywhr,body:HATSU,,,Su")
+
+    with translation.override(language), pytest.raises(CommandError) as caught:
+        call_command("load_jurisdiction", str(pack_copy), "--dry-run")
+
+    assert str(caught.value) == (
+        "the jurisdiction pack is invalid:\n"
+        "- rules.csv line 21: rule SU-KANAL-HATSU: cannot read the condition term "
+        "'anywhr'; expected 'anywhere', 'inside LAYER[attr=value] + N m' or "
+        "'within N m of LAYER[attr=value]', joined by 'and', each optionally "
+        "preceded by 'not'"
+    )
+
+
+def test_pack_loader_reports_catalogue_problems_in_english_under_turkish(pack_copy):
+    _edit(
+        pack_copy / "rules.csv",
+        "GAZ-AKSA,emergency,10,,GAZ,",
+        "GAZ-AKSA,emergency,10,,GAZX,",
+    )
+
+    with translation.override("tr"), pytest.raises(PackError) as caught:
+        read_pack(pack_copy)
+
+    assert caught.value.problems == [
+        "rules.csv line 2: rule GAZ-AKSA: unknown category GAZX"
     ]
 
 

@@ -1,6 +1,7 @@
 """Writing rules: the condition grammar, and what a save refuses or reports."""
 
 import pytest
+from django.utils import translation
 
 from routing_rules.conditions import format_condition, parse_condition
 from routing_rules.errors import RuleError
@@ -61,6 +62,21 @@ def test_unreadable_conditions_say_what_is_expected(text, message):
     with pytest.raises(RuleError) as caught:
         parse_condition(text)
     assert message in str(caught.value)
+
+
+def test_condition_problems_are_english_and_can_be_told_in_turkish():
+    with translation.override("tr"), pytest.raises(RuleError) as caught:
+        parse_condition("within 0 m of roads")
+
+    assert str(caught.value) == (
+        "'within 0 m of roads': the distance must be more than 0 m and at most 50000 m"
+    )
+    with translation.override("tr"):
+        assert caught.value.translated() == (
+            "'within 0 m of roads': uzaklık 0 m'den büyük ve en çok 50000 m olmalı"
+        )
+    with translation.override("en"):
+        assert caught.value.translated() == str(caught.value)
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from pyproj import Geod, Transformer
 
-from boundaries.models import Feature, Generation
+from boundaries.models import Feature, Generation, Layer
 from geopool.models import Event
 from geopool.web.l10n import datetime_text
 from geopool.web.rules import views
@@ -284,16 +284,22 @@ def test_a_set_that_has_been_live_cannot_be_edited(coordinator_client):
     ("changes", "reason"),
     [
         # A category that does not exist, named in the message.
-        ({"categories": "KANAL SU NOPE"}, "rule SU-KANAL-HATSU: unknown category NOPE"),
+        (
+            {"categories": "KANAL SU NOPE"},
+            "kural SU-KANAL-HATSU: bilinmeyen kategori NOPE",
+        ),
         # A body that does not exist.
-        ({"owner": "body:HATSUU"}, "rule SU-KANAL-HATSU: unknown owner body HATSUU"),
+        (
+            {"owner": "body:HATSUU"},
+            "kural SU-KANAL-HATSU: bilinmeyen sahip kurum HATSUU",
+        ),
         # A condition the grammar cannot read.
         (
             {"condition": "within ten m of roads"},
-            "rule SU-KANAL-HATSU: cannot read the condition term 'within ten m of "
-            "roads'; expected 'anywhere', 'inside LAYER[attr=value] + N m' or "
-            "'within N m of LAYER[attr=value]', joined by 'and', each optionally "
-            "preceded by 'not'",
+            "kural SU-KANAL-HATSU: 'within ten m of roads' koşul terimi okunamıyor; "
+            "beklenen: 'anywhere', 'inside KATMAN[öznitelik=değer] + N m' veya "
+            "'within N m of KATMAN[öznitelik=değer]'; 'and' ile birleştirilir, her "
+            "biri 'not' ile başlayabilir",
         ),
     ],
 )
@@ -316,6 +322,62 @@ def test_refused_rule_edit_shows_the_reason_and_keeps_the_input(
     assert f'name="{name}" value="{html.escape(value)}"' in response.text
     rule.refresh_from_db()
     assert (rule.categories, rule.owner_body_code) == (["KANAL", "SU"], "HATSU")
+
+
+# The newcomer's rule: a missing category, layer and body at once.
+BAD_RULE = {
+    "code": "YOL-TEST",
+    "stage": "category_default",
+    "priority": "50",
+    "categories": "NOPE",
+    "condition": "within 10 m of roadz",
+    "owner": "body:HATSUU",
+}
+
+
+def test_refused_new_rule_names_every_problem_in_turkish(coordinator_client):
+    make_draft(coordinator_client)
+    layers = ", ".join(sorted(Layer.objects.values_list("code", flat=True)))
+
+    response = coordinator_client.post("/rules/3/rules/new/", BAD_RULE)
+
+    assert "roads" in layers.split(", ")
+    assert response.context["form"].non_field_errors() == [
+        "Kaydedilmedi: kural YOL-TEST: bilinmeyen kategori NOPE; kural YOL-TEST: "
+        f"bilinmeyen katman roadz; katmanlar: {layers}; kural YOL-TEST: "
+        "bilinmeyen sahip kurum HATSUU"
+    ]
+    assert not Rule.objects.filter(rule_set__version=3, code="YOL-TEST").exists()
+
+
+def test_refused_new_rule_is_in_english_for_an_english_reader(coordinator_client):
+    make_draft(coordinator_client)
+    layers = ", ".join(sorted(Layer.objects.values_list("code", flat=True)))
+
+    response = coordinator_client.post(
+        "/rules/3/rules/new/", BAD_RULE, headers={"Accept-Language": "en"}
+    )
+
+    assert response.context["form"].non_field_errors() == [
+        "Not saved: rule YOL-TEST: unknown category NOPE; rule YOL-TEST: unknown "
+        f"layer roadz; the layers are {layers}; rule YOL-TEST: unknown owner body "
+        "HATSUU"
+    ]
+
+
+def test_rule_set_checks_are_shown_in_turkish(coordinator_client):
+    draft = make_draft(coordinator_client)
+    # Written past the service, as a layer attribute dropped since the save.
+    draft.rules.filter(code=WATER_RULE).update(
+        owner_kind="attribute", owner_body_code="", owner_attribute="maintainer"
+    )
+
+    page = coordinator_client.get("/rules/3/")
+
+    assert page.context["errors"] == [
+        "kural SU-KANAL-HATSU: attribute:maintainer sahibi bir katman nesnesi "
+        "ister; koşul bir katman adı vermeli ('inside …' veya 'within …')"
+    ]
 
 
 def test_valid_rule_edit_is_saved_and_audited(coordinator_client, coordinator):
@@ -391,7 +453,10 @@ def test_delegation_is_added_and_deleted(coordinator_client):
         f"/rules/3/delegations/{delegation.pk}/delete/", follow=True
     )
 
-    assert "delegation MEZARLIK-ANTAKYA: unknown district code 9999" in refused.text
+    assert (
+        "yetki devri MEZARLIK-ANTAKYA: bilinmeyen ilçe kodu 9999; ilçeler: "
+        in refused.text
+    )
     assert (delegation.to_body_code, delegation.district_codes) == ("", ["2080"])
     assert "noktanın ilçe belediyesi" in saved.text
     assert _text(views.DELEGATION_DELETED, code="MEZARLIK-ANTAKYA") in deleted.text
@@ -455,9 +520,12 @@ def test_an_invalid_draft_is_not_activated(coordinator_client):
     confirm = coordinator_client.get("/rules/3/activate/")
     response = coordinator_client.post("/rules/3/activate/", follow=True)
 
-    reason = "rule set v3 cannot go live: rule SU-KANAL-HATSU: unknown owner body GONE"
+    reason = (
+        "v3 kural kümesi etkinleştirilemez: kural SU-KANAL-HATSU: bilinmeyen sahip "
+        "kurum GONE"
+    )
     assert 'data-testid="confirm-activate"' not in confirm.text
-    assert "rule SU-KANAL-HATSU: unknown owner body GONE" in confirm.text
+    assert "kural SU-KANAL-HATSU: bilinmeyen sahip kurum GONE" in confirm.text
     assert _text(views.NOT_ACTIVATED, reason=reason) in response.text
     assert RuleSet.objects.get(is_active=True).version == 2
     assert not Event.objects.filter(action="rule_set.activate", object_id=str(draft.pk))

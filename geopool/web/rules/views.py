@@ -2,16 +2,17 @@
 
 Every change goes through ``routing_rules.services.rule_sets`` with the
 coordinator as the actor, so the audit trail names them; a refusal
-(``RuleError``) is shown beside the form that caused it, with what the
-coordinator typed kept. A draft that went live while the form was open
-(``RuleSetChanged``: the services lock the set's row, so the edit waited
-for the activation and then saw it) is refused with 409, the typed values
-kept, and nothing is written. The rule form carries the rule's
-``updated_at`` as read (``seen``): a save or delete after someone else
-saved the rule is refused the same way, naming who and when, with the
-rule as it is now beside what was typed. Testing a point and simulating build the chosen
-rule set's own routing context (``build_context``): a draft is tried
-exactly as live routing would run it, and nothing is written.
+(``RuleError``) is shown beside the form that caused it, in the
+coordinator's language, with what the coordinator typed kept. A draft that
+went live while the form was open (``RuleSetChanged``: the services lock
+the set's row, so the edit waited for the activation and then saw it) is
+refused with 409, the typed values kept, and nothing is written. The rule
+form carries the rule's ``updated_at`` as read (``seen``): a save or delete
+after someone else saved the rule is refused the same way, naming who and
+when, with the rule as it is now beside what was typed. Testing a point and
+simulating build the chosen rule set's own routing context
+(``build_context``): a draft is tried exactly as live routing would run it,
+and nothing is written.
 """
 
 import logging
@@ -45,6 +46,7 @@ from routing_rules.errors import (
     RuleError,
     RuleSetChanged,
     UnknownCategory,
+    translated,
 )
 from routing_rules.models import Delegation, Rule, RuleSet
 from routing_rules.services.rule_sets import (
@@ -216,8 +218,8 @@ def _rule_set_page(request, rule_set, status=200):
         else "",
         sections=display.rule_sections(rule_set, names, display.live_layers()),
         delegations=display.delegation_rows(rule_set, names),
-        errors=errors,
-        warnings=warnings,
+        errors=[translated(e) for e in errors],
+        warnings=[translated(w) for w in warnings],
         can_edit=is_coordinator(request.user) and rule_set.is_draft,
         changes=display.rule_set_changes(rule_set, rule_set.based_on)
         if rule_set.is_draft
@@ -260,11 +262,11 @@ def rule_edit(request, version, pk=None):
                 status, gone = 409, exc.reason == RuleSetChanged.DELETED
             except RuleError as exc:
                 logger.info("rule refused in v%s: %s", rule_set.version, exc)
-                form.add_error(None, NOT_SAVED % {"reason": exc})
+                form.add_error(None, NOT_SAVED % {"reason": exc.translated()})
             else:
                 messages.success(request, RULE_SAVED % {"code": saved.code})
                 for warning in warnings:
-                    messages.warning(request, warning)
+                    messages.warning(request, translated(warning))
                 return _detail(rule_set, f"rule-{saved.code}")
     else:
         form = RuleForm(initial=RuleForm.initial_of(rule) if rule else None)
@@ -318,7 +320,7 @@ def rule_remove(request, version, pk):
         messages.error(request, _conflict_text(exc, message))
         return _rule_set_page(request, _rule_set(version), status=409)
     except RuleError as exc:
-        messages.error(request, NOT_DELETED % {"reason": exc})
+        messages.error(request, NOT_DELETED % {"reason": exc.translated()})
     else:
         messages.success(request, RULE_DELETED % {"code": rule.code})
     return _detail(rule_set)
@@ -345,7 +347,7 @@ def delegation_edit(request, version, pk=None):
                 status = 409
             except RuleError as exc:
                 logger.info("delegation refused in v%s: %s", rule_set.version, exc)
-                form.add_error(None, NOT_SAVED % {"reason": exc})
+                form.add_error(None, NOT_SAVED % {"reason": exc.translated()})
             else:
                 messages.success(request, DELEGATION_SAVED % {"code": saved.code})
                 return _detail(rule_set, "delegations")
@@ -386,7 +388,7 @@ def rule_set_activate_view(request, version):
             rule_set_activate(rule_set, actor=request.user)
         except RuleError as exc:
             logger.info("activation of v%s refused: %s", rule_set.version, exc)
-            messages.error(request, NOT_ACTIVATED % {"reason": exc})
+            messages.error(request, NOT_ACTIVATED % {"reason": exc.translated()})
             return redirect("rules:activate", version=rule_set.version)
         messages.success(request, ACTIVATED % {"version": rule_set.version})
         return _detail(rule_set)
@@ -397,8 +399,8 @@ def rule_set_activate_view(request, version):
         rule_set,
         active=active,
         changes=display.rule_set_changes(rule_set, active),
-        errors=errors,
-        warnings=warnings,
+        errors=[translated(e) for e in errors],
+        warnings=[translated(w) for w in warnings],
     )
     return render(request, "rules/activate.html", context)
 
