@@ -66,7 +66,7 @@ def test_coordinator_drafts_edits_simulates_and_activates(live_server, rules_dat
         page.fill("input[name=owner]", "body:HATSUU")
         with page.expect_navigation():
             page.click("[data-testid=save-rule]")
-        reason = f"rule {WATER_RULE}: unknown owner body HATSUU"
+        reason = f"kural {WATER_RULE}: bilinmeyen sahip kurum HATSUU"
         assert page.inner_text("[data-testid=form-error]") == _text(
             views.NOT_SAVED, reason=reason
         )

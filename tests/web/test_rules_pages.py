@@ -268,11 +268,16 @@ def test_rule_set_page_shows_rules_by_stage_with_owners_and_dormant_layers(
 def test_a_set_that_has_been_live_cannot_be_edited(coordinator_client):
     rule = Rule.objects.get(rule_set__version=2, code=WATER_RULE)
 
+    opened = coordinator_client.get(f"/rules/2/rules/{rule.pk}/", follow=True)
     response = coordinator_client.post(
-        f"/rules/2/rules/{rule.pk}/", rule_values(rule, owner="body:HBB"), follow=True
+        f"/rules/2/rules/{rule.pk}/", rule_values(rule, owner="body:HBB")
     )
 
-    assert _text(views.NOT_A_DRAFT, version=2) in response.text
+    # Opening the form is turned away; a form sent anyway is refused, kept.
+    assert _text(views.NOT_A_DRAFT, version=2) in opened.text
+    assert response.status_code == 409
+    assert _text(views.SET_WENT_LIVE, version=2) in html.unescape(response.text)
+    assert 'value="body:HBB"' in response.text
     rule.refresh_from_db()
     assert rule.owner_body_code == "HATSU"
 

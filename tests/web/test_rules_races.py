@@ -324,7 +324,7 @@ def test_three_rules_of_one_code_at_once_store_one_and_name_it_to_the_others(
 
     # The same refusal as a save that races nobody.
     alone = _post(coordinators[0], "/rules/3/rules/new/", values)
-    reason = _text(views.NOT_SAVED, reason="rule COP-X is defined twice")
+    reason = _text(views.NOT_SAVED, reason="kural COP-X iki kez tanımlanmış")
     assert sorted(r.status_code for r in responses) == [200, 200, 302]
     refused = [r for r in responses if r.status_code == 200]
     for response in [*refused, alone]:

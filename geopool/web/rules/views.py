@@ -229,8 +229,13 @@ def _rule_set_page(request, rule_set, status=200):
 
 
 def _refuse_if_live(request, rule_set):
-    """A redirect with the reason when ``rule_set`` is no draft, else None."""
-    if rule_set.is_draft:
+    """A redirect with the reason when ``rule_set`` is no draft, else None.
+
+    For opening a form. A form sent to a set that is live by then goes to
+    the services, which refuse it under the set's lock (409, the typed
+    values kept), however long ago the set went live.
+    """
+    if rule_set.is_draft or request.method == "POST":
         return None
     messages.error(request, NOT_A_DRAFT % {"version": rule_set.version})
     return _detail(rule_set)
@@ -364,9 +369,6 @@ def delegation_remove(request, version, pk):
     """``POST /rules/<version>/delegations/<id>/delete/`` (drafts only, audited)."""
     rule_set = _rule_set(version)
     delegation = get_object_or_404(Delegation, pk=pk, rule_set=rule_set)
-    refused = _refuse_if_live(request, rule_set)
-    if refused:
-        return refused
     try:
         delegation_delete(delegation, actor=request.user)
     except RuleSetChanged as exc:
