@@ -8,6 +8,8 @@ with several roles starts on the first of ``START_PAGES`` they hold; one
 with none (a superuser without a role) on the map.
 """
 
+from urllib.parse import urlsplit
+
 from django.contrib.auth import views as auth_views
 from django.urls import reverse
 
@@ -49,6 +51,11 @@ class StartPageLoginView(auth_views.LoginView):
     """Django's log-in; without a safe ``next`` it goes to the role's page."""
 
     redirect_authenticated_user = True
+
+    def get_redirect_url(self):
+        """The safe ``next``, unless it leads back to this page (a loop)."""
+        url = super().get_redirect_url()
+        return "" if url and urlsplit(url).path == self.request.path else url
 
     def get_default_redirect_url(self):
         return start_page(self.request.user)

@@ -106,6 +106,22 @@ def test_a_logged_in_user_opening_log_in_goes_to_the_start_page(client, make_sta
     assert response["Location"] == "/console/"
 
 
+@pytest.mark.parametrize("back", ["/login/", "/login/?next=/login/"])
+def test_a_next_leading_back_to_log_in_goes_to_the_start_page(client, make_staff, back):
+    """A stale link to the log-in page itself is no loop (and no 500)."""
+    staff = make_staff("operator", body="HBB")
+    client.force_login(staff)
+    response = client.get("/login/", {"next": back})
+    assert (response.status_code, response["Location"]) == (302, "/console/")
+
+    client.logout()
+    response = client.post(
+        "/login/",
+        {"username": staff.username, "password": staff.raw_password, "next": back},
+    )
+    assert (response.status_code, response["Location"]) == (302, "/console/")
+
+
 def test_wrong_password_shows_a_turkish_error(client, make_staff):
     staff = make_staff("operator", body="HBB")
 
