@@ -54,6 +54,7 @@ UNKNOWN_PARAMETERS = _(
     "The inbox has no filter named %(names)s. Its filters are: %(known)s "
     "(within: received within N days; older: received more than N days ago)."
 )
+REPEATED_PARAMETERS = _("%(names)s is given more than once; give each filter once.")
 DAYS_ERROR = format_lazy(
     _("Give a whole number of days from 1 to {max}."), max=MAX_DAYS
 )
@@ -88,8 +89,16 @@ class InboxFilter(forms.Form):
         # An unknown order (an old bookmark, a typed URL) is not a reason to
         # show nothing: the list uses the default order and says so.
         self.sort_ignored = ""
-        self.unknown = sorted(
-            set(data or ()) - set(self.base_fields) - set(OTHER_PARAMETERS)
+        # Only the pool's coordinators choose a body: another user's
+        # inbox is their body's, and a body given is no filter of theirs.
+        known = set(self.base_fields) | set(OTHER_PARAMETERS)
+        if not sees_pool(user):
+            known.discard("body")
+        self.unknown = sorted(set(data or ()) - known)
+        self.repeated = sorted(
+            name
+            for name in (data or ())
+            if hasattr(data, "getlist") and len(data.getlist(name)) > 1
         )
         if data is not None and data.get("sort") and data["sort"] not in SORT_LABELS:
             self.sort_ignored = data["sort"]
@@ -130,6 +139,11 @@ class InboxFilter(forms.Form):
 
     def clean(self):
         data = super().clean()
+        if self.repeated:
+            raise forms.ValidationError(
+                REPEATED_PARAMETERS
+                % {"names": ", ".join(f"“{name[:40]}”" for name in self.repeated)}
+            )
         if self.unknown:
             raise forms.ValidationError(
                 UNKNOWN_PARAMETERS

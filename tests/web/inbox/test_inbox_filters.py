@@ -155,6 +155,23 @@ def test_an_unknown_filter_is_a_400_listing_the_inboxs_filters(client, staff, ha
     )
 
 
+def test_a_filter_given_twice_or_a_body_for_body_staff_is_a_400(client, staff, hatay):
+    """Neither the last value nor silence: the list is not what was asked."""
+    make_request()
+    client.force_login(staff["antakya"])
+
+    twice = client.get("/inbox/?status=xyz&status=open")
+    body = client.get("/inbox/?body=DEFNE")
+
+    assert (twice.status_code, body.status_code) == (400, 400)
+    assert filters_invalid(twice) == (
+        "Süzgeçler geçerli değil: “status” birden çok kez verilmiş; her süzgeci "
+        "bir kez verin."
+    )
+    assert "Gelen kutusunda “body” adlı bir süzgeç yok" in filters_invalid(body)
+    assert inbox_codes(body) == []
+
+
 def test_paging_is_no_unknown_filter(client, staff, hatay):
     make_request()
     client.force_login(staff["antakya"])

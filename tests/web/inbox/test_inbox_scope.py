@@ -29,9 +29,11 @@ def test_antakya_staff_see_their_requests_and_never_defnes(client, staff, pair):
     assert response.status_code == 200
     assert inbox_codes(response) == [antakya.tracking_code]
     assert defne_request.tracking_code not in text(response)
-    # Not through a filter either: the body filter is the coordinators'.
+    # Not through a filter either: the body filter is the coordinators', and
+    # a body given by anyone else is refused as no filter of theirs.
     response = client.get("/inbox/?body=DEFNE")
-    assert inbox_codes(response) == [antakya.tracking_code]
+    assert response.status_code == 400
+    assert defne_request.tracking_code not in text(response)
 
 
 def test_defne_staff_see_only_defnes_requests(client, staff, pair):
