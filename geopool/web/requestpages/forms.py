@@ -134,6 +134,12 @@ class PhotoForm(_PageForm):
     )
 
 
+PUBLIC_FORM_INCOMPLETE = _(
+    "The form came without the public text it was opened with; reload the "
+    "page and write the text again."
+)
+
+
 class PublicTextForm(_PageForm):
     ids = "public"
 
@@ -149,8 +155,19 @@ class PublicTextForm(_PageForm):
         ),
         widget=_area(),
     )
-    # The digest of the text the page showed (``public_text_digest``).
-    shown = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The digest of the text the page showed (``public_text_digest``): the
+    # page always sends it, so that a change made meanwhile is never
+    # overwritten unseen; a form without it (or without the text) is refused.
+    shown = forms.CharField(
+        widget=forms.HiddenInput,
+        error_messages={"required": PUBLIC_FORM_INCOMPLETE},
+    )
+
+    def clean(self):
+        data = super().clean()
+        if "text" not in self.data:
+            raise forms.ValidationError(PUBLIC_FORM_INCOMPLETE)
+        return data
 
 
 class AssignForm(_PageForm):

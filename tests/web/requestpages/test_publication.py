@@ -170,6 +170,28 @@ def test_a_public_text_over_the_limit_is_refused_and_kept(as_user, new_request):
     assert messages(response.content) == [SAVED]
 
 
+@pytest.mark.parametrize("left_out", ["shown", "text"])
+def test_a_public_text_form_missing_a_field_changes_nothing(
+    as_user, new_request, left_out
+):
+    """A hand-made post without the text it was opened with (or without any
+    text) would overwrite or clear the public text unseen: refused."""
+    item = new_request()
+    staff = as_user("antakya")
+    _post(staff, item, "public-text", _text_form(staff, item, "Konteyner boşaltıldı"))
+    data = _text_form(staff, item, "Başka bir metin")
+    del data[left_out]
+    response = staff.post(page_url(item, "public-text"), data)
+    assert response.status_code == 400
+    assert (
+        "Form, açıldığındaki herkese açık metin olmadan geldi; sayfayı yenileyip "
+        "metni yeniden yazın."
+    ) in messages(response.content)[0]
+    stored = ServiceRequest.objects.get(pk=item.pk).public_description
+    assert stored == "Konteyner boşaltıldı"
+    assert [event[0] for event in _events(item)] == ["request.public_text"]
+
+
 def test_a_public_text_changed_meanwhile_is_not_overwritten(
     as_user, new_request, person
 ):
