@@ -142,3 +142,24 @@ def unfit_character(text, *, lines=True):
     """
     found = (_NOT_TEXT if lines else _NOT_LINE).search(text)
     return found.group() if found else None
+
+
+# Invisible characters that change how the text around them reads: bidi
+# embeddings, overrides and isolates (U+202E turns "gpj.exe" around), line
+# and paragraph separators and NEL (line breaks a page does not show as
+# such), and the zero-width no-break space U+FEFF. Turkish text needs none.
+_HIDDEN_FORMAT = re.compile(r"[\u0085\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def hidden_format_character(text):
+    """The first character of ``text`` that changes unseen how it reads, or None.
+
+    For text the public reads (a request's public text).
+
+    >>> hidden_format_character("Çöp \\u202etxt.exe")
+    '\\u202e'
+    >>> hidden_format_character("Çöp konteyneri boşaltıldı.\\n") is None
+    True
+    """
+    found = _HIDDEN_FORMAT.search(text)
+    return found.group() if found else None

@@ -23,11 +23,14 @@ from django.utils.translation import gettext as _
 from geopool.models import Photo
 from geopool.services.events import event_record
 from geopool.services.workflow import (
+    FIELD_NAMES,
     WorkflowError,
+    WorkflowInputError,
     locked_request,
     require_owner_staff,
     text_check,
 )
+from geopool.text import hidden_format_character
 
 
 def public_text_clean(text):
@@ -49,6 +52,16 @@ def public_text_set(request, text, *, actor, shown=None):
     """
     text = public_text_clean(text)
     text_check(public_description=text)
+    hidden = hidden_format_character(text)
+    if hidden:
+        raise WorkflowInputError(
+            _(
+                "%(field)s: it holds an invisible character (U+%(code)04X) that "
+                "changes how the text reads; delete it and save again."
+            )
+            % {"field": FIELD_NAMES["public_description"], "code": ord(hidden)},
+            "public_description",
+        )
     with transaction.atomic():
         locked = locked_request(request.pk)
         require_owner_staff(actor, locked)

@@ -24,7 +24,13 @@ from geopool.text import control_character
 
 logger = logging.getLogger(__name__)
 
-JSON_PREFIXES = ("/api/", "/crew/tickets", "/crew/place", "/map/data/")
+JSON_PREFIXES = (
+    "/api/",
+    "/crew/tickets",
+    "/crew/place",
+    "/map/data/",
+    "/console/nearby",
+)
 SKIPPED_PREFIXES = ("/open311/", "/static/")
 
 

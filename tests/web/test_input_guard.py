@@ -30,6 +30,14 @@ def test_json_endpoints_answer_json_naming_the_field(make_staff):
     }
 
 
+def test_the_consoles_nearby_lookup_answers_json_too(make_staff):
+    client = Client()
+    client.force_login(make_staff("operator"))
+    response = client.get("/console/nearby", {"lon": "36.16\x00", "lat": "36.2"})
+    assert response.status_code == 400
+    assert response.json()["field"] == "lon"
+
+
 def test_the_api_answers_in_english(api_key):
     response = Client().get(
         "/api/route",

@@ -192,6 +192,26 @@ def test_a_public_text_form_missing_a_field_changes_nothing(
     assert [event[0] for event in _events(item)] == ["request.public_text"]
 
 
+@pytest.mark.parametrize("hidden", ["\u202e", "\u2066", "\u2028", "\ufeff"])
+def test_a_public_text_with_an_invisible_reordering_character_is_refused(
+    as_user, new_request, hidden
+):
+    item = new_request()
+    staff = as_user("antakya")
+    typed = f"Konteyner {hidden}gpj.exe boşaltıldı"
+    response = staff.post(page_url(item, "public-text"), _text_form(staff, item, typed))
+    assert response.status_code == 400
+    assert messages(response.content) == [
+        f"Herkese açık metin: metnin okunuşunu değiştiren görünmez bir karakter "
+        f"(U+{ord(hidden):04X}) içeriyor; onu silip yeniden kaydedin."
+    ]
+    # Kept as typed (read as a user reads it: U+2028 is a space to them).
+    kept = field(response.content, "public-text-form", "text").text()
+    assert kept == " ".join(typed.split())
+    assert ServiceRequest.objects.get(pk=item.pk).public_description == ""
+    assert _events(item) == []
+
+
 def test_a_public_text_changed_meanwhile_is_not_overwritten(
     as_user, new_request, person
 ):
