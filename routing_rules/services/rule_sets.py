@@ -12,10 +12,11 @@ edit never lands in a set that went live meanwhile: it is refused with
 
 import logging
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from geopool import locks
 from geopool.errors import PackError
 from geopool.models import Event
 from geopool.services.events import event_record
@@ -108,7 +109,7 @@ def _comparable(values):
     return {k: v for k, v in values.items() if k != "terms"}
 
 
-_ACTIVATING = "SELECT pg_advisory_xact_lock(hashtext('routing_rules.ruleset.activate'))"
+_ACTIVATING = locks.key_of("routing_rules.ruleset.activate")
 
 
 def rule_set_activate(rule_set, actor=None, actor_label=""):
@@ -122,8 +123,7 @@ def rule_set_activate(rule_set, actor=None, actor_label=""):
     would take no set as the one it replaces.
     """
     with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(_ACTIVATING)
+        locks.hold(_ACTIVATING)
         if rule_set.pk:
             RuleSet.objects.select_for_update().filter(pk=rule_set.pk).values_list(
                 "pk"
@@ -275,9 +275,7 @@ def rule_set_load_from_pack(pack):
 # The transaction-level advisory lock that numbers new rule sets. Locking
 # the highest row does not do it: a second draft waits for that row, then
 # reads it again and takes the same number as the first.
-_NUMBERING_LOCK = (
-    "SELECT pg_advisory_xact_lock(hashtext('routing_rules.ruleset.version'))"
-)
+_NUMBERING_LOCK = locks.key_of("routing_rules.ruleset.version")
 
 
 def version_next(*, lock=False):
@@ -287,8 +285,7 @@ def version_next(*, lock=False):
     so that drafts made at once get one number each.
     """
     if lock:
-        with connection.cursor() as cursor:
-            cursor.execute(_NUMBERING_LOCK)
+        locks.hold(_NUMBERING_LOCK)
     last = RuleSet.objects.order_by("-version").first()
     return last.version + 1 if last else 1
 

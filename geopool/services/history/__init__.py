@@ -56,6 +56,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from tqdm import tqdm
 
+from geopool import locks
 from geopool.services.history.checks import Lookups, chunk_check
 from geopool.services.history.errors import (
     ALREADY_IMPORTED,
@@ -248,10 +249,9 @@ def history_import(
 
 def _imports_serialised(waiting):
     """Take ``IMPORT_LOCK`` for the transaction, waiting for its holder."""
+    if locks.try_hold(IMPORT_LOCK):
+        return
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [IMPORT_LOCK])
-        if cursor.fetchone()[0]:
-            return
         cursor.execute(
             "SELECT min(pid) FROM pg_locks WHERE locktype = 'advisory' AND "
             "classid = 0 AND objid = %s AND objsubid = 1 AND granted",
@@ -259,9 +259,9 @@ def _imports_serialised(waiting):
         )
         text = WAITING.format(pid=cursor.fetchone()[0] or "?")
         logger.info("history: %s", text)
-        if waiting is not None:
-            waiting(text)
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [IMPORT_LOCK])
+    if waiting is not None:
+        waiting(text)
+    locks.hold(IMPORT_LOCK)
 
 
 @contextmanager

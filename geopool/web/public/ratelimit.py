@@ -37,7 +37,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection, transaction
+from django.db import transaction
+
+from geopool import locks
 
 logger = logging.getLogger(__name__)
 
@@ -87,9 +89,7 @@ def _counter(key, window, now):
 
 def _locked(key):
     """Hold the advisory lock of ``key`` until the transaction ends."""
-    lock = int.from_bytes(bytes.fromhex(key[-16:]), "big", signed=True)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [lock])
+    locks.hold(int.from_bytes(bytes.fromhex(key[-16:]), "big", signed=True))
 
 
 def is_limited(request):
