@@ -104,7 +104,8 @@ def name_key(text):
 
 # C0 control characters (and DEL) that no text typed by a person holds; tab
 # and line breaks are text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_C0_BUT_TEXT = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f"
+_CONTROL = re.compile(f"[{_C0_BUT_TEXT}]")
 
 
 def control_character(text):
@@ -121,9 +122,10 @@ def control_character(text):
 
 # What no stored text may hold besides: the noncharacters U+FFFE and U+FFFF
 # and lone surrogates, which encode no text (XML cannot even carry them).
-_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_NO_TEXT = r"\ufffe\uffff\ud800-\udfff"
+_NOT_TEXT = re.compile(f"[{_C0_BUT_TEXT}{_NO_TEXT}]")
 # The same for one line of text (an identifier, a code): no tab or line break.
-_NOT_LINE = re.compile(r"[\x00-\x1f\x7f\ufffe\uffff\ud800-\udfff]")
+_NOT_LINE = re.compile(rf"[\x00-\x1f\x7f{_NO_TEXT}]")
 
 
 def unfit_character(text, *, lines=True):
