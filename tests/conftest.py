@@ -71,6 +71,19 @@ def django_db_setup(django_db_setup, django_db_blocker):
         _load_hatay()
 
 
+@pytest.fixture(scope="module")
+def hatay_restored(django_db_blocker):
+    """After a module's last test, put back the data the session loaded.
+
+    For modules whose tests commit (``transaction=True``): the database is
+    flushed after each of them, and the ``hatay`` fixture reloads the data
+    for the next; this leaves it for the modules that follow.
+    """
+    yield
+    with django_db_blocker.unblock():
+        _load_hatay()
+
+
 @pytest.fixture
 def hatay(db):
     """The Hatay pack and real districts, loaded (reloaded after a flush)."""

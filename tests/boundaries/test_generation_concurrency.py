@@ -20,19 +20,13 @@ from boundaries.models import Generation, Layer
 from boundaries.services import generations
 from boundaries.services.generations import generation_activate, generation_rollback
 from geopool.models import Event
-from tests.conftest import _load_hatay
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("hatay_restored"),
+]
 
 HOLD_S = 0.5
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _hatay_restored(django_db_blocker):
-    """After the last test here, put back the data the session loaded."""
-    yield
-    with django_db_blocker.unblock():
-        _load_hatay()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ decisions and its events all tell the same one story.
 
 These tests commit (``transaction=True``), so the database is flushed after
 each one: the ``hatay`` fixture reloads the pack and layers when a flush
-removed them, and ``_hatay_restored`` reloads them once more after the last
+removed them, and ``hatay_restored`` reloads them once more after the last
 test here, for the tests that follow.
 """
 
@@ -37,9 +37,11 @@ from geopool.services.workflow import (
     transfer_propose,
 )
 from routing_rules.models import Decision
-from tests.conftest import _load_hatay
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("hatay_restored"),
+]
 
 ANTAKYA = (36.1603, 36.2021)
 # How often each race is run (on fresh requests): both orders get a chance.
@@ -59,14 +61,6 @@ ALREADY_ACCEPTED = (
     "şunlar olabilir: Atandı, Bilgi bekleniyor, Mükerrer, Çözüldü, İşlemde."
 )
 ALREADY_SETTLED = "Bu devir zaten yanıtlandı: Koordinatör karar verdi."
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _hatay_restored(django_db_blocker):
-    """After the last test here, put back the data the session loaded."""
-    yield
-    with django_db_blocker.unblock():
-        _load_hatay()
 
 
 def race(*actions):

@@ -4,7 +4,7 @@ A committing import holds an advisory lock until it ends; another waits for
 it, says so, and then skips what the first stored as already imported.
 These tests commit (``transaction=True``), so the database is flushed after
 each one: the ``hatay`` fixture reloads the pack when a flush removed it,
-and ``_hatay_restored`` reloads it once more after the last test here.
+and ``hatay_restored`` reloads it once more after the last test here.
 """
 
 import threading
@@ -15,20 +15,14 @@ from django.db import connection, connections
 
 from geopool.models import ServiceRequest
 from geopool.services.history import IMPORT_LOCK, WAITING, history_import
-from tests.conftest import _load_hatay
 from tests.geopool.test_import_requests import row, write_csv
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("hatay_restored"),
+]
 
 ROWS = 30
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _hatay_restored(django_db_blocker):
-    """After the last test here, put back the data the session loaded."""
-    yield
-    with django_db_blocker.unblock():
-        _load_hatay()
 
 
 @pytest.fixture

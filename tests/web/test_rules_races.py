@@ -9,7 +9,7 @@ same outcome the contenders are released together by a barrier.
 
 These tests commit (``transaction=True``), so the database is flushed after
 each one: the ``hatay`` fixture reloads the pack and layers, and
-``_hatay_restored`` reloads them once more after the last test here.
+``hatay_restored`` reloads them once more after the last test here.
 """
 
 import html
@@ -31,9 +31,12 @@ from routing_rules.services.rule_sets import (
     rule_set_activate,
     rule_set_draft,
 )
-from tests.conftest import _load_hatay
+from tests.web.test_rules_pages import rule_values
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("hatay_restored"),
+]
 
 # Central Antakya, far from every district edge and every road.
 ANTAKYA = (36.1603, 36.2021)
@@ -50,14 +53,6 @@ NEW_RULE = {
     "valid_to": "",
     "description": "typed while the set went live",
 }
-
-
-@pytest.fixture(scope="module", autouse=True)
-def _hatay_restored(django_db_blocker):
-    """After the last test here, put back the data the session loaded."""
-    yield
-    with django_db_blocker.unblock():
-        _load_hatay()
 
 
 @pytest.fixture
@@ -341,20 +336,8 @@ def test_three_rules_of_one_code_at_once_store_one_and_name_it_to_the_others(
 
 
 def _edit_values(rule, **changes):
-    values = {
-        "code": rule.code,
-        "stage": rule.get_stage_display(),
-        "priority": rule.priority,
-        "group": rule.group,
-        "categories": " ".join(rule.categories),
-        "condition": rule.condition,
-        "owner": rule.owner_text,
-        "valid_from": "",
-        "valid_to": "",
-        "description": rule.description,
-        "seen": rule.updated_at.isoformat(),
-    }
-    return values | changes
+    """The rule form's POST data for ``rule`` as read now, with ``changes``."""
+    return rule_values(rule, seen=rule.updated_at.isoformat(), **changes)
 
 
 def test_two_edits_of_one_rule_at_once_save_one_and_refuse_the_other(
